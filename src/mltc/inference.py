@@ -1,0 +1,38 @@
+"""Batched probabilities from a classifier: length-sorted batches, dynamic padding, no autograd."""
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import torch
+from transformers import DataCollatorWithPadding, PreTrainedModel, PreTrainedTokenizerBase
+
+
+def predict_proba(
+    model: PreTrainedModel,
+    tokenizer: PreTrainedTokenizerBase,
+    encodings: Mapping[str, Sequence[Sequence[int]]],
+    batch_size: int,
+) -> np.ndarray:
+    """Sigmoid probabilities (texts x labels) for tokenized inputs, in the order given.
+
+    `encodings` maps model input names (input_ids, attention_mask, ...) to per-text token lists.
+    Texts are batched longest first so that each batch pads only to similar lengths.
+    """
+    inputs = {name: encodings[name] for name in tokenizer.model_input_names if name in encodings}
+    count = len(inputs["input_ids"])
+    lengths = np.fromiter((len(ids) for ids in inputs["input_ids"]), dtype=np.int64, count=count)
+    order = np.argsort(-lengths, kind="stable")
+    collate = DataCollatorWithPadding(tokenizer, return_tensors="pt")
+    probs = np.zeros((count, model.config.num_labels), dtype=np.float32)
+    model.eval()
+    with torch.inference_mode():
+        for start in range(0, count, batch_size):
+            rows = order[start : start + batch_size]
+            batch = collate([{name: values[row] for name, values in inputs.items()} for row in rows])
+            logits = model(**batch.to(model.device)).logits
+            probs[rows] = torch.sigmoid(logits.float()).cpu().numpy()
+    return probs
+
+
+def best_device() -> torch.device:
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")

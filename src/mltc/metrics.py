@@ -1,0 +1,103 @@
+"""Multi-label metrics over arrays: (texts x labels) gold 0/1 and predicted probabilities."""
+
+from collections.abc import Sequence
+
+import numpy as np
+from sklearn.metrics import (
+    accuracy_score,
+    average_precision_score,
+    f1_score,
+    hamming_loss,
+    jaccard_score,
+    precision_recall_fscore_support,
+    roc_auc_score,
+)
+
+DEFAULT_THRESHOLD = 0.5
+
+
+def binarize(probs: np.ndarray, thresholds: float | np.ndarray = DEFAULT_THRESHOLD) -> np.ndarray:
+    """1 where a label's probability reaches its threshold (one threshold, or one per label)."""
+    return (np.asarray(probs) >= np.asarray(thresholds)).astype(np.int8)
+
+
+def jaccard(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    """SemEval E-c "accuracy": per-text |gold & pred| / |gold | pred|, averaged; empty vs empty = 1."""
+    return float(jaccard_score(y_true, y_pred, average="samples", zero_division=1.0))
+
+
+def micro_f1(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    return float(f1_score(y_true, y_pred, average="micro", zero_division=0.0))
+
+
+def macro_f1(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    return float(f1_score(y_true, y_pred, average="macro", zero_division=0.0))
+
+
+def label_metrics(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float]:
+    """The metrics of hard predictions; keys match what Trainer logs per epoch (with eval_)."""
+    return {
+        "jaccard": jaccard(y_true, y_pred),
+        "micro_f1": micro_f1(y_true, y_pred),
+        "macro_f1": macro_f1(y_true, y_pred),
+        "subset_accuracy": float(accuracy_score(y_true, y_pred)),
+        "hamming_loss": float(hamming_loss(y_true, y_pred)),
+    }
+
+
+def ranking_metrics(y_true: np.ndarray, probs: np.ndarray) -> dict[str, float | None]:
+    """Threshold-free metrics from probabilities.
+
+    A label whose gold column is all 0 (or all 1) has no ROC AUC, and one with no positive has no
+    average precision: macro averages skip such labels, and a metric with nothing left is None.
+    """
+    y_true = np.asarray(y_true)
+    positives = y_true.sum(axis=0)
+    both_classes = (positives > 0) & (positives < len(y_true))
+    has_positive = positives > 0
+
+    def over(columns: np.ndarray, metric, average: str) -> float | None:
+        if not columns.any():
+            return None
+        return float(metric(y_true[:, columns], probs[:, columns], average=average))
+
+    micro_defined = 0 < y_true.sum() < y_true.size
+    return {
+        "roc_auc_micro": over(both_classes, roc_auc_score, "micro") if micro_defined else None,
+        "roc_auc_macro": over(both_classes, roc_auc_score, "macro"),
+        "average_precision_micro": over(has_positive, average_precision_score, "micro"),
+        "average_precision_macro": over(has_positive, average_precision_score, "macro"),
+    }
+
+
+def per_label_metrics(
+    y_true: np.ndarray, y_pred: np.ndarray, label_names: Sequence[str]
+) -> dict[str, dict[str, float | int]]:
+    precision, recall, f1, support = precision_recall_fscore_support(
+        y_true, y_pred, average=None, zero_division=0.0
+    )
+    return {
+        name: {
+            "precision": float(precision[index]),
+            "recall": float(recall[index]),
+            "f1": float(f1[index]),
+            "support": int(support[index]),
+        }
+        for index, name in enumerate(label_names)
+    }
+
+
+def evaluation_report(
+    y_true: np.ndarray,
+    probs: np.ndarray,
+    label_names: Sequence[str],
+    thresholds: float | np.ndarray = DEFAULT_THRESHOLD,
+) -> dict:
+    """Every metric of one split at the given thresholds, ready for a metrics JSON file."""
+    y_true = np.asarray(y_true).astype(np.int8)
+    y_pred = binarize(probs, thresholds)
+    return {
+        **label_metrics(y_true, y_pred),
+        **ranking_metrics(y_true, probs),
+        "per_label": per_label_metrics(y_true, y_pred, label_names),
+    }

@@ -1,0 +1,105 @@
+"""Fine-tune a classifier with the Hugging Face Trainer; the Trainer does the loop, eval and DDP."""
+
+from pathlib import Path
+
+import numpy as np
+import torch
+from datasets import DatasetDict
+from transformers import (
+    DataCollatorWithPadding,
+    EarlyStoppingCallback,
+    EvalPrediction,
+    PreTrainedTokenizerBase,
+    Trainer,
+    TrainingArguments,
+    set_seed,
+)
+
+from mltc.callbacks import EpochSummaryCallback, LiveCurvesCallback
+from mltc.labels import LabelSchema
+from mltc.metrics import binarize, label_metrics
+from mltc.modeling import build_model
+from mltc.params import TrainConfig
+from mltc.registry import ModelSpec
+
+
+def compute_metrics(prediction: EvalPrediction) -> dict[str, float]:
+    """Validation metrics at threshold 0.5, logged by the Trainer as eval_<name> each epoch."""
+    logits, gold = prediction.predictions, prediction.label_ids
+    probs = 1.0 / (1.0 + np.exp(-np.asarray(logits, dtype=np.float64)))
+    return label_metrics(np.asarray(gold).astype(np.int8), binarize(probs))
+
+
+def mixed_precision(precision: str) -> dict[str, bool]:
+    """TrainingArguments flags: `auto` is bf16 on a GPU that has it, fp16 on older GPUs, else fp32."""
+    if precision == "auto":
+        if not torch.cuda.is_available():
+            precision = "fp32"
+        else:
+            precision = "bf16" if torch.cuda.is_bf16_supported() else "fp16"
+    return {"bf16": precision == "bf16", "fp16": precision == "fp16"}
+
+
+def training_arguments(config: TrainConfig, checkpoints_dir: Path) -> TrainingArguments:
+    return TrainingArguments(
+        output_dir=str(checkpoints_dir),
+        num_train_epochs=config.epochs,
+        per_device_train_batch_size=config.batch_size,
+        per_device_eval_batch_size=config.eval_batch_size,
+        learning_rate=config.learning_rate,
+        weight_decay=config.weight_decay,
+        warmup_steps=config.warmup_ratio,  # a float < 1 is a ratio of all steps in transformers 5
+        lr_scheduler_type="linear",
+        eval_strategy="epoch",
+        save_strategy="epoch",
+        save_total_limit=1,  # plus the best one, kept by load_best_model_at_end
+        load_best_model_at_end=True,
+        metric_for_best_model=config.metric_for_best_model,
+        greater_is_better=config.metric_for_best_model != "loss",
+        train_sampling_strategy=config.sampling_strategy,
+        logging_strategy="steps",
+        logging_steps=config.logging_steps,
+        logging_first_step=True,
+        report_to="none",  # curves go through LiveCurvesCallback
+        seed=config.seed,
+        data_seed=config.seed,
+        average_tokens_across_devices=False,  # else torchrun multiplies the BCE loss by world size
+        ddp_find_unused_parameters=False,
+        **mixed_precision(config.precision),
+    )
+
+
+def build_trainer(
+    spec: ModelSpec,
+    schema: LabelSchema,
+    processed: DatasetDict,
+    tokenizer: PreTrainedTokenizerBase,
+    config: TrainConfig,
+    checkpoints_dir: Path,
+    live_dir: Path,
+    key_params: dict,
+) -> Trainer:
+    set_seed(config.seed)  # before the classifier head is initialised
+    model = build_model(spec, schema)
+    callbacks = [LiveCurvesCallback(live_dir, key_params), EpochSummaryCallback()]
+    if config.early_stopping_patience:
+        callbacks.append(EarlyStoppingCallback(config.early_stopping_patience))
+    return Trainer(
+        model=model,
+        args=training_arguments(config, checkpoints_dir),
+        train_dataset=processed["train"],
+        eval_dataset=processed["validation"],
+        processing_class=tokenizer,
+        data_collator=DataCollatorWithPadding(tokenizer),
+        compute_metrics=compute_metrics,
+        callbacks=callbacks,
+    )
+
+
+def best_epoch(trainer: Trainer) -> float | None:
+    """The epoch of the checkpoint that load_best_model_at_end restored."""
+    step = trainer.state.best_global_step
+    for entry in trainer.state.log_history:
+        if entry.get("step") == step and "eval_loss" in entry:
+            return entry["epoch"]
+    return None
