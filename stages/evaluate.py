@@ -31,7 +31,10 @@ def main() -> None:
         gold = np.asarray(dataset["labels"], dtype=np.float32)
         write_npz(paths.probs_file(split), ids=np.asarray(dataset["id"]), probs=probs, labels=gold)
         report[split] = evaluation_report(gold, probs, schema.label_names)
-        print(f"{split}: " + "  ".join(f"{k} {report[split][k]:.4f}" for k in ("jaccard", "micro_f1", "macro_f1")))
+        print(
+            f"{split}: "
+            + "  ".join(f"{k} {report[split][k]:.4f}" for k in ("jaccard", "micro_f1", "macro_f1"))
+        )
     write_json(paths.EVALUATE_METRICS, report)
 
 

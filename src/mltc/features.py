@@ -13,12 +13,16 @@ from mltc.labels import LabelSchema, label_matrix
 
 def load_raw_splits(splits: Sequence[str] = paths.SPLITS) -> DatasetDict:
     """The uniform-schema splits written by the download stage."""
-    missing = [str(paths.raw_split(split)) for split in splits if not paths.raw_split(split).is_file()]
+    missing = [
+        str(paths.raw_split(split)) for split in splits if not paths.raw_split(split).is_file()
+    ]
     if missing:
         raise PipelineError(f"missing split file(s) {', '.join(missing)}: run dvc repro download")
     return DatasetDict(
         {
-            split: Dataset.from_pandas(pd.read_parquet(paths.raw_split(split)), preserve_index=False)
+            split: Dataset.from_pandas(
+                pd.read_parquet(paths.raw_split(split)), preserve_index=False
+            )
             for split in splits
         }
     )

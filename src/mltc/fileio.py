@@ -44,9 +44,8 @@ def read_json(path: Path) -> Any:
 
 
 def write_npz(path: Path, **arrays: np.ndarray) -> None:
-    with atomic_path(path) as tmp:
-        with tmp.open("wb") as handle:
-            np.savez(handle, **arrays)
+    with atomic_path(path) as tmp, tmp.open("wb") as handle:
+        np.savez(handle, **arrays)
 
 
 def write_parquet(path: Path, frame: pd.DataFrame) -> None:

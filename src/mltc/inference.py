@@ -28,7 +28,9 @@ def predict_proba(
     with torch.inference_mode():
         for start in range(0, count, batch_size):
             rows = order[start : start + batch_size]
-            batch = collate([{name: values[row] for name, values in inputs.items()} for row in rows])
+            batch = collate(
+                [{name: values[row] for name, values in inputs.items()} for row in rows]
+            )
             logits = model(**batch.to(model.device)).logits
             probs[rows] = torch.sigmoid(logits.float()).cpu().numpy()
     return probs

@@ -20,7 +20,9 @@ class LabelSchema:
 
     def __post_init__(self) -> None:
         if not self.label_names:
-            raise PipelineError("the label list is empty: a multi-label task needs at least 1 label")
+            raise PipelineError(
+                "the label list is empty: a multi-label task needs at least 1 label"
+            )
         duplicates = sorted({name for name in self.label_names if self.label_names.count(name) > 1})
         if duplicates:
             raise PipelineError(f"duplicate label names {duplicates}: every label must be unique")
@@ -42,7 +44,9 @@ class LabelSchema:
     @classmethod
     def load(cls, path: Path) -> "LabelSchema":
         if not Path(path).is_file():
-            raise PipelineError(f"{path} is missing: run the download stage first (dvc repro download)")
+            raise PipelineError(
+                f"{path} is missing: run the download stage first (dvc repro download)"
+            )
         payload = read_json(path)
         return cls(
             label_names=tuple(payload["label_names"]),

@@ -66,10 +66,14 @@ class DownloadConfig:
         config = cls(
             source=_choice("download", "source", section.get("source"), DATA_SOURCES),
             local_dir=Path(str(section.get("local_dir"))),
-            language=_choice("download", "language", section.get("language"), tuple(LANGUAGE_CODES)),
+            language=_choice(
+                "download", "language", section.get("language"), tuple(LANGUAGE_CODES)
+            ),
             hub_dataset=str(section.get("hub_dataset")),
             hub_revision=str(section.get("hub_revision")),
-            max_rows=_positive_int("download", "max_rows", section.get("max_rows"), allow_none=True),
+            max_rows=_positive_int(
+                "download", "max_rows", section.get("max_rows"), allow_none=True
+            ),
         )
         if config.source == "local" and not config.local_dir.is_dir():
             raise PipelineError(
@@ -125,23 +129,33 @@ class TrainConfig:
         if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
             raise PipelineError(f"train.seed={seed!r}: expected an integer >= 0")
         weight_decay = section.get("weight_decay")
-        if isinstance(weight_decay, bool) or not isinstance(weight_decay, int | float) or weight_decay < 0:
+        if (
+            isinstance(weight_decay, bool)
+            or not isinstance(weight_decay, int | float)
+            or weight_decay < 0
+        ):
             raise PipelineError(f"train.weight_decay={weight_decay!r}: expected a number >= 0")
         return cls(
             learning_rate=_positive_float("train", "learning_rate", or_default("learning_rate")),
             batch_size=_positive_int("train", "batch_size", or_default("batch_size")),
             epochs=_positive_int("train", "epochs", or_default("epochs")),
-            eval_batch_size=_positive_int("train", "eval_batch_size", section.get("eval_batch_size")),
+            eval_batch_size=_positive_int(
+                "train", "eval_batch_size", section.get("eval_batch_size")
+            ),
             weight_decay=float(weight_decay),
             warmup_ratio=_fraction("train", "warmup_ratio", section.get("warmup_ratio")),
             metric_for_best_model=_choice(
-                "train", "metric_for_best_model", section.get("metric_for_best_model"),
+                "train",
+                "metric_for_best_model",
+                section.get("metric_for_best_model"),
                 BEST_MODEL_METRICS,
-            ),  # fmt: skip
+            ),
             early_stopping_patience=_positive_int(
-                "train", "early_stopping_patience", section.get("early_stopping_patience"),
+                "train",
+                "early_stopping_patience",
+                section.get("early_stopping_patience"),
                 allow_none=True,
-            ),  # fmt: skip
+            ),
             sampling_strategy=_choice(
                 "train", "sampling_strategy", section.get("sampling_strategy"), SAMPLING_STRATEGIES
             ),

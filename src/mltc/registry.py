@@ -26,7 +26,9 @@ class ModelSpec:
 
     alias: str
     source: Source
-    location: str  # Hub id, Python package name, local folder, or the tokenizer's alias for "config"
+    location: (
+        str  # Hub id, Python package name, local folder, or the tokenizer's alias for "config"
+    )
     learning_rate: float
     batch_size: int
     epochs: int

@@ -56,7 +56,9 @@ def to_uniform(frame: pd.DataFrame, source: str, first_row_number: int = 0) -> p
         )
     labels = {}
     for name in LABEL_NAMES:
-        values = frame[name].astype(str).str.strip().str.lower().replace({"true": "1", "false": "0"})
+        values = (
+            frame[name].astype(str).str.strip().str.lower().replace({"true": "1", "false": "0"})
+        )
         bad = ~values.isin(["0", "1"])
         if bad.any():
             row = int(bad.to_numpy().nonzero()[0][0])
@@ -87,10 +89,15 @@ def read_local_release(root: Path, language: str) -> dict[str, pd.DataFrame]:
             f"download.source=local: missing {', '.join(missing)}. Point download.local_dir at a "
             f"folder holding {language}/E-c/ of the official release, or set download.source=hub"
         )
-    return {split: read_release_file(release_file(root, language, split)) for split in FILE_SUFFIX_BY_SPLIT}
+    return {
+        split: read_release_file(release_file(root, language, split))
+        for split in FILE_SUFFIX_BY_SPLIT
+    }
 
 
-def read_hub(dataset: str, language: str, revision: str, local_dir: Path) -> dict[str, pd.DataFrame]:
+def read_hub(
+    dataset: str, language: str, revision: str, local_dir: Path
+) -> dict[str, pd.DataFrame]:
     """All three splits from the Hub's parquet conversion (datasets 4+ no longer runs its script)."""
     import datasets
 

