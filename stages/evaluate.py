@@ -19,8 +19,8 @@ EVALUATED_SPLITS = ("validation", "test")
 def main() -> None:
     config = EvaluateConfig.from_params(dvc.api.params_show(stages="evaluate"))
     schema = LabelSchema.load(paths.LABELS)
-    model, tokenizer = load_classifier(paths.MODEL)
-    schema.check_model_labels(model.config.id2label, str(paths.MODEL))
+    model, tokenizer = load_classifier(paths.FINETUNED)
+    schema.check_model_labels(model.config.id2label, str(paths.FINETUNED))
     model.to(best_device())
     processed = load_from_disk(str(paths.PROCESSED))
 

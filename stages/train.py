@@ -32,10 +32,10 @@ def main() -> None:
         shutil.rmtree(paths.CHECKPOINTS, ignore_errors=True)  # a fresh run: no stale checkpoints
     result = trainer.train()
 
-    staging = paths.MODEL.with_name(f".{paths.MODEL.name}.partial")
+    staging = paths.FINETUNED.with_name(f".{paths.FINETUNED.name}.partial")
     trainer.save_model(str(staging))  # every rank calls it; only rank 0 writes
     if trainer.is_world_process_zero():
-        publish(staging, paths.MODEL)
+        publish(staging, paths.FINETUNED)
         shutil.rmtree(paths.CHECKPOINTS, ignore_errors=True)
         write_json(
             paths.TRAIN_SUMMARY,

@@ -59,3 +59,17 @@ def official_frame(rows: int = 3) -> pd.DataFrame:
         [[f"id-{i}", f"tweet {i}", *["0"] * len(semeval.LABEL_NAMES)] for i in range(rows)],
         columns=[semeval.ID_COLUMN, semeval.TEXT_COLUMN, *semeval.LABEL_NAMES],
     )
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tokenizer, tmp_path_factory) -> Path:
+    """An untrained tiny classifier saved as the train stage saves one (no thresholds yet)."""
+    import torch
+
+    from mltc.modeling import build_model
+
+    torch.manual_seed(0)
+    folder = tmp_path_factory.mktemp("tiny") / "model"
+    build_model(REGISTRY["tiny"], semeval.SCHEMA).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder

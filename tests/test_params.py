@@ -2,8 +2,8 @@ import copy
 
 import pytest
 import yaml
-from conftest import REPO_ROOT, SEMEVAL_DIR
 
+from conftest import REPO_ROOT, SEMEVAL_DIR
 from mltc.errors import PipelineError
 from mltc.params import DownloadConfig, EvaluateConfig, PreprocessConfig, TrainConfig
 from mltc.registry import REGISTRY

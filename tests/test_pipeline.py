@@ -7,11 +7,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
-from conftest import REPO_ROOT, SEMEVAL_DIR
+from sklearn.metrics import f1_score, jaccard_score
 from transformers import pipeline
 
+from conftest import REPO_ROOT, SEMEVAL_DIR
+from mltc.fileio import read_json
 from mltc.semeval import LABEL_NAMES
 
 pytestmark = pytest.mark.slow
@@ -99,3 +102,91 @@ def test_learning_rate_change_retrains_without_retokenizing(project):
         (project / "params.yaml").write_text(original)
     assert set(changed) == {"train"}  # evaluate follows once train's outputs change
     assert changed["train"] == [{"changed deps": {"params.yaml": {"train": "modified"}}}]
+
+
+def test_threshold_params_rerun_only_tune_thresholds(project):
+    original = (project / "params.yaml").read_text()
+    params = yaml.safe_load(original)
+    params["tune_thresholds"]["objective"] = "jaccard"
+    (project / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    try:
+        assert set(json.loads(dvc("status", "--json", cwd=project))) == {"tune_thresholds"}
+        output = dvc("repro", cwd=project)
+        assert output.count("Running stage") == 1 and "Running stage 'tune_thresholds'" in output
+        assert (
+            read_json(project / "models" / "model" / "thresholds.json")["threshold_objective"]
+            == "jaccard"
+        )
+    finally:
+        (project / "params.yaml").write_text(original)
+    dvc("repro", cwd=project)
+
+
+def test_tuned_metrics_have_the_evaluate_keys_and_the_tuning_summary(project):
+    evaluate = read_json(project / "metrics" / "evaluate.json")
+    tuned = read_json(project / "metrics" / "tune_thresholds.json")
+    for split in ("validation", "test"):
+        assert set(tuned[split]) == set(evaluate[split])
+    tuning = tuned["tuning"]
+    assert tuning["strategy"] in {"global", "per_label"} and tuning["min_labels"] in {0, 1}
+    assert 0 <= tuning["validation_micro_f1_cross_validated"] <= 1
+    assert 0 <= tuning["validation_micro_f1_in_sample"] <= 1
+    curve = (project / "metrics" / "tune_thresholds" / "curve.csv").read_text().splitlines()
+    assert curve[0] == "threshold,micro_f1,macro_f1,jaccard" and len(curve) == 20
+
+
+def official_scores(pred_path: Path, gold_path: Path) -> dict[str, float]:
+    """The SemEval-2018 E-c scorer's logic: 13 tab-separated fields a line after a header, rows
+    matched by ID, then Jaccard (empty vs empty = 1), micro-F1 and macro-F1."""
+    pred_lines = pred_path.read_text(encoding="utf-8").splitlines()[1:]
+    gold_lines = gold_path.read_text(encoding="utf-8").splitlines()[1:]
+    assert len(pred_lines) == len(gold_lines)
+    gold = {
+        parts[0]: [int(v) for v in parts[2:13]]
+        for parts in (line.split("\t") for line in gold_lines)
+    }
+    pairs = []
+    for parts in (line.split("\t") for line in pred_lines):
+        assert len(parts) == 13
+        pairs.append((gold[parts[0]], [int(v) for v in parts[2:13]]))
+    y_true, y_pred = np.array([g for g, _ in pairs]), np.array([p for _, p in pairs])
+    return {
+        "jaccard": jaccard_score(y_true, y_pred, average="samples", zero_division=1.0),
+        "micro_f1": f1_score(y_true, y_pred, average="micro", zero_division=0.0),
+        "macro_f1": f1_score(y_true, y_pred, average="macro", zero_division=0.0),
+    }
+
+
+def test_test_predictions_score_the_same_with_the_official_scorer(project, tmp_path):
+    gold_lines = (SEMEVAL_DIR / "English" / "E-c" / "2018-E-c-En-test-gold.txt").read_text(
+        encoding="utf-8"
+    )
+    gold_path = tmp_path / "gold.txt"  # the slice the project was run on: header + 64 texts
+    gold_path.write_text("\n".join(gold_lines.splitlines()[:65]) + "\n", encoding="utf-8")
+    scores = official_scores(project / "data" / "predictions" / "test.tsv", gold_path)
+    tuned = read_json(project / "metrics" / "tune_thresholds.json")["test"]
+    for key, value in scores.items():
+        assert value == pytest.approx(tuned[key], abs=1e-12), key
+
+
+def test_predict_command_uses_the_shipped_model(project):
+    predict = Path(sys.executable).parent / "predict"
+    output = run(
+        [str(predict), "--model", "models/model", "So happy today", "Awful."], project
+    ).stdout
+    records = [json.loads(line) for line in output.splitlines()]
+    assert [record["text"] for record in records] == ["So happy today", "Awful."]
+    assert set(records[0]["probabilities"]) == set(LABEL_NAMES)
+
+
+def test_test_labels_never_move_a_threshold(project):
+    """Runs last: it rewrites the test probabilities file of the project copy."""
+    before = read_json(project / "models" / "model" / "thresholds.json")
+    test_file = project / "data" / "predictions" / "probs" / "test.npz"
+    saved = dict(np.load(test_file))
+    shuffled = np.random.default_rng(0).permutation(saved["labels"])
+    np.savez(test_file, **{**saved, "labels": shuffled})
+    run([sys.executable, "stages/tune_thresholds.py"], project)
+    after = read_json(project / "models" / "model" / "thresholds.json")
+    assert after == before
+    assert not np.array_equal(shuffled, saved["labels"])

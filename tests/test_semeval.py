@@ -1,6 +1,6 @@
 import pytest
-from conftest import SEMEVAL_DIR, official_frame
 
+from conftest import SEMEVAL_DIR, official_frame
 from mltc import semeval
 from mltc.errors import PipelineError
 

@@ -4,6 +4,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import torch
+from tqdm.auto import tqdm
 from transformers import DataCollatorWithPadding, PreTrainedModel, PreTrainedTokenizerBase
 
 
@@ -12,6 +13,7 @@ def predict_proba(
     tokenizer: PreTrainedTokenizerBase,
     encodings: Mapping[str, Sequence[Sequence[int]]],
     batch_size: int,
+    progress: bool = False,
 ) -> np.ndarray:
     """Sigmoid probabilities (texts x labels) for tokenized inputs, in the order given.
 
@@ -26,7 +28,9 @@ def predict_proba(
     probs = np.zeros((count, model.config.num_labels), dtype=np.float32)
     model.eval()
     with torch.inference_mode():
-        for start in range(0, count, batch_size):
+        for start in tqdm(
+            range(0, count, batch_size), desc="predict", unit="batch", disable=not progress
+        ):
             rows = order[start : start + batch_size]
             batch = collate(
                 [{name: values[row] for name, values in inputs.items()} for row in rows]

@@ -16,9 +16,19 @@ from sklearn.metrics import (
 DEFAULT_THRESHOLD = 0.5
 
 
-def binarize(probs: np.ndarray, thresholds: float | np.ndarray = DEFAULT_THRESHOLD) -> np.ndarray:
-    """1 where a label's probability reaches its threshold (one threshold, or one per label)."""
-    return (np.asarray(probs) >= np.asarray(thresholds)).astype(np.int8)
+def binarize(
+    probs: np.ndarray, thresholds: float | np.ndarray = DEFAULT_THRESHOLD, min_labels: int = 0
+) -> np.ndarray:
+    """1 where a label's probability reaches its threshold (one threshold, or one per label).
+
+    With min_labels=1, a text where no label passes gets its single most probable label.
+    """
+    probs = np.asarray(probs)
+    pred = probs >= np.asarray(thresholds)
+    if min_labels:
+        empty = ~pred.any(axis=1)
+        pred[empty, np.argmax(probs[empty], axis=1)] = True
+    return pred.astype(np.int8)
 
 
 def jaccard(y_true: np.ndarray, y_pred: np.ndarray) -> float:
@@ -92,10 +102,11 @@ def evaluation_report(
     probs: np.ndarray,
     label_names: Sequence[str],
     thresholds: float | np.ndarray = DEFAULT_THRESHOLD,
+    min_labels: int = 0,
 ) -> dict:
-    """Every metric of one split at the given thresholds, ready for a metrics JSON file."""
+    """Every metric of one split at the given decision rule, ready for a metrics JSON file."""
     y_true = np.asarray(y_true).astype(np.int8)
-    y_pred = binarize(probs, thresholds)
+    y_pred = binarize(probs, thresholds, min_labels)
     return {
         **label_metrics(y_true, y_pred),
         **ranking_metrics(y_true, probs),

@@ -3,7 +3,9 @@
 Every check runs before any expensive work and fails with one line naming the param.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import product
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +17,8 @@ DATA_SOURCES = ("local", "hub")
 BEST_MODEL_METRICS = ("micro_f1", "macro_f1", "jaccard", "loss")
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 SAMPLING_STRATEGIES = ("group_by_length", "random")
+THRESHOLD_STRATEGIES = ("global", "per_label")
+THRESHOLD_OBJECTIVES = ("micro_f1", "macro_f1", "jaccard")
 
 
 def _section(params: dict[str, Any], name: str) -> dict[str, Any]:
@@ -30,24 +34,24 @@ def _choice(section: str, key: str, value: Any, allowed: tuple[str, ...]) -> str
     return value
 
 
-def _positive_int(section: str, key: str, value: Any, allow_none: bool = False) -> int | None:
+def _integer(
+    section: str, key: str, value: Any, minimum: int = 1, allow_none: bool = False
+) -> int | None:
     if value is None and allow_none:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        hint = "a positive integer" + (" or null" if allow_none else "")
-        raise PipelineError(f"{section}.{key}={value!r}: expected {hint}")
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        hint = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
+        raise PipelineError(
+            f"{section}.{key}={value!r}: expected {hint}{' or null' if allow_none else ''}"
+        )
     return value
 
 
-def _positive_float(section: str, key: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
-        raise PipelineError(f"{section}.{key}={value!r}: expected a number > 0")
-    return float(value)
-
-
-def _fraction(section: str, key: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < 1:
-        raise PipelineError(f"{section}.{key}={value!r}: expected a number in [0, 1)")
+def _number(
+    section: str, key: str, value: Any, valid: Callable[[float], bool], expected: str
+) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not valid(value):
+        raise PipelineError(f"{section}.{key}={value!r}: expected {expected}")
     return float(value)
 
 
@@ -71,9 +75,7 @@ class DownloadConfig:
             ),
             hub_dataset=str(section.get("hub_dataset")),
             hub_revision=str(section.get("hub_revision")),
-            max_rows=_positive_int(
-                "download", "max_rows", section.get("max_rows"), allow_none=True
-            ),
+            max_rows=_integer("download", "max_rows", section.get("max_rows"), allow_none=True),
         )
         if config.source == "local" and not config.local_dir.is_dir():
             raise PipelineError(
@@ -90,7 +92,7 @@ class PreprocessConfig:
     @classmethod
     def from_params(cls, params: dict[str, Any]) -> "PreprocessConfig":
         section = _section(params, "preprocess")
-        return cls(max_length=_positive_int("preprocess", "max_length", section.get("max_length")))
+        return cls(max_length=_integer("preprocess", "max_length", section.get("max_length")))
 
     def check_model_limit(self, model_limit: int, model: str) -> None:
         if self.max_length > model_limit:
@@ -121,47 +123,39 @@ class TrainConfig:
     def from_params(cls, params: dict[str, Any], spec: ModelSpec) -> "TrainConfig":
         section = _section(params, "train")
 
-        def or_default(key: str) -> Any:
+        def get(key: str) -> Any:
             value = section.get(key)
-            return getattr(spec, key) if value is None else value
+            return getattr(spec, key) if value is None and hasattr(spec, key) else value
 
-        seed = section.get("seed")
-        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-            raise PipelineError(f"train.seed={seed!r}: expected an integer >= 0")
-        weight_decay = section.get("weight_decay")
-        if (
-            isinstance(weight_decay, bool)
-            or not isinstance(weight_decay, int | float)
-            or weight_decay < 0
-        ):
-            raise PipelineError(f"train.weight_decay={weight_decay!r}: expected a number >= 0")
         return cls(
-            learning_rate=_positive_float("train", "learning_rate", or_default("learning_rate")),
-            batch_size=_positive_int("train", "batch_size", or_default("batch_size")),
-            epochs=_positive_int("train", "epochs", or_default("epochs")),
-            eval_batch_size=_positive_int(
-                "train", "eval_batch_size", section.get("eval_batch_size")
+            learning_rate=_number(
+                "train", "learning_rate", get("learning_rate"), lambda v: v > 0, "a number > 0"
             ),
-            weight_decay=float(weight_decay),
-            warmup_ratio=_fraction("train", "warmup_ratio", section.get("warmup_ratio")),
+            batch_size=_integer("train", "batch_size", get("batch_size")),
+            epochs=_integer("train", "epochs", get("epochs")),
+            eval_batch_size=_integer("train", "eval_batch_size", get("eval_batch_size")),
+            weight_decay=_number(
+                "train", "weight_decay", get("weight_decay"), lambda v: v >= 0, "a number >= 0"
+            ),
+            warmup_ratio=_number(
+                "train",
+                "warmup_ratio",
+                get("warmup_ratio"),
+                lambda v: 0 <= v < 1,
+                "a number in [0, 1)",
+            ),
             metric_for_best_model=_choice(
-                "train",
-                "metric_for_best_model",
-                section.get("metric_for_best_model"),
-                BEST_MODEL_METRICS,
+                "train", "metric_for_best_model", get("metric_for_best_model"), BEST_MODEL_METRICS
             ),
-            early_stopping_patience=_positive_int(
-                "train",
-                "early_stopping_patience",
-                section.get("early_stopping_patience"),
-                allow_none=True,
+            early_stopping_patience=_integer(
+                "train", "early_stopping_patience", get("early_stopping_patience"), allow_none=True
             ),
             sampling_strategy=_choice(
-                "train", "sampling_strategy", section.get("sampling_strategy"), SAMPLING_STRATEGIES
+                "train", "sampling_strategy", get("sampling_strategy"), SAMPLING_STRATEGIES
             ),
-            precision=_choice("train", "precision", section.get("precision"), PRECISIONS),
-            logging_steps=_positive_int("train", "logging_steps", section.get("logging_steps")),
-            seed=seed,
+            precision=_choice("train", "precision", get("precision"), PRECISIONS),
+            logging_steps=_integer("train", "logging_steps", get("logging_steps")),
+            seed=_integer("train", "seed", get("seed"), minimum=0),
         )
 
 
@@ -172,4 +166,54 @@ class EvaluateConfig:
     @classmethod
     def from_params(cls, params: dict[str, Any]) -> "EvaluateConfig":
         section = _section(params, "evaluate")
-        return cls(batch_size=_positive_int("evaluate", "batch_size", section.get("batch_size")))
+        return cls(batch_size=_integer("evaluate", "batch_size", section.get("batch_size")))
+
+
+@dataclass(frozen=True)
+class TuningConfig:
+    """How decision thresholds are tuned on validation; `auto` choices go by cross-validation."""
+
+    strategy: str  # global, per_label, or auto
+    objective: str
+    min_labels: int | str  # 0, 1, or auto
+    grid_step: float
+    shrinkage: float
+    cv_folds: int
+    seed: int
+
+    @classmethod
+    def from_params(cls, params: dict[str, Any]) -> "TuningConfig":
+        name = "tune_thresholds"
+        section = _section(params, name)
+        min_labels = section.get("min_labels")
+        if min_labels not in (0, 1, "auto") or isinstance(min_labels, bool):
+            raise PipelineError(f"{name}.min_labels={min_labels!r}: allowed values are 0, 1, auto")
+        return cls(
+            strategy=_choice(
+                name, "strategy", section.get("strategy"), (*THRESHOLD_STRATEGIES, "auto")
+            ),
+            objective=_choice(name, "objective", section.get("objective"), THRESHOLD_OBJECTIVES),
+            min_labels=min_labels,
+            grid_step=_number(
+                name,
+                "grid_step",
+                section.get("grid_step"),
+                lambda v: 0 < v <= 0.5,
+                "a number in (0, 0.5]",
+            ),
+            shrinkage=_number(
+                name,
+                "shrinkage",
+                section.get("shrinkage"),
+                lambda v: 0 <= v <= 1,
+                "a number in [0, 1]",
+            ),
+            cv_folds=_integer(name, "cv_folds", section.get("cv_folds"), minimum=2),
+            seed=_integer(name, "seed", section.get("seed"), minimum=0),
+        )
+
+    def candidates(self) -> list[tuple[str, int]]:
+        """(strategy, min_labels) pairs to compare, simplest first."""
+        strategies = THRESHOLD_STRATEGIES if self.strategy == "auto" else (self.strategy,)
+        fallbacks = (0, 1) if self.min_labels == "auto" else (int(self.min_labels),)
+        return list(product(strategies, fallbacks))

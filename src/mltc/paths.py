@@ -8,15 +8,19 @@ LABELS = RAW / "labels.json"
 PROCESSED = DATA / "processed"
 PREDICTIONS = DATA / "predictions"
 PROBS = PREDICTIONS / "probs"
+TEST_PREDICTIONS = PREDICTIONS / "test.tsv"
 
 MODELS = Path("models")
-MODEL = MODELS / "model"
+FINETUNED = MODELS / "finetuned"  # the train stage's weights, before thresholds
+MODEL = MODELS / "model"  # the shipped model: weights plus the tuned decision rule
 CHECKPOINTS = MODELS / "checkpoints"
 
 METRICS = Path("metrics")
 TRAIN_LIVE = METRICS / "train"
 TRAIN_SUMMARY = METRICS / "train.json"
 EVALUATE_METRICS = METRICS / "evaluate.json"
+TUNE_METRICS = METRICS / "tune_thresholds.json"
+THRESHOLD_CURVE = METRICS / "tune_thresholds" / "curve.csv"
 
 SPLITS = ("train", "validation", "test")
 

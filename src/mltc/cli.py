@@ -1,0 +1,146 @@
+"""`predict`: label texts from the command line or a file, with the model's tuned thresholds."""
+
+import argparse
+import csv
+import json
+import sys
+from pathlib import Path
+from typing import TextIO
+
+import numpy as np
+
+from mltc import paths
+from mltc.errors import PipelineError, run_stage
+from mltc.fileio import atomic_path
+
+INPUT_SUFFIXES = (".txt", ".csv", ".tsv", ".jsonl")
+OUTPUT_FORMATS = ("jsonl", "csv")
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="predict",
+        description="Predict labels for texts with a fine-tuned model and its tuned thresholds.",
+    )
+    parser.add_argument("texts", nargs="*", help="texts to label (or use --input)")
+    parser.add_argument(
+        "--model", default=str(paths.MODEL), help="model folder (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--input", type=Path, help="a .txt (one text a line), .csv, .tsv or .jsonl file"
+    )
+    parser.add_argument(
+        "--text-column", default="text", help="text column of a .csv/.tsv/.jsonl input"
+    )
+    parser.add_argument("--output", type=Path, help="write here instead of standard output")
+    parser.add_argument(
+        "--format", choices=OUTPUT_FORMATS, help="default: from --output's suffix, else jsonl"
+    )
+    parser.add_argument(
+        "--threshold", type=float, help="one threshold for every label instead of the tuned ones"
+    )
+    parser.add_argument("--batch-size", type=int, default=64)
+    args = parser.parse_args(argv)
+    if bool(args.texts) == bool(args.input):
+        parser.error("give texts as arguments or --input FILE, not both and not neither")
+    if args.threshold is not None and not 0 < args.threshold < 1:
+        parser.error(f"--threshold {args.threshold}: expected a number between 0 and 1")
+    return args
+
+
+def read_texts(path: Path, text_column: str) -> list[str]:
+    """Texts from a file; errors name the file, the line and what to do."""
+    suffix = path.suffix.lower()
+    if suffix not in INPUT_SUFFIXES:
+        raise PipelineError(
+            f"{path}: unsupported input type '{suffix}'; use one of {', '.join(INPUT_SUFFIXES)}"
+        )
+    if not path.is_file():
+        raise PipelineError(f"{path}: no such file")
+    try:
+        content = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise PipelineError(
+            f"{path}: not UTF-8 ({error.reason} at byte {error.start}); convert it to UTF-8"
+        ) from error
+    if suffix == ".txt":
+        texts = content.splitlines()
+        first_line = 1
+    elif suffix == ".jsonl":
+        texts, first_line = [], 1
+        for number, line in enumerate(content.splitlines(), start=1):
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as error:
+                raise PipelineError(f"{path}, line {number}: not JSON ({error.msg})") from error
+            if not isinstance(record, dict) or text_column not in record:
+                raise PipelineError(
+                    f"{path}, line {number}: no '{text_column}' field (set --text-column)"
+                )
+            texts.append(record[text_column])
+    else:
+        reader = csv.DictReader(content.splitlines(), delimiter="\t" if suffix == ".tsv" else ",")
+        if text_column not in (reader.fieldnames or []):
+            raise PipelineError(
+                f"{path}: no column '{text_column}'; columns are {reader.fieldnames} (set --text-column)"
+            )
+        texts = [row[text_column] for row in reader]
+        first_line = 2
+    for offset, text in enumerate(texts):
+        if not isinstance(text, str) or not text.strip():
+            raise PipelineError(f"{path}, line {offset + first_line}: empty text")
+    return texts
+
+
+def write_predictions(
+    out: TextIO,
+    texts: list[str],
+    label_lists: list[list[str]],
+    probs: np.ndarray,
+    label_names: list[str],
+    fmt: str,
+) -> None:
+    """JSONL: text, labels and every label's probability a line; CSV: the same as columns."""
+    if fmt == "jsonl":
+        for text, labels, row in zip(texts, label_lists, probs, strict=True):
+            scores = {name: round(float(p), 6) for name, p in zip(label_names, row, strict=True)}
+            out.write(
+                json.dumps(
+                    {"text": text, "labels": labels, "probabilities": scores}, ensure_ascii=False
+                )
+                + "\n"
+            )
+        return
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["text", "labels", *label_names])
+    for text, labels, row in zip(texts, label_lists, probs, strict=True):
+        writer.writerow([text, ";".join(labels), *(f"{p:.6f}" for p in row)])
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+
+    def run() -> None:
+        texts = read_texts(args.input, args.text_column) if args.input else list(args.texts)
+        from mltc.predict import Predictor  # heavy imports after the cheap checks
+
+        predictor = Predictor(args.model, batch_size=args.batch_size, threshold=args.threshold)
+        probs = predictor.predict_proba(texts, progress=args.input is not None)
+        label_lists = predictor.labels_from_proba(probs)
+        fmt = args.format or (
+            "csv" if args.output and args.output.suffix.lower() == ".csv" else "jsonl"
+        )
+        if not args.output:
+            write_predictions(sys.stdout, texts, label_lists, probs, predictor.label_names, fmt)
+            return
+        with (
+            atomic_path(args.output) as staging,
+            staging.open("w", encoding="utf-8", newline="") as out,
+        ):
+            write_predictions(out, texts, label_lists, probs, predictor.label_names, fmt)
+
+    run_stage(run)
+
+
+if __name__ == "__main__":
+    main()

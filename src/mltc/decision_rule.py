@@ -1,0 +1,73 @@
+"""The decision rule shipped with a model: per-label thresholds and the min_labels fallback.
+
+It lives twice in the model folder: `thresholds.json`, and `config.json` (keys `thresholds`,
+`min_labels`, ...) so that any transformers user who loads the model has it.
+"""
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from mltc.errors import PipelineError
+from mltc.fileio import read_json, write_json
+from mltc.metrics import DEFAULT_THRESHOLD
+
+THRESHOLDS_FILE = "thresholds.json"
+
+
+@dataclass(frozen=True)
+class DecisionRule:
+    thresholds_by_label: dict[str, float]
+    min_labels: int = 0
+    strategy: str = "fixed"
+    objective: str | None = None
+
+    def thresholds(self, label_names: Sequence[str]) -> np.ndarray:
+        missing = [name for name in label_names if name not in self.thresholds_by_label]
+        if missing:
+            raise PipelineError(f"the decision rule has no threshold for label(s) {missing}")
+        return np.array([self.thresholds_by_label[name] for name in label_names])
+
+    def to_dict(self) -> dict:
+        return {
+            "thresholds": self.thresholds_by_label,
+            "min_labels": self.min_labels,
+            "threshold_strategy": self.strategy,
+            "threshold_objective": self.objective,
+        }
+
+    @classmethod
+    def fixed(
+        cls, label_names: Sequence[str], threshold: float = DEFAULT_THRESHOLD
+    ) -> "DecisionRule":
+        return cls({name: threshold for name in label_names})
+
+
+def save(model_dir: Path, rule: DecisionRule, details: dict | None = None) -> None:
+    """Write thresholds.json and merge the rule into config.json."""
+    model_dir = Path(model_dir)
+    write_json(model_dir / THRESHOLDS_FILE, {**rule.to_dict(), **(details or {})})
+    config = read_json(model_dir / "config.json")
+    write_json(model_dir / "config.json", {**config, **rule.to_dict()})
+
+
+def load(model_dir: Path, label_names: Sequence[str]) -> DecisionRule:
+    """The model's tuned rule; a model without one gets 0.5 for every label, with a warning."""
+    path = Path(model_dir) / THRESHOLDS_FILE
+    if not path.is_file():
+        warnings.warn(
+            f"{path} not found: using threshold {DEFAULT_THRESHOLD} for every label "
+            "(run dvc repro tune_thresholds to tune them)",
+            stacklevel=2,
+        )
+        return DecisionRule.fixed(label_names)
+    payload = read_json(path)
+    return DecisionRule(
+        thresholds_by_label={k: float(v) for k, v in payload["thresholds"].items()},
+        min_labels=int(payload.get("min_labels", 0)),
+        strategy=payload.get("threshold_strategy", "fixed"),
+        objective=payload.get("threshold_objective"),
+    )

@@ -1,0 +1,57 @@
+"""Python API: load a model folder once, then predict labels or probabilities for raw texts."""
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from mltc import decision_rule
+from mltc.errors import PipelineError
+from mltc.inference import best_device, predict_proba
+from mltc.metrics import binarize
+from mltc.modeling import load_classifier
+
+
+class Predictor:
+    """A fine-tuned model with its decision rule (the tuned thresholds, unless overridden).
+
+    >>> predictor = Predictor("models/model")
+    >>> predictor.predict(["What a great day!"])
+    [['joy', 'optimism']]
+    """
+
+    def __init__(
+        self,
+        model_dir: str | Path,
+        batch_size: int = 64,
+        max_length: int = 512,
+        threshold: float | None = None,
+    ) -> None:
+        self.model, self.tokenizer = load_classifier(Path(model_dir))
+        self.model.to(best_device())
+        id2label = self.model.config.id2label
+        self.label_names = [id2label[index] for index in sorted(id2label, key=int)]
+        self.batch_size = batch_size
+        self.max_length = min(max_length, self.tokenizer.model_max_length)
+        if threshold is None:
+            self.rule = decision_rule.load(Path(model_dir), self.label_names)
+        else:
+            self.rule = decision_rule.DecisionRule.fixed(self.label_names, threshold)
+        self.thresholds = self.rule.thresholds(self.label_names)
+
+    def predict_proba(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
+        """Sigmoid probabilities, (texts x labels), columns in `label_names` order."""
+        texts = list(texts)
+        for index, text in enumerate(texts):
+            if not isinstance(text, str) or not text.strip():
+                raise PipelineError(f"text {index + 1} is empty: every text needs some content")
+        encodings = self.tokenizer(texts, truncation=True, max_length=self.max_length)
+        return predict_proba(self.model, self.tokenizer, encodings, self.batch_size, progress)
+
+    def labels_from_proba(self, probs: np.ndarray) -> list[list[str]]:
+        pred = binarize(probs, self.thresholds, self.rule.min_labels)
+        return [[self.label_names[j] for j in np.flatnonzero(row)] for row in pred]
+
+    def predict(self, texts: Sequence[str], progress: bool = False) -> list[list[str]]:
+        """The predicted label names of each text, by the model's decision rule."""
+        return self.labels_from_proba(self.predict_proba(texts, progress))

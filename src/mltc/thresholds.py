@@ -1,0 +1,166 @@
+"""Decision thresholds tuned on validation probabilities only.
+
+The search evaluates an objective thousands of times, so it uses the count-based objectives
+below (checked against the sklearn metrics in the tests) rather than sklearn itself.
+"""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from sklearn.model_selection import KFold
+
+from mltc.metrics import binarize
+from mltc.params import TuningConfig
+
+Objective = Callable[[np.ndarray, np.ndarray], float]
+
+
+def _safe_ratio(numerator: np.ndarray, denominator: np.ndarray, empty: float) -> np.ndarray:
+    numerator, denominator = np.asarray(numerator, float), np.asarray(denominator, float)
+    out = np.full(np.broadcast(numerator, denominator).shape, empty, dtype=float)
+    np.divide(numerator, denominator, out=out, where=denominator > 0)
+    return out
+
+
+def fast_micro_f1(gold: np.ndarray, pred: np.ndarray) -> float:
+    true_pos = np.sum(gold & pred)
+    return float(_safe_ratio(2 * true_pos, gold.sum() + pred.sum(), 0.0))
+
+
+def fast_macro_f1(gold: np.ndarray, pred: np.ndarray) -> float:
+    true_pos = np.sum(gold & pred, axis=0)
+    return float(_safe_ratio(2 * true_pos, gold.sum(axis=0) + pred.sum(axis=0), 0.0).mean())
+
+
+def fast_jaccard(gold: np.ndarray, pred: np.ndarray) -> float:
+    """Per-text Jaccard averaged; a text with no gold and no predicted label scores 1."""
+    return float(_safe_ratio(np.sum(gold & pred, axis=1), np.sum(gold | pred, axis=1), 1.0).mean())
+
+
+OBJECTIVES: dict[str, Objective] = {
+    "micro_f1": fast_micro_f1,
+    "macro_f1": fast_macro_f1,
+    "jaccard": fast_jaccard,
+}
+
+
+def threshold_grid(step: float) -> np.ndarray:
+    """Thresholds step, 2*step, ... below 1: a coarse grid is itself a guard against overfitting."""
+    return np.round(np.arange(step, 1.0 - 1e-9, step), 6)
+
+
+def global_curve(
+    probs: np.ndarray, gold: np.ndarray, objective: Objective, grid: np.ndarray, min_labels: int
+) -> np.ndarray:
+    """The objective at each grid threshold, one threshold shared by all labels."""
+    gold = gold.astype(bool)
+    return np.array([objective(gold, binarize(probs, t, min_labels).astype(bool)) for t in grid])
+
+
+def _best(scores: np.ndarray, grid: np.ndarray, prefer: float) -> float:
+    """The grid value with the best score; ties go to the value nearest `prefer`."""
+    best = np.flatnonzero(np.isclose(scores, scores.max(), rtol=0, atol=1e-12))
+    return float(grid[best[np.argmin(np.abs(grid[best] - prefer))]])
+
+
+def fit_global(probs, gold, objective: Objective, grid: np.ndarray, min_labels: int) -> np.ndarray:
+    threshold = _best(global_curve(probs, gold, objective, grid, min_labels), grid, prefer=0.5)
+    return np.full(probs.shape[1], threshold)
+
+
+def fit_per_label(
+    probs: np.ndarray,
+    gold: np.ndarray,
+    objective: Objective,
+    grid: np.ndarray,
+    min_labels: int,
+    shrinkage: float,
+    rounds: int = 2,
+) -> np.ndarray:
+    """Coordinate ascent on the joint objective, from the best global threshold.
+
+    Each label's threshold moves only if that raises the objective over all labels together
+    (maximising each label's own F1 instead lowers micro-F1 and Jaccard). The result is then
+    pulled toward the global threshold by `shrinkage` (0: none, 1: all the way).
+    """
+    gold = gold.astype(bool)
+    start = fit_global(probs, gold, objective, grid, min_labels)
+    thresholds = start.copy()
+    for _ in range(rounds):
+        for label in range(probs.shape[1]):
+            scores = np.empty(len(grid))
+            for index, value in enumerate(grid):
+                thresholds[label] = value
+                scores[index] = objective(
+                    gold, binarize(probs, thresholds, min_labels).astype(bool)
+                )
+            thresholds[label] = _best(scores, grid, prefer=start[label])
+    return start + (1.0 - shrinkage) * (thresholds - start)
+
+
+@dataclass(frozen=True)
+class TuningResult:
+    thresholds: np.ndarray
+    strategy: str
+    objective: str
+    min_labels: int
+    in_sample: float  # objective on validation at thresholds fitted on all of validation
+    cross_validated: float  # objective on out-of-fold predictions: an honest estimate
+    candidates: list[dict] = field(default_factory=list)
+    curve: dict[str, list[float]] = field(default_factory=dict)  # global threshold vs objectives
+
+    def thresholds_by_label(self, label_names: Sequence[str]) -> dict[str, float]:
+        return {
+            name: round(float(t), 6) for name, t in zip(label_names, self.thresholds, strict=True)
+        }
+
+
+def _fit(probs, gold, strategy: str, min_labels: int, config: TuningConfig) -> np.ndarray:
+    objective = OBJECTIVES[config.objective]
+    grid = threshold_grid(config.grid_step)
+    if strategy == "global":
+        return fit_global(probs, gold, objective, grid, min_labels)
+    return fit_per_label(probs, gold, objective, grid, min_labels, config.shrinkage)
+
+
+def cross_validate(probs, gold, strategy: str, min_labels: int, config: TuningConfig) -> float:
+    """Fit on k-1 folds, predict the held-out fold; score all out-of-fold predictions at once."""
+    pred = np.zeros_like(gold, dtype=np.int8)
+    folds = KFold(n_splits=config.cv_folds, shuffle=True, random_state=config.seed)
+    for fit_rows, held_out in folds.split(probs):
+        thresholds = _fit(probs[fit_rows], gold[fit_rows], strategy, min_labels, config)
+        pred[held_out] = binarize(probs[held_out], thresholds, min_labels)
+    return OBJECTIVES[config.objective](gold.astype(bool), pred.astype(bool))
+
+
+def tune(val_probs: np.ndarray, val_gold: np.ndarray, config: TuningConfig) -> TuningResult:
+    """Pick strategy and fallback by cross-validated objective, then fit them on all of validation."""
+    val_gold = np.asarray(val_gold).astype(np.int8)
+    scored = []
+    for strategy, min_labels in config.candidates():
+        thresholds = _fit(val_probs, val_gold, strategy, min_labels, config)
+        in_sample = OBJECTIVES[config.objective](
+            val_gold.astype(bool), binarize(val_probs, thresholds, min_labels).astype(bool)
+        )
+        cv_score = cross_validate(val_probs, val_gold, strategy, min_labels, config)
+        scored.append((cv_score, strategy, min_labels, in_sample, thresholds))
+    # candidates come simplest first and max() keeps the first of equals
+    cv_score, strategy, min_labels, in_sample, thresholds = max(scored, key=lambda row: row[0])
+    grid = threshold_grid(config.grid_step)
+    curve = {"threshold": grid.tolist()}
+    for name, objective in OBJECTIVES.items():
+        curve[name] = global_curve(val_probs, val_gold, objective, grid, min_labels).tolist()
+    return TuningResult(
+        thresholds=thresholds,
+        strategy=strategy,
+        objective=config.objective,
+        min_labels=min_labels,
+        in_sample=in_sample,
+        cross_validated=cv_score,
+        candidates=[
+            {"strategy": s, "min_labels": m, "cross_validated": cv, "in_sample": ins}
+            for cv, s, m, ins, _ in scored
+        ],
+        curve=curve,
+    )

@@ -1,0 +1,77 @@
+"""Stage tune_thresholds: the decision rule, tuned on validation only, shipped with the model."""
+
+import shutil
+
+import dvc.api
+import numpy as np
+import pandas as pd
+
+from mltc import decision_rule, paths
+from mltc.errors import PipelineError, run_stage
+from mltc.fileio import atomic_path, write_json
+from mltc.labels import LabelSchema
+from mltc.metrics import binarize, evaluation_report
+from mltc.params import TuningConfig
+from mltc.submission import format_predictions_tsv
+from mltc.thresholds import tune
+
+
+def main() -> None:
+    config = TuningConfig.from_params(dvc.api.params_show(stages="tune_thresholds"))
+    schema = LabelSchema.load(paths.LABELS)
+    validation = np.load(paths.probs_file("validation"))
+    result = tune(validation["probs"], validation["labels"], config)  # test never seen here
+    rule = decision_rule.DecisionRule(
+        result.thresholds_by_label(schema.label_names),
+        result.min_labels,
+        result.strategy,
+        result.objective,
+    )
+    tuning = {
+        "strategy": result.strategy,
+        "objective": result.objective,
+        "min_labels": result.min_labels,
+        f"validation_{result.objective}_in_sample": result.in_sample,
+        f"validation_{result.objective}_cross_validated": result.cross_validated,
+        "candidates": result.candidates,
+    }
+
+    with atomic_path(paths.MODEL) as staging:
+        shutil.copytree(paths.FINETUNED, staging)
+        decision_rule.save(staging, rule, {"tuning": tuning})
+
+    report = {}
+    for split in ("validation", "test"):
+        saved = np.load(paths.probs_file(split))
+        report[split] = evaluation_report(
+            saved["labels"],
+            saved["probs"],
+            schema.label_names,
+            result.thresholds,
+            result.min_labels,
+        )
+    write_json(paths.TUNE_METRICS, {**report, "tuning": tuning})
+    with atomic_path(paths.THRESHOLD_CURVE) as staging:
+        pd.DataFrame(result.curve).to_csv(staging, index=False, float_format="%.6f")
+
+    test = np.load(paths.probs_file("test"))
+    raw_test = pd.read_parquet(paths.raw_split("test"), columns=["id", "text"])
+    if raw_test["id"].tolist() != test["ids"].tolist():
+        raise PipelineError(
+            f"{paths.probs_file('test')} is out of step with {paths.raw_split('test')}: run dvc repro"
+        )
+    pred = binarize(test["probs"], result.thresholds, result.min_labels)
+    with atomic_path(paths.TEST_PREDICTIONS) as staging:
+        staging.write_text(
+            format_predictions_tsv(raw_test["id"], raw_test["text"], pred, schema), encoding="utf-8"
+        )
+
+    print(
+        f"{result.strategy} thresholds, min_labels={result.min_labels}, {result.objective}: "
+        f"validation {result.in_sample:.4f} in-sample, {result.cross_validated:.4f} cross-validated; "
+        f"test {report['test'][result.objective]:.4f}"
+    )
+
+
+if __name__ == "__main__":
+    run_stage(main)

@@ -1,0 +1,110 @@
+import csv
+import json
+import re
+import shutil
+
+import numpy as np
+import pytest
+
+from mltc import cli, decision_rule, semeval
+from mltc.errors import PipelineError
+from mltc.metrics import binarize
+from mltc.predict import Predictor
+
+TEXTS = ["I love this so much!", "Terrible news, I am scared.", "ok"]
+
+
+@pytest.fixture(scope="module")
+def tuned_model_dir(tiny_model_dir, tmp_path_factory):
+    model_dir = tmp_path_factory.mktemp("tuned") / "model"
+    shutil.copytree(tiny_model_dir, model_dir)
+    thresholds = {name: 0.5 for name in semeval.LABEL_NAMES} | {"anger": 0.0, "trust": 1.0}
+    decision_rule.save(model_dir, decision_rule.DecisionRule(thresholds, strategy="per_label"))
+    return model_dir
+
+
+def test_predict_applies_the_stored_thresholds(tuned_model_dir):
+    predictor = Predictor(tuned_model_dir)
+    probs = predictor.predict_proba(TEXTS)
+    labels = predictor.predict(TEXTS)
+    assert probs.shape == (3, 11)
+    assert all("anger" in row and "trust" not in row for row in labels)  # thresholds 0 and 1
+    expected = binarize(probs, predictor.thresholds)
+    assert labels == [[semeval.LABEL_NAMES[j] for j in np.flatnonzero(row)] for row in expected]
+
+
+def test_threshold_override_replaces_the_tuned_ones(tuned_model_dir):
+    predictor = Predictor(tuned_model_dir, threshold=0.99)
+    assert predictor.thresholds.tolist() == [0.99] * 11
+    assert predictor.predict(TEXTS) == [[], [], []]  # an untrained model is never that sure
+
+
+def test_empty_text_is_refused(tuned_model_dir):
+    with pytest.raises(PipelineError, match="text 2 is empty"):
+        Predictor(tuned_model_dir).predict(["fine", "  "])
+
+
+def test_cli_texts_to_jsonl(tuned_model_dir, capsys):
+    cli.main(["--model", str(tuned_model_dir), *TEXTS[:2]])
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [record["text"] for record in records] == TEXTS[:2]
+    assert set(records[0]["probabilities"]) == set(semeval.LABEL_NAMES)
+    assert "anger" in records[0]["labels"]
+
+
+@pytest.mark.parametrize("suffix", [".txt", ".csv", ".tsv", ".jsonl"])
+def test_cli_reads_every_input_type_and_writes_csv(tuned_model_dir, tmp_path, suffix):
+    source = tmp_path / f"in{suffix}"
+    if suffix == ".txt":
+        source.write_text("\n".join(TEXTS) + "\n", encoding="utf-8")
+    elif suffix == ".jsonl":
+        source.write_text("".join(json.dumps({"tweet": t}) + "\n" for t in TEXTS), encoding="utf-8")
+    else:
+        with source.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle, delimiter="\t" if suffix == ".tsv" else ",")
+            writer.writerows([["id", "tweet"], *enumerate(TEXTS)])
+    output = tmp_path / "out.csv"
+    cli.main(
+        [
+            "--model",
+            str(tuned_model_dir),
+            "--input",
+            str(source),
+            "--text-column",
+            "tweet",
+            "--output",
+            str(output),
+        ]
+    )
+    rows = list(csv.DictReader(output.open(encoding="utf-8")))
+    assert [row["text"] for row in rows] == TEXTS
+    assert all("anger" in row["labels"].split(";") for row in rows)
+    assert 0 <= float(rows[0]["joy"]) <= 1
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("in.csv", "id,body\n1,hi\n", r"no column 'text'; columns are \['id', 'body'\]"),
+        ("in.txt", "fine\n\nalso fine\n", r"in\.txt, line 2: empty text"),
+        ("in.jsonl", '{"text": "a"}\n{"body": "b"}\n', r"line 2: no 'text' field"),
+        ("in.xlsx", "", r"unsupported input type '\.xlsx'"),
+    ],
+)
+def test_cli_bad_input_names_file_and_line(
+    tuned_model_dir, tmp_path, capsys, name, content, message
+):
+    source = tmp_path / name
+    source.write_text(content, encoding="utf-8")
+    with pytest.raises(SystemExit) as stop:
+        cli.main(["--model", str(tuned_model_dir), "--input", str(source)])
+    assert stop.value.code == 2
+    assert re.search(message, capsys.readouterr().err)
+
+
+def test_cli_non_utf8_file(tuned_model_dir, tmp_path, capsys):
+    source = tmp_path / "latin.txt"
+    source.write_bytes("caf\xe9\n".encode("latin-1"))
+    with pytest.raises(SystemExit):
+        cli.main(["--model", str(tuned_model_dir), "--input", str(source)])
+    assert "latin.txt: not UTF-8" in capsys.readouterr().err
