@@ -6,7 +6,11 @@ BIN := $(VENV)/bin
 # Stage commands run `python`: the venv's, with the project installed.
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: install repro test lint format clean
+# `make experiments`: the key params (effective values from metrics/train.json) and test metrics.
+EXP_COLUMNS := ^(Experiment|Created|(params\.yaml:)?model|(metrics/train\.json:)?learning_rate|epochs|best_epoch|batch_size|max_length|tune_thresholds\.(strategy|objective)|(metrics/tune_thresholds\.json:)?tuning\.(strategy|min_labels)|(metrics/[a-z_]+\.json:)?test\.(jaccard|micro_f1|macro_f1))$$
+EXP_SHOW_ARGS ?=
+
+.PHONY: install repro test lint format report experiments plots benchmark clean
 
 install: $(VENV)/.installed
 
@@ -25,6 +29,18 @@ repro: install
 
 test: install
 	pytest
+
+report: install
+	python -m mltc.report
+
+experiments:
+	dvc exp show --no-pager --drop '.*' --keep '$(EXP_COLUMNS)' $(EXP_SHOW_ARGS)
+
+plots:
+	dvc plots show --open
+
+benchmark: install
+	python benchmarks/throughput.py
 
 lint: install
 	ruff check .

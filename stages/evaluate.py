@@ -2,14 +2,16 @@
 
 import dvc.api
 import numpy as np
+import pandas as pd
 from datasets import load_from_disk
 
 from mltc import paths
 from mltc.errors import run_stage
-from mltc.fileio import write_json, write_npz
-from mltc.inference import best_device, predict_proba
+from mltc.fileio import write_csv, write_json, write_npz
+from mltc.hardware import best_device
+from mltc.inference import predict_proba
 from mltc.labels import LabelSchema
-from mltc.metrics import evaluation_report
+from mltc.metrics import evaluation_report, interpolated_pr_curves
 from mltc.modeling import load_classifier
 from mltc.params import EvaluateConfig
 
@@ -27,7 +29,9 @@ def main() -> None:
     report = {}
     for split in EVALUATED_SPLITS:
         dataset = processed[split]
-        probs = predict_proba(model, tokenizer, dataset.to_dict(), config.batch_size)
+        probs = predict_proba(
+            model, tokenizer, dataset.to_dict(), config.batch_size, precision=config.precision
+        )
         gold = np.asarray(dataset["labels"], dtype=np.float32)
         write_npz(paths.probs_file(split), ids=np.asarray(dataset["id"]), probs=probs, labels=gold)
         report[split] = evaluation_report(gold, probs, schema.label_names)
@@ -35,6 +39,11 @@ def main() -> None:
             f"{split}: "
             + "  ".join(f"{k} {report[split][k]:.4f}" for k in ("jaccard", "micro_f1", "macro_f1"))
         )
+        if split == "test":
+            write_csv(
+                paths.PR_CURVES,
+                pd.DataFrame(interpolated_pr_curves(gold, probs, schema.label_names)),
+            )
     write_json(paths.EVALUATE_METRICS, report)
 
 

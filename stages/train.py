@@ -28,11 +28,12 @@ def main() -> None:
     trainer = training.build_trainer(
         spec, schema, processed, tokenizer, config, paths.CHECKPOINTS, paths.TRAIN_LIVE, key_params
     )
-    if trainer.is_world_process_zero():
-        shutil.rmtree(paths.CHECKPOINTS, ignore_errors=True)  # a fresh run: no stale checkpoints
+    staging = paths.FINETUNED.with_name(f".{paths.FINETUNED.name}.partial")
+    if trainer.is_world_process_zero():  # a fresh run: nothing left over from a killed one
+        shutil.rmtree(paths.CHECKPOINTS, ignore_errors=True)
+        shutil.rmtree(staging, ignore_errors=True)
     result = trainer.train()
 
-    staging = paths.FINETUNED.with_name(f".{paths.FINETUNED.name}.partial")
     trainer.save_model(str(staging))  # every rank calls it; only rank 0 writes
     if trainer.is_world_process_zero():
         publish(staging, paths.FINETUNED)

@@ -8,7 +8,7 @@ import pandas as pd
 
 from mltc import decision_rule, paths
 from mltc.errors import PipelineError, run_stage
-from mltc.fileio import atomic_path, write_json
+from mltc.fileio import atomic_path, write_csv, write_json
 from mltc.labels import LabelSchema
 from mltc.metrics import binarize, evaluation_report
 from mltc.params import TuningConfig
@@ -27,14 +27,7 @@ def main() -> None:
         result.strategy,
         result.objective,
     )
-    tuning = {
-        "strategy": result.strategy,
-        "objective": result.objective,
-        "min_labels": result.min_labels,
-        f"validation_{result.objective}_in_sample": result.in_sample,
-        f"validation_{result.objective}_cross_validated": result.cross_validated,
-        "candidates": result.candidates,
-    }
+    tuning = result.summary()
 
     with atomic_path(paths.MODEL) as staging:
         shutil.copytree(paths.FINETUNED, staging)
@@ -51,8 +44,12 @@ def main() -> None:
             result.min_labels,
         )
     write_json(paths.TUNE_METRICS, {**report, "tuning": tuning})
-    with atomic_path(paths.THRESHOLD_CURVE) as staging:
-        pd.DataFrame(result.curve).to_csv(staging, index=False, float_format="%.6f")
+    write_csv(paths.THRESHOLD_CURVE, pd.DataFrame(result.curve))
+    per_label = report["test"]["per_label"]
+    write_csv(
+        paths.PER_LABEL_F1,
+        pd.DataFrame({"label": list(per_label), "f1": [m["f1"] for m in per_label.values()]}),
+    )
 
     test = np.load(paths.probs_file("test"))
     raw_test = pd.read_parquet(paths.raw_split("test"), columns=["id", "text"])

@@ -76,3 +76,13 @@ def test_evaluation_report_has_every_key_and_per_label_counts():
     }
     assert report["per_label"]["c"]["precision"] == 0.0
     assert report["per_label"]["d"]["support"] == 0
+
+
+def test_interpolated_pr_curve_takes_the_best_precision_at_or_beyond_each_recall():
+    # label a: positives ranked 1st and 3rd -> precision 1 up to recall 1/2, then 2/3 at recall 1
+    gold = np.array([[1, 0], [0, 0], [1, 0], [0, 0]])
+    probs = np.array([[0.9, 0.1], [0.8, 0.2], [0.7, 0.3], [0.1, 0.4]])
+    rows = metrics.interpolated_pr_curves(gold, probs, ["a", "b"], points=5)
+    assert [row["label"] for row in rows] == ["a"] * 5  # b has no positive: no curve
+    assert [row["recall"] for row in rows] == [0.0, 0.25, 0.5, 0.75, 1.0]
+    assert [row["precision"] for row in rows] == pytest.approx([1, 1, 1, 2 / 3, 2 / 3], abs=1e-6)

@@ -1,10 +1,12 @@
 """End to end: the real `dvc repro` on the tiny model and a slice of the data, in a copy of the repo."""
 
+import csv
 import json
 import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -110,9 +112,16 @@ def test_threshold_params_rerun_only_tune_thresholds(project):
     params["tune_thresholds"]["objective"] = "jaccard"
     (project / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     try:
-        assert set(json.loads(dvc("status", "--json", cwd=project))) == {"tune_thresholds"}
+        # the baseline shares the tuning params; nothing upstream of the thresholds re-runs
+        assert set(json.loads(dvc("status", "--json", cwd=project))) == {
+            "tune_thresholds",
+            "baseline",
+        }
         output = dvc("repro", cwd=project)
-        assert output.count("Running stage") == 1 and "Running stage 'tune_thresholds'" in output
+        ran = {
+            line.split("'")[1] for line in output.splitlines() if line.startswith("Running stage")
+        }
+        assert ran == {"tune_thresholds", "baseline"}
         assert (
             read_json(project / "models" / "model" / "thresholds.json")["threshold_objective"]
             == "jaccard"
@@ -177,6 +186,80 @@ def test_predict_command_uses_the_shipped_model(project):
     records = [json.loads(line) for line in output.splitlines()]
     assert [record["text"] for record in records] == ["So happy today", "Awful."]
     assert set(records[0]["probabilities"]) == set(LABEL_NAMES)
+
+
+def test_baseline_uses_the_same_metrics_and_tuning(project):
+    baseline = read_json(project / "metrics" / "baseline.json")
+    evaluate = read_json(project / "metrics" / "evaluate.json")
+    for rule in ("threshold_0_5", "tuned"):
+        for split in ("validation", "test"):
+            assert set(baseline[rule][split]) == set(evaluate[split])
+            assert 0 <= baseline[rule][split]["jaccard"] <= 1
+    assert (
+        baseline["c"] in yaml.safe_load((project / "params.yaml").read_text())["baseline"]["c_grid"]
+    )
+    assert baseline["tuning"]["objective"] == "micro_f1"
+
+
+def test_plots_show_renders_every_declared_plot(project):
+    dvc("plots", "show", "-o", "plots_html", cwd=project)
+    html = (project / "plots_html" / "index.html").read_text(encoding="utf-8")
+    for title in (
+        "Threshold vs objective on validation",
+        "Precision-recall by label on test",
+        "F1 by label on test at the tuned thresholds",
+        "metrics/train/plots/metrics/eval/micro_f1.tsv",
+        "metrics/train/plots/metrics/train/loss.tsv",
+    ):
+        assert title in html, title
+    assert '"field": "label"' in html  # one PR line per label
+    assert '"label": "joy"' in html
+
+
+def experiments_table(project: Path) -> list[dict[str, str]]:
+    """`make experiments` as CSV, with this interpreter's environment."""
+    output = run(
+        ["make", "-s", "experiments", f"VENV={sys.prefix}", "EXP_SHOW_ARGS=--csv"], project
+    ).stdout
+    return list(csv.DictReader(output.splitlines()))
+
+
+def test_experiments_table_shows_key_params_and_test_metrics_only(project):
+    rows = experiments_table(project)
+    columns = set(rows[0])
+    for column in ("params.yaml:model", "metrics/train.json:learning_rate", "epochs", "batch_size",
+                   "max_length", "tune_thresholds.strategy", "metrics/tune_thresholds.json:tuning.strategy",
+                   "metrics/tune_thresholds.json:test.micro_f1", "metrics/evaluate.json:test.jaccard"):  # fmt: skip
+        assert column in columns, column
+    assert len(columns) < 25
+    assert not any("per_label" in c or "hamming" in c or "runtime" in c for c in columns)
+
+
+def wait_for_queue(project: Path, timeout_s: float) -> str:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        status = dvc("queue", "status", cwd=project)
+        if ("Queued" not in status and "Running" not in status) or time.monotonic() > deadline:
+            return status
+        time.sleep(3)
+
+
+def test_queued_sweep_runs_and_compares(project):
+    dvc("exp", "run", "--queue", "-S", "train.learning_rate=0.002,0.004", cwd=project)
+    dvc("queue", "start", cwd=project)
+    try:
+        status = wait_for_queue(project, timeout_s=300)
+    finally:
+        dvc("queue", "stop", "--kill", cwd=project)
+    assert status.count("Success") == 2, status
+    rows = experiments_table(project)
+    swept = {row["metrics/train.json:learning_rate"] for row in rows}
+    assert {"0.002", "0.004"} <= swept
+    names = [
+        row["Experiment"] for row in rows if row["metrics/train.json:learning_rate"] == "0.004"
+    ]
+    diff = json.loads(dvc("metrics", "diff", "--json", "HEAD", names[0], cwd=project))
+    assert "metrics/tune_thresholds.json" in diff
 
 
 def test_test_labels_never_move_a_threshold(project):

@@ -108,3 +108,12 @@ def test_cli_non_utf8_file(tuned_model_dir, tmp_path, capsys):
     with pytest.raises(SystemExit):
         cli.main(["--model", str(tuned_model_dir), "--input", str(source)])
     assert "latin.txt: not UTF-8" in capsys.readouterr().err
+
+
+def test_bf16_and_int8_stay_close_to_fp32(tuned_model_dir):
+    reference = Predictor(tuned_model_dir, precision="fp32").predict_proba(TEXTS)
+    bf16 = Predictor(tuned_model_dir, precision="bf16").predict_proba(TEXTS)
+    int8 = Predictor(tuned_model_dir, int8=True).predict_proba(TEXTS)
+    np.testing.assert_allclose(bf16, reference, atol=1e-2)
+    np.testing.assert_allclose(int8, reference, atol=2e-2)
+    assert not np.array_equal(int8, reference)  # the quantised model really is another model

@@ -1,9 +1,12 @@
+import contextlib
+
 import numpy as np
 import pytest
+import torch
 import yaml
 from transformers import EvalPrediction, pipeline
 
-from mltc import registry, semeval, training
+from mltc import hardware, registry, semeval, training
 from mltc.params import TrainConfig
 
 TRAIN_PARAMS = {
@@ -11,7 +14,7 @@ TRAIN_PARAMS = {
         "learning_rate": None, "batch_size": 16, "epochs": 2, "eval_batch_size": 32,
         "weight_decay": 0.0, "warmup_ratio": 0.0, "metric_for_best_model": "micro_f1",
         "early_stopping_patience": None, "sampling_strategy": "group_by_length",
-        "precision": "auto", "logging_steps": 1, "seed": 7,
+        "precision": "fp32", "logging_steps": 1, "seed": 7,
     }
 }  # fmt: skip
 
@@ -40,9 +43,18 @@ def test_compute_metrics_thresholds_logits_at_zero():
     assert scores["micro_f1"] == pytest.approx(2 / 3)
 
 
-def test_cpu_runs_in_fp32_unless_asked():
-    assert training.mixed_precision("auto") == {"bf16": False, "fp16": False}
+def test_auto_precision_is_bf16_only_where_the_hardware_has_it(monkeypatch):
+    cpu, gpu = torch.device("cpu"), torch.device("cuda")
+    monkeypatch.setattr(hardware, "bf16_native", lambda device: False)
+    assert hardware.resolve_precision("auto", cpu) == "fp32"
+    assert hardware.resolve_precision("auto", gpu) == "fp16"
+    assert isinstance(hardware.autocast("auto", cpu), contextlib.nullcontext)
+    monkeypatch.setattr(hardware, "bf16_native", lambda device: True)
+    assert hardware.resolve_precision("auto", cpu) == "bf16"
+    assert hardware.autocast("auto", cpu).fast_dtype == torch.bfloat16
+    assert hardware.resolve_precision("fp32", cpu) == "fp32"
     assert training.mixed_precision("bf16") == {"bf16": True, "fp16": False}
+    assert training.mixed_precision("fp32") == {"bf16": False, "fp16": False}
 
 
 def test_training_evaluates_every_epoch_and_keeps_the_best(trained):

@@ -12,6 +12,7 @@ import numpy as np
 from mltc import paths
 from mltc.errors import PipelineError, run_stage
 from mltc.fileio import atomic_path
+from mltc.hardware import PRECISIONS
 
 INPUT_SUFFIXES = (".txt", ".csv", ".tsv", ".jsonl")
 OUTPUT_FORMATS = ("jsonl", "csv")
@@ -40,6 +41,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--threshold", type=float, help="one threshold for every label instead of the tuned ones"
     )
     parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument(
+        "--precision", choices=PRECISIONS, default="auto", help="auto: bf16 where native (default)"
+    )
+    parser.add_argument("--int8", action="store_true", help="dynamic int8 quantisation (CPU)")
     args = parser.parse_args(argv)
     if bool(args.texts) == bool(args.input):
         parser.error("give texts as arguments or --input FILE, not both and not neither")
@@ -124,7 +129,13 @@ def main(argv: list[str] | None = None) -> None:
         texts = read_texts(args.input, args.text_column) if args.input else list(args.texts)
         from mltc.predict import Predictor  # heavy imports after the cheap checks
 
-        predictor = Predictor(args.model, batch_size=args.batch_size, threshold=args.threshold)
+        predictor = Predictor(
+            args.model,
+            args.batch_size,
+            threshold=args.threshold,
+            precision=args.precision,
+            int8=args.int8,
+        )
         probs = predictor.predict_proba(texts, progress=args.input is not None)
         label_lists = predictor.labels_from_proba(probs)
         fmt = args.format or (

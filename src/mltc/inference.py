@@ -7,6 +7,8 @@ import torch
 from tqdm.auto import tqdm
 from transformers import DataCollatorWithPadding, PreTrainedModel, PreTrainedTokenizerBase
 
+from mltc.hardware import autocast
+
 
 def predict_proba(
     model: PreTrainedModel,
@@ -14,11 +16,13 @@ def predict_proba(
     encodings: Mapping[str, Sequence[Sequence[int]]],
     batch_size: int,
     progress: bool = False,
+    precision: str = "fp32",
 ) -> np.ndarray:
     """Sigmoid probabilities (texts x labels) for tokenized inputs, in the order given.
 
     `encodings` maps model input names (input_ids, attention_mask, ...) to per-text token lists.
-    Texts are batched longest first so that each batch pads only to similar lengths.
+    Texts are batched longest first so that each batch pads only to similar lengths;
+    `precision` (auto, fp32, bf16, fp16) picks the autocast format.
     """
     inputs = {name: encodings[name] for name in tokenizer.model_input_names if name in encodings}
     count = len(inputs["input_ids"])
@@ -27,7 +31,7 @@ def predict_proba(
     collate = DataCollatorWithPadding(tokenizer, return_tensors="pt")
     probs = np.zeros((count, model.config.num_labels), dtype=np.float32)
     model.eval()
-    with torch.inference_mode():
+    with torch.inference_mode(), autocast(precision, model.device):
         for start in tqdm(
             range(0, count, batch_size), desc="predict", unit="batch", disable=not progress
         ):
@@ -38,7 +42,3 @@ def predict_proba(
             logits = model(**batch.to(model.device)).logits
             probs[rows] = torch.sigmoid(logits.float()).cpu().numpy()
     return probs
-
-
-def best_device() -> torch.device:
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")

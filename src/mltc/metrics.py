@@ -9,6 +9,7 @@ from sklearn.metrics import (
     f1_score,
     hamming_loss,
     jaccard_score,
+    precision_recall_curve,
     precision_recall_fscore_support,
     roc_auc_score,
 )
@@ -112,3 +113,26 @@ def evaluation_report(
         **ranking_metrics(y_true, probs),
         "per_label": per_label_metrics(y_true, y_pred, label_names),
     }
+
+
+def interpolated_pr_curves(
+    y_true: np.ndarray, probs: np.ndarray, label_names: Sequence[str], points: int = 101
+) -> list[dict[str, float | str]]:
+    """Per-label precision-recall curves at `points` evenly spaced recall levels (long format).
+
+    Precision at recall r is the best precision at any recall >= r (the interpolated curve),
+    which keeps a plot of thousands of texts small. Labels with no positive are left out.
+    """
+    recall_levels = np.linspace(0.0, 1.0, points)
+    rows = []
+    for index, name in enumerate(label_names):
+        if not np.any(y_true[:, index]):
+            continue
+        precision, recall, _ = precision_recall_curve(y_true[:, index], probs[:, index])
+        reaches = recall[None, :] >= recall_levels[:, None] - 1e-12  # (levels x curve points)
+        at_levels = np.where(reaches, precision[None, :], 0.0).max(axis=1)
+        rows += [
+            {"label": name, "recall": round(float(r), 4), "precision": round(float(p), 6)}
+            for r, p in zip(recall_levels, at_levels, strict=True)
+        ]
+    return rows

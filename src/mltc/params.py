@@ -10,12 +10,12 @@ from pathlib import Path
 from typing import Any
 
 from mltc.errors import PipelineError
+from mltc.hardware import PRECISIONS
 from mltc.registry import ModelSpec
 from mltc.semeval import LANGUAGE_CODES
 
 DATA_SOURCES = ("local", "hub")
 BEST_MODEL_METRICS = ("micro_f1", "macro_f1", "jaccard", "loss")
-PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 SAMPLING_STRATEGIES = ("group_by_length", "random")
 THRESHOLD_STRATEGIES = ("global", "per_label")
 THRESHOLD_OBJECTIVES = ("micro_f1", "macro_f1", "jaccard")
@@ -162,11 +162,34 @@ class TrainConfig:
 @dataclass(frozen=True)
 class EvaluateConfig:
     batch_size: int
+    precision: str
 
     @classmethod
     def from_params(cls, params: dict[str, Any]) -> "EvaluateConfig":
         section = _section(params, "evaluate")
-        return cls(batch_size=_integer("evaluate", "batch_size", section.get("batch_size")))
+        return cls(
+            batch_size=_integer("evaluate", "batch_size", section.get("batch_size")),
+            precision=_choice("evaluate", "precision", section.get("precision"), PRECISIONS),
+        )
+
+
+@dataclass(frozen=True)
+class BaselineConfig:
+    c_grid: tuple[float, ...]  # inverse regularisation strengths tried, chosen on validation
+    seed: int
+
+    @classmethod
+    def from_params(cls, params: dict[str, Any]) -> "BaselineConfig":
+        section = _section(params, "baseline")
+        grid = section.get("c_grid")
+        if not isinstance(grid, list) or not grid:
+            raise PipelineError(f"baseline.c_grid={grid!r}: expected a list of numbers > 0")
+        return cls(
+            c_grid=tuple(
+                _number("baseline", "c_grid", c, lambda v: v > 0, "numbers > 0") for c in grid
+            ),
+            seed=_integer("baseline", "seed", section.get("seed"), minimum=0),
+        )
 
 
 @dataclass(frozen=True)

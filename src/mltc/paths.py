@@ -21,6 +21,9 @@ TRAIN_SUMMARY = METRICS / "train.json"
 EVALUATE_METRICS = METRICS / "evaluate.json"
 TUNE_METRICS = METRICS / "tune_thresholds.json"
 THRESHOLD_CURVE = METRICS / "tune_thresholds" / "curve.csv"
+PER_LABEL_F1 = METRICS / "tune_thresholds" / "per_label_f1.csv"
+PR_CURVES = METRICS / "evaluate" / "pr_curves.csv"
+BASELINE_METRICS = METRICS / "baseline.json"
 
 SPLITS = ("train", "validation", "test")
 

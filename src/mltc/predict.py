@@ -1,15 +1,28 @@
 """Python API: load a model folder once, then predict labels or probabilities for raw texts."""
 
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+import torch
+from transformers import PreTrainedModel
 
 from mltc import decision_rule
 from mltc.errors import PipelineError
-from mltc.inference import best_device, predict_proba
+from mltc.hardware import best_device
+from mltc.inference import predict_proba
 from mltc.metrics import binarize
 from mltc.modeling import load_classifier
+
+
+def quantize_int8(model: PreTrainedModel) -> PreTrainedModel:
+    """Dynamic int8 quantisation of the linear layers, for CPU inference."""
+    if model.device.type != "cpu":
+        raise PipelineError("int8 quantisation is for CPU inference; on a GPU use precision bf16")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch points eager quantisation users to torchao
+        return torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
 
 
 class Predictor:
@@ -26,9 +39,16 @@ class Predictor:
         batch_size: int = 64,
         max_length: int = 512,
         threshold: float | None = None,
+        precision: str = "auto",
+        int8: bool = False,
     ) -> None:
+        """`precision`: auto (bf16 where native), fp32, bf16 or fp16; `int8`: dynamically
+        quantised linear layers on the CPU (faster, probabilities move by ~1e-3)."""
         self.model, self.tokenizer = load_classifier(Path(model_dir))
         self.model.to(best_device())
+        if int8:
+            self.model = quantize_int8(self.model)
+        self.precision = "fp32" if int8 else precision
         id2label = self.model.config.id2label
         self.label_names = [id2label[index] for index in sorted(id2label, key=int)]
         self.batch_size = batch_size
@@ -46,7 +66,9 @@ class Predictor:
             if not isinstance(text, str) or not text.strip():
                 raise PipelineError(f"text {index + 1} is empty: every text needs some content")
         encodings = self.tokenizer(texts, truncation=True, max_length=self.max_length)
-        return predict_proba(self.model, self.tokenizer, encodings, self.batch_size, progress)
+        return predict_proba(
+            self.model, self.tokenizer, encodings, self.batch_size, progress, self.precision
+        )
 
     def labels_from_proba(self, probs: np.ndarray) -> list[list[str]]:
         pred = binarize(probs, self.thresholds, self.rule.min_labels)

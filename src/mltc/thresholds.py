@@ -110,6 +110,17 @@ class TuningResult:
     candidates: list[dict] = field(default_factory=list)
     curve: dict[str, list[float]] = field(default_factory=dict)  # global threshold vs objectives
 
+    def summary(self) -> dict:
+        """What was chosen and how well it did, for a metrics file."""
+        return {
+            "strategy": self.strategy,
+            "objective": self.objective,
+            "min_labels": self.min_labels,
+            f"validation_{self.objective}_in_sample": self.in_sample,
+            f"validation_{self.objective}_cross_validated": self.cross_validated,
+            "candidates": self.candidates,
+        }
+
     def thresholds_by_label(self, label_names: Sequence[str]) -> dict[str, float]:
         return {
             name: round(float(t), 6) for name, t in zip(label_names, self.thresholds, strict=True)

@@ -16,6 +16,7 @@ from transformers import (
 )
 
 from mltc.callbacks import EpochSummaryCallback, LiveCurvesCallback
+from mltc.hardware import best_device, resolve_precision
 from mltc.labels import LabelSchema
 from mltc.metrics import binarize, label_metrics
 from mltc.modeling import build_model
@@ -31,17 +32,16 @@ def compute_metrics(prediction: EvalPrediction) -> dict[str, float]:
 
 
 def mixed_precision(precision: str) -> dict[str, bool]:
-    """TrainingArguments flags: `auto` is bf16 on a GPU that has it, fp16 on older GPUs, else fp32."""
-    if precision == "auto":
-        if not torch.cuda.is_available():
-            precision = "fp32"
-        else:
-            precision = "bf16" if torch.cuda.is_bf16_supported() else "fp16"
-    return {"bf16": precision == "bf16", "fp16": precision == "fp16"}
+    """TrainingArguments flags; `auto` is bf16 where the GPU or CPU does it natively, else fp32."""
+    resolved = resolve_precision(precision, best_device())
+    return {"bf16": resolved == "bf16", "fp16": resolved == "fp16"}
 
 
-def training_arguments(config: TrainConfig, checkpoints_dir: Path) -> TrainingArguments:
-    return TrainingArguments(
+def training_arguments(
+    config: TrainConfig, checkpoints_dir: Path, **overrides
+) -> TrainingArguments:
+    """The train stage's TrainingArguments; `overrides` replace single ones (for benchmarks)."""
+    settings = dict(
         output_dir=str(checkpoints_dir),
         num_train_epochs=config.epochs,
         per_device_train_batch_size=config.batch_size,
@@ -66,8 +66,10 @@ def training_arguments(config: TrainConfig, checkpoints_dir: Path) -> TrainingAr
         average_tokens_across_devices=False,  # else torchrun multiplies the BCE loss by world size
         ddp_find_unused_parameters=False,
         dataloader_pin_memory=torch.cuda.is_available(),
+        use_cpu=best_device().type == "cpu",  # also what lets bf16 autocast run on a CPU
         **mixed_precision(config.precision),
     )
+    return TrainingArguments(**{**settings, **overrides})
 
 
 def build_trainer(

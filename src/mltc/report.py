@@ -1,0 +1,83 @@
+"""Write the README's results table from the metrics files (run `make report` after `dvc repro`)."""
+
+from pathlib import Path
+
+from mltc import paths
+from mltc.errors import PipelineError, run_stage
+from mltc.fileio import atomic_path, read_json
+
+README = Path("README.md")
+START, END = "<!-- results:start -->", "<!-- results:end -->"
+KEYS = ("jaccard", "micro_f1", "macro_f1")
+
+
+def _row(name: str, rule: str, test: dict, validation: dict) -> str:
+    scores = " | ".join(f"{test[key]:.4f}" for key in KEYS)
+    return f"| {name} | {rule} | {scores} | {validation['micro_f1']:.4f} |"
+
+
+def results_table(evaluate: dict, tuned: dict, baseline: dict, train: dict) -> str:
+    """Markdown: baseline and model, at 0.5 and at tuned thresholds, then the run's params."""
+    model_rule = f"tuned: {tuned['tuning']['strategy']}, min_labels={tuned['tuning']['min_labels']}"
+    base_rule = (
+        f"tuned: {baseline['tuning']['strategy']}, min_labels={baseline['tuning']['min_labels']}"
+    )
+    model = f"{train['model']} (fine-tuned)"
+    lines = [
+        "| model | decision rule | test Jaccard | test micro-F1 | test macro-F1 | validation micro-F1 |",
+        "| --- | --- | ---: | ---: | ---: | ---: |",
+        _row(
+            "TF-IDF + logistic regression",
+            "0.5",
+            baseline["threshold_0_5"]["test"],
+            baseline["threshold_0_5"]["validation"],
+        ),
+        _row(
+            "TF-IDF + logistic regression",
+            base_rule,
+            baseline["tuned"]["test"],
+            baseline["tuned"]["validation"],
+        ),
+        _row(model, "0.5", evaluate["test"], evaluate["validation"]),
+        _row(model, model_rule, tuned["test"], tuned["validation"]),
+    ]
+    objective = tuned["tuning"]["objective"]
+    lines += [
+        "",
+        f"Run: model `{train['model']}`, learning rate {train['learning_rate']}, {train['epochs']} epochs "
+        f"(best: {train['best_epoch']:.0f}), batch size {train['batch_size']}, max length {train['max_length']}, "
+        f"precision {train['precision']}; thresholds tuned for {objective} on validation "
+        f"(in-sample {tuned['tuning'][f'validation_{objective}_in_sample']:.4f}, "
+        f"5-fold cross-validated {tuned['tuning'][f'validation_{objective}_cross_validated']:.4f}); "
+        f"baseline C={baseline['c']}. Validation micro-F1 of a tuned rule is in-sample.",
+    ]
+    return "\n".join(lines)
+
+
+def replace_section(readme: str, table: str) -> str:
+    if START not in readme or END not in readme:
+        raise PipelineError(f"{README} has no {START} ... {END} section for the results table")
+    head, rest = readme.split(START, 1)
+    _, tail = rest.split(END, 1)
+    return f"{head}{START}\n{table}\n{END}{tail}"
+
+
+def main() -> None:
+    files = [
+        paths.EVALUATE_METRICS,
+        paths.TUNE_METRICS,
+        paths.BASELINE_METRICS,
+        paths.TRAIN_SUMMARY,
+    ]
+    missing = [str(path) for path in files if not path.is_file()]
+    if missing:
+        raise PipelineError(f"missing {', '.join(missing)}: run dvc repro first")
+    table = results_table(*(read_json(path) for path in files))
+    updated = replace_section(README.read_text(encoding="utf-8"), table)
+    with atomic_path(README) as staging:
+        staging.write_text(updated, encoding="utf-8")
+    print(table)
+
+
+if __name__ == "__main__":
+    run_stage(main)

@@ -1,0 +1,38 @@
+import pytest
+
+from mltc.errors import PipelineError
+from mltc.report import END, START, replace_section, results_table
+
+
+def split_scores(jaccard: float) -> dict:
+    return {"jaccard": jaccard, "micro_f1": jaccard + 0.1, "macro_f1": jaccard - 0.1}
+
+
+def test_results_table_lists_baseline_and_model_at_both_rules():
+    tuning = {"strategy": "global", "min_labels": 0, "objective": "micro_f1",
+              "validation_micro_f1_in_sample": 0.66, "validation_micro_f1_cross_validated": 0.65}  # fmt: skip
+    evaluate = {"validation": split_scores(0.5), "test": split_scores(0.52)}
+    tuned = {"validation": split_scores(0.55), "test": split_scores(0.54), "tuning": tuning}
+    baseline = {"c": 1.0, "tuning": tuning, "threshold_0_5": evaluate, "tuned": tuned}
+    baseline = {
+        **baseline,
+        "threshold_0_5": {"validation": split_scores(0.4), "test": split_scores(0.41)},
+    }
+    train = {"model": "minilm", "learning_rate": 1.5e-4, "epochs": 5, "best_epoch": 4.0, "batch_size": 32,
+             "max_length": 128, "precision": "auto"}  # fmt: skip
+    table = results_table(evaluate, tuned, baseline, train)
+    rows = table.splitlines()
+    assert rows[2] == "| TF-IDF + logistic regression | 0.5 | 0.4100 | 0.5100 | 0.3100 | 0.5000 |"
+    assert (
+        rows[5]
+        == "| minilm (fine-tuned) | tuned: global, min_labels=0 | 0.5400 | 0.6400 | 0.4400 | 0.6500 |"
+    )
+    assert "learning rate 0.00015, 5 epochs (best: 4)" in table
+    assert "cross-validated 0.6500" in table
+
+
+def test_replace_section_keeps_the_rest_of_the_readme():
+    readme = f"intro\n{START}\nold\n{END}\noutro\n"
+    assert replace_section(readme, "new") == f"intro\n{START}\nnew\n{END}\noutro\n"
+    with pytest.raises(PipelineError, match="no <!-- results:start -->"):
+        replace_section("no markers", "new")
