@@ -12,7 +12,7 @@ data slice and model (the packaged MiniLM):
    (needs a project where `dvc repro` has completed; skipped otherwise).
 
 Run from the project root: `python benchmarks/throughput.py` (or `make benchmark`). It writes
-benchmarks/results/latest.json and latest.md and prints the ratios.
+benchmarks/results/latest.json and latest.md, puts the table in the README and prints the ratios.
 """
 
 import argparse
@@ -47,6 +47,7 @@ from mltc.metrics import ranking_metrics
 from mltc.modeling import build_model, load_tokenizer
 from mltc.params import TrainConfig
 from mltc.predict import quantize_int8
+from mltc.report import update_readme
 from mltc.training import training_arguments
 
 RESULTS = Path("benchmarks/results")
@@ -287,6 +288,7 @@ def main() -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "latest.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     (RESULTS / "latest.md").write_text(markdown(report), encoding="utf-8")
+    update_readme("benchmark", markdown(report))
     print(markdown(report))
     print(
         f"training {report['ratios']['training']:.1f}x (target >= 8x), inference {report['ratios']['inference']:.1f}x (target >= 10x)"

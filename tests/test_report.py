@@ -1,7 +1,7 @@
 import pytest
 
 from mltc.errors import PipelineError
-from mltc.report import END, START, replace_section, results_table
+from mltc.report import replace_section, results_table
 
 
 def split_scores(jaccard: float) -> dict:
@@ -32,7 +32,8 @@ def test_results_table_lists_baseline_and_model_at_both_rules():
 
 
 def test_replace_section_keeps_the_rest_of_the_readme():
-    readme = f"intro\n{START}\nold\n{END}\noutro\n"
-    assert replace_section(readme, "new") == f"intro\n{START}\nnew\n{END}\noutro\n"
-    with pytest.raises(PipelineError, match="no <!-- results:start -->"):
-        replace_section("no markers", "new")
+    readme = "intro\n<!-- results:start -->\nold\n<!-- results:end -->\noutro\n"
+    expected = "intro\n<!-- results:start -->\nnew\n<!-- results:end -->\noutro\n"
+    assert replace_section(readme, "results", "new\n") == expected
+    with pytest.raises(PipelineError, match="no <!-- benchmark:start -->"):
+        replace_section(readme, "benchmark", "new")

@@ -28,9 +28,8 @@ def quantize_int8(model: PreTrainedModel) -> PreTrainedModel:
 class Predictor:
     """A fine-tuned model with its decision rule (the tuned thresholds, unless overridden).
 
-    >>> predictor = Predictor("models/model")
-    >>> predictor.predict(["What a great day!"])
-    [['joy', 'optimism']]
+    Example: `Predictor("models/model").predict(["What a great day!"])` gives a list of label
+    lists such as `[["joy", "optimism"]]`.
     """
 
     def __init__(

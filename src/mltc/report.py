@@ -7,7 +7,6 @@ from mltc.errors import PipelineError, run_stage
 from mltc.fileio import atomic_path, read_json
 
 README = Path("README.md")
-START, END = "<!-- results:start -->", "<!-- results:end -->"
 KEYS = ("jaccard", "micro_f1", "macro_f1")
 
 
@@ -54,12 +53,20 @@ def results_table(evaluate: dict, tuned: dict, baseline: dict, train: dict) -> s
     return "\n".join(lines)
 
 
-def replace_section(readme: str, table: str) -> str:
-    if START not in readme or END not in readme:
-        raise PipelineError(f"{README} has no {START} ... {END} section for the results table")
-    head, rest = readme.split(START, 1)
-    _, tail = rest.split(END, 1)
-    return f"{head}{START}\n{table}\n{END}{tail}"
+def replace_section(readme: str, name: str, content: str) -> str:
+    """Put `content` between the `<!-- name:start -->` and `<!-- name:end -->` markers."""
+    start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+    if start not in readme or end not in readme:
+        raise PipelineError(f"{README} has no {start} ... {end} section")
+    head, rest = readme.split(start, 1)
+    _, tail = rest.split(end, 1)
+    return f"{head}{start}\n{content.strip()}\n{end}{tail}"
+
+
+def update_readme(name: str, content: str) -> None:
+    updated = replace_section(README.read_text(encoding="utf-8"), name, content)
+    with atomic_path(README) as staging:
+        staging.write_text(updated, encoding="utf-8")
 
 
 def main() -> None:
@@ -73,9 +80,7 @@ def main() -> None:
     if missing:
         raise PipelineError(f"missing {', '.join(missing)}: run dvc repro first")
     table = results_table(*(read_json(path) for path in files))
-    updated = replace_section(README.read_text(encoding="utf-8"), table)
-    with atomic_path(README) as staging:
-        staging.write_text(updated, encoding="utf-8")
+    update_readme("results", table)
     print(table)
 
 
