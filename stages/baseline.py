@@ -43,6 +43,8 @@ def main() -> None:
         "tuning": tuned.summary(),
     }
     write_json(paths.BASELINE_METRICS, report)
+    if result.c in (min(config.c_grid), max(config.c_grid)):
+        print(f"note: C={result.c} is at the edge of baseline.c_grid; widen the grid to be sure")
     for rule in ("threshold_0_5", "tuned"):
         test = report[rule]["test"]
         print(

