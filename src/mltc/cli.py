@@ -12,7 +12,7 @@ import numpy as np
 from mltc import paths
 from mltc.errors import PipelineError, run_stage
 from mltc.fileio import atomic_path
-from mltc.hardware import PRECISIONS
+from mltc.params import PRECISIONS
 
 INPUT_SUFFIXES = (".txt", ".csv", ".tsv", ".jsonl")
 OUTPUT_FORMATS = ("jsonl", "csv")

@@ -10,12 +10,12 @@ from pathlib import Path
 from typing import Any
 
 from mltc.errors import PipelineError
-from mltc.hardware import PRECISIONS
 from mltc.registry import ModelSpec
 from mltc.semeval import LANGUAGE_CODES
 
 DATA_SOURCES = ("local", "hub")
 BEST_MODEL_METRICS = ("micro_f1", "macro_f1", "jaccard", "loss")
+PRECISIONS = ("auto", "fp32", "bf16", "fp16")  # auto: bf16 where native (see mltc.hardware)
 SAMPLING_STRATEGIES = ("group_by_length", "random")
 THRESHOLD_STRATEGIES = ("global", "per_label")
 THRESHOLD_OBJECTIVES = ("micro_f1", "macro_f1", "jaccard")
