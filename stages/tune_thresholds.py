@@ -34,9 +34,10 @@ def main() -> None:
         result.strategy,
         result.objective,
     )
+    tuning = result.summary()
     with atomic_path(paths.MODEL) as staging:
         shutil.copytree(paths.FINETUNED, staging)
-        decision_rule.save(staging, rule, {"tuning": result.summary()})
+        decision_rule.save(staging, rule, {"tuning": tuning})
 
     report = {
         split: evaluation_report(
@@ -48,7 +49,7 @@ def main() -> None:
         )
         for split, arrays in saved.items()
     }
-    write_json(paths.TUNE_METRICS, {**report, "tuning": result.summary()})
+    write_json(paths.TUNE_METRICS, {**report, "tuning": tuning})
     write_csv(paths.THRESHOLD_CURVE, pd.DataFrame(result.curve))
     per_label = report["test"]["per_label"]
     write_csv(

@@ -45,6 +45,13 @@ OBJECTIVES: dict[str, Objective] = {
 }
 
 
+def score(
+    objective: Objective, gold: np.ndarray, probs: np.ndarray, thresholds, min_labels: int
+) -> float:
+    """The objective of the predictions that `thresholds` and `min_labels` make from `probs`."""
+    return objective(gold.astype(bool), binarize(probs, thresholds, min_labels).astype(bool))
+
+
 def threshold_grid(step: float) -> np.ndarray:
     """Thresholds step, 2*step, ... below 1: a coarse grid is itself a guard against overfitting."""
     return np.round(np.arange(step, 1.0 - 1e-9, step), 6)
@@ -55,7 +62,7 @@ def global_curve(
 ) -> np.ndarray:
     """The objective at each grid threshold, one threshold shared by all labels."""
     gold = gold.astype(bool)
-    return np.array([objective(gold, binarize(probs, t, min_labels).astype(bool)) for t in grid])
+    return np.array([score(objective, gold, probs, t, min_labels) for t in grid])
 
 
 def _best(scores: np.ndarray, grid: np.ndarray, prefer: float) -> float:
@@ -92,9 +99,7 @@ def fit_per_label(
             scores = np.empty(len(grid))
             for index, value in enumerate(grid):
                 thresholds[label] = value
-                scores[index] = objective(
-                    gold, binarize(probs, thresholds, min_labels).astype(bool)
-                )
+                scores[index] = score(objective, gold, probs, thresholds, min_labels)
             thresholds[label] = _best(scores, grid, prefer=start[label])
     return start + (1.0 - shrinkage) * (thresholds - start)
 
@@ -151,9 +156,7 @@ def tune(val_probs: np.ndarray, val_gold: np.ndarray, config: TuningConfig) -> T
     scored = []
     for strategy, min_labels in config.candidates():
         thresholds = _fit(val_probs, val_gold, strategy, min_labels, config)
-        in_sample = OBJECTIVES[config.objective](
-            val_gold.astype(bool), binarize(val_probs, thresholds, min_labels).astype(bool)
-        )
+        in_sample = score(OBJECTIVES[config.objective], val_gold, val_probs, thresholds, min_labels)
         cv_score = cross_validate(val_probs, val_gold, strategy, min_labels, config)
         scored.append((cv_score, strategy, min_labels, in_sample, thresholds))
     # candidates come simplest first and max() keeps the first of equals
