@@ -46,6 +46,7 @@ def test_explicit_values_override_the_model_defaults():
         ("early_stopping_patience", 0, r"train.early_stopping_patience=0: .*or null"),
         ("warmup_ratio", 1.5, r"train.warmup_ratio=1.5: expected a number in \[0, 1\)"),
         ("seed", -1, r"train.seed=-1"),
+        ("optimizer", "sgd", r"train.optimizer='sgd': allowed values are adamw_torch_fused"),
     ],
 )
 def test_bad_train_params_name_the_param(key, value, message):

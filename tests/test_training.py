@@ -1,4 +1,5 @@
 import contextlib
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,6 +15,7 @@ TRAIN_PARAMS = {
         "learning_rate": None, "batch_size": 16, "epochs": 2, "eval_batch_size": 32,
         "weight_decay": 0.0, "warmup_ratio": 0.0, "metric_for_best_model": "micro_f1",
         "early_stopping_patience": None, "sampling_strategy": "group_by_length",
+        "optimizer": "adamw_torch_fused",
         "precision": "fp32", "logging_steps": 1, "seed": 7,
     }
 }  # fmt: skip
@@ -55,6 +57,19 @@ def test_auto_precision_is_bf16_only_where_the_hardware_has_it(monkeypatch):
     assert hardware.resolve_precision("fp32", cpu) == "fp32"
     assert training.mixed_precision("bf16") == {"bf16": True, "fp16": False}
     assert training.mixed_precision("fp32") == {"bf16": False, "fp16": False}
+
+
+def test_training_runs_the_fused_adamw_kernel_by_default(trained):
+    trainer, _ = trained
+    optimizer = getattr(trainer.optimizer, "optimizer", trainer.optimizer)  # accelerate wraps it
+    assert isinstance(optimizer, torch.optim.AdamW)
+    assert optimizer.defaults["fused"] is True
+
+
+def test_optimizer_param_picks_the_trainer_optim():
+    params = {"train": {**TRAIN_PARAMS["train"], "optimizer": "adamw_torch"}}
+    config = TrainConfig.from_params(params, registry.resolve("tiny"))
+    assert training.training_arguments(config, Path("unused")).optim == "adamw_torch"
 
 
 def test_training_evaluates_every_epoch_and_keeps_the_best(trained):

@@ -17,6 +17,8 @@ DATA_SOURCES = ("local", "hub")
 BEST_MODEL_METRICS = ("micro_f1", "macro_f1", "jaccard", "loss")
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")  # auto: bf16 where native (see mltc.hardware)
 SAMPLING_STRATEGIES = ("group_by_length", "random")
+# the fused kernel does the AdamW update in one pass over each tensor (CPU and GPU), same maths
+OPTIMIZERS = ("adamw_torch_fused", "adamw_torch")
 THRESHOLD_STRATEGIES = ("global", "per_label")
 THRESHOLD_OBJECTIVES = ("micro_f1", "macro_f1", "jaccard")
 
@@ -115,6 +117,7 @@ class TrainConfig:
     metric_for_best_model: str
     early_stopping_patience: int | None
     sampling_strategy: str
+    optimizer: str
     precision: str
     logging_steps: int
     seed: int
@@ -153,6 +156,7 @@ class TrainConfig:
             sampling_strategy=_choice(
                 "train", "sampling_strategy", get("sampling_strategy"), SAMPLING_STRATEGIES
             ),
+            optimizer=_choice("train", "optimizer", get("optimizer"), OPTIMIZERS),
             precision=_choice("train", "precision", get("precision"), PRECISIONS),
             logging_steps=_integer("train", "logging_steps", get("logging_steps")),
             seed=_integer("train", "seed", get("seed"), minimum=0),

@@ -7,7 +7,8 @@ RAW = DATA / "raw"
 LABELS = RAW / "labels.json"
 PROCESSED = DATA / "processed"
 PREDICTIONS = DATA / "predictions"
-PROBS = PREDICTIONS / "probs"
+PROBS = PREDICTIONS / "probs"  # the fine-tuned model's, from evaluate
+BASELINE_PROBS = PREDICTIONS / "baseline_probs"
 TEST_PREDICTIONS = PREDICTIONS / "test.tsv"
 
 MODELS = Path("models")
@@ -23,7 +24,8 @@ TUNE_METRICS = METRICS / "tune_thresholds.json"
 THRESHOLD_CURVE = METRICS / "tune_thresholds" / "curve.csv"
 PER_LABEL_F1 = METRICS / "tune_thresholds" / "per_label_f1.csv"
 PR_CURVES = METRICS / "evaluate" / "pr_curves.csv"
-BASELINE_METRICS = METRICS / "baseline.json"
+BASELINE_METRICS = METRICS / "baseline.json"  # at 0.5, from the baseline stage
+BASELINE_TUNED_METRICS = METRICS / "baseline_tuned.json"  # from tune_thresholds
 
 SPLITS = ("train", "validation", "test")
 
@@ -32,5 +34,5 @@ def raw_split(split: str) -> Path:
     return RAW / f"{split}.parquet"
 
 
-def probs_file(split: str) -> Path:
-    return PROBS / f"{split}.npz"
+def probs_file(split: str, folder: Path = PROBS) -> Path:
+    return folder / f"{split}.npz"

@@ -57,6 +57,7 @@ def training_arguments(
         metric_for_best_model=config.metric_for_best_model,
         greater_is_better=config.metric_for_best_model != "loss",
         train_sampling_strategy=config.sampling_strategy,
+        optim=config.optimizer,
         logging_strategy="steps",
         logging_steps=config.logging_steps,
         logging_first_step=True,
