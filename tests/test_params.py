@@ -24,6 +24,8 @@ def test_project_params_are_valid_and_null_takes_the_model_defaults():
         minilm.learning_rate, minilm.batch_size, minilm.epochs,
     )  # fmt: skip
     assert TrainConfig.from_params(PARAMS, REGISTRY["bert"]).learning_rate == 2e-5
+    assert config.dropout == minilm.dropout == 0.0
+    assert TrainConfig.from_params(PARAMS, REGISTRY["bert"]).dropout is None  # the checkpoint's
     assert PreprocessConfig.from_params(PARAMS).max_length == 128
     assert EvaluateConfig.from_params(PARAMS).batch_size > 0
 
@@ -47,6 +49,7 @@ def test_explicit_values_override_the_model_defaults():
         ("warmup_ratio", 1.5, r"train.warmup_ratio=1.5: expected a number in \[0, 1\)"),
         ("seed", -1, r"train.seed=-1"),
         ("optimizer", "sgd", r"train.optimizer='sgd': allowed values are adamw_torch_fused"),
+        ("dropout", 1.0, r"train.dropout=1.0: expected a number in \[0, 1\) or null"),
     ],
 )
 def test_bad_train_params_name_the_param(key, value, message):

@@ -8,6 +8,7 @@ import yaml
 from transformers import EvalPrediction, pipeline
 
 from mltc import hardware, registry, semeval, training
+from mltc.modeling import build_model
 from mltc.params import TrainConfig
 
 TRAIN_PARAMS = {
@@ -15,7 +16,7 @@ TRAIN_PARAMS = {
         "learning_rate": None, "batch_size": 16, "epochs": 2, "eval_batch_size": 32,
         "weight_decay": 0.0, "warmup_ratio": 0.0, "metric_for_best_model": "micro_f1",
         "early_stopping_patience": None, "sampling_strategy": "group_by_length",
-        "optimizer": "adamw_torch_fused",
+        "optimizer": "adamw_torch_fused", "dropout": 0.0,
         "precision": "fp32", "logging_steps": 1, "seed": 7,
     }
 }  # fmt: skip
@@ -64,6 +65,23 @@ def test_training_runs_the_fused_adamw_kernel_by_default(trained):
     optimizer = getattr(trainer.optimizer, "optimizer", trainer.optimizer)  # accelerate wraps it
     assert isinstance(optimizer, torch.optim.AdamW)
     assert optimizer.defaults["fused"] is True
+
+
+def test_dropout_param_reaches_every_dropout_layer_and_the_saved_config(trained):
+    trainer, root = trained
+    rates = {m.p for m in trainer.model.modules() if isinstance(m, torch.nn.Dropout)}
+    assert rates == {0.0}
+    saved = yaml.safe_load((root / "model" / "config.json").read_text())
+    assert saved["hidden_dropout_prob"] == saved["attention_probs_dropout_prob"] == 0.0
+    untouched = build_model(registry.resolve("tiny"), semeval.SCHEMA)  # dropout None
+    assert untouched.config.hidden_dropout_prob == 0.1  # the config's own
+
+
+def test_cpu_training_uses_eager_attention(trained):
+    trainer, _ = trained
+    assert (
+        trainer.model.device.type != "cpu" or trainer.model.config._attn_implementation == "eager"
+    )
 
 
 def test_optimizer_param_picks_the_trainer_optim():

@@ -15,6 +15,14 @@ from mltc.labels import LabelSchema
 from mltc.registry import OFFLINE_ALIASES, ModelSpec, weights_location
 
 PROBLEM_TYPE = "multi_label_classification"
+# the config keys that hold dropout probabilities, across BERT, RoBERTa and DistilBERT configs
+DROPOUT_KEYS = (
+    "hidden_dropout_prob",
+    "attention_probs_dropout_prob",
+    "dropout",
+    "attention_dropout",
+    "seq_classif_dropout",
+)
 UNBOUNDED_LENGTH = 1_000_000  # tokenizers report ~1e30 when they set no limit
 
 
@@ -48,25 +56,33 @@ def max_positions(spec: ModelSpec, tokenizer: PreTrainedTokenizerBase) -> int:
     return limit
 
 
-def build_model(spec: ModelSpec, schema: LabelSchema) -> PreTrainedModel:
-    """A sequence classifier with one sigmoid output per label, id2label/label2id set."""
+def build_model(
+    spec: ModelSpec, schema: LabelSchema, dropout: float | None = None
+) -> PreTrainedModel:
+    """A sequence classifier with one sigmoid output per label, id2label/label2id set.
+
+    `dropout` replaces every dropout probability in the config; None keeps the checkpoint's.
+    """
     label_config = {
         "num_labels": len(schema.label_names),
         "id2label": schema.id2label,
         "label2id": schema.label2id,
         "problem_type": PROBLEM_TYPE,
     }
-    if spec.source == "config":
-        config_values = dict(spec.config)
-        model_type = config_values.pop("model_type")
-        config = AutoConfig.for_model(model_type, **config_values, **label_config)
-        return AutoModelForSequenceClassification.from_config(config)
     try:
-        return AutoModelForSequenceClassification.from_pretrained(
-            weights_location(spec), **label_config
-        )
+        if spec.source == "config":
+            config_values = dict(spec.config)
+            config = AutoConfig.for_model(config_values.pop("model_type"), **config_values)
+        else:
+            config = AutoConfig.from_pretrained(weights_location(spec))
     except (OSError, ValueError) as error:
         raise _unreachable(spec, error) from error
+    config.update(label_config)
+    if dropout is not None:
+        config.update({key: dropout for key in DROPOUT_KEYS if hasattr(config, key)})
+    if spec.source == "config":
+        return AutoModelForSequenceClassification.from_config(config)
+    return AutoModelForSequenceClassification.from_pretrained(weights_location(spec), config=config)
 
 
 def load_classifier(folder: Path) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:

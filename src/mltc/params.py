@@ -118,6 +118,7 @@ class TrainConfig:
     early_stopping_patience: int | None
     sampling_strategy: str
     optimizer: str
+    dropout: float | None
     precision: str
     logging_steps: int
     seed: int
@@ -157,6 +158,15 @@ class TrainConfig:
                 "train", "sampling_strategy", get("sampling_strategy"), SAMPLING_STRATEGIES
             ),
             optimizer=_choice("train", "optimizer", get("optimizer"), OPTIMIZERS),
+            dropout=None
+            if get("dropout") is None
+            else _number(
+                "train",
+                "dropout",
+                get("dropout"),
+                lambda v: 0 <= v < 1,
+                "a number in [0, 1) or null",
+            ),
             precision=_choice("train", "precision", get("precision"), PRECISIONS),
             logging_steps=_integer("train", "logging_steps", get("logging_steps")),
             seed=_integer("train", "seed", get("seed"), minimum=0),
