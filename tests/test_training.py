@@ -77,11 +77,18 @@ def test_dropout_param_reaches_every_dropout_layer_and_the_saved_config(trained)
     assert untouched.config.hidden_dropout_prob == 0.1  # the config's own
 
 
-def test_cpu_training_uses_eager_attention(trained):
-    trainer, _ = trained
-    assert (
-        trainer.model.device.type != "cpu" or trainer.model.config._attn_implementation == "eager"
+def test_cpu_training_without_dropout_uses_eager_attention(monkeypatch):
+    spec = registry.resolve("tiny")
+    monkeypatch.setattr(training, "best_device", lambda: torch.device("cpu"))
+    no_dropout = TrainConfig.from_params(TRAIN_PARAMS, spec)
+    with_dropout = TrainConfig.from_params(
+        {"train": {**TRAIN_PARAMS["train"], "dropout": 0.1}}, spec
     )
+    attention = [
+        training.build_classifier(spec, semeval.SCHEMA, config).config._attn_implementation
+        for config in (no_dropout, with_dropout)
+    ]
+    assert attention == ["eager", "sdpa"]
 
 
 def test_optimizer_param_picks_the_trainer_optim():

@@ -44,7 +44,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--precision", choices=PRECISIONS, default="auto", help="auto: bf16 where native (default)"
     )
-    parser.add_argument("--int8", action="store_true", help="dynamic int8 quantisation (CPU)")
+    parser.add_argument(
+        "--int8",
+        action="store_true",
+        help="dynamic int8 quantisation (CPU): faster, slightly different scores (README: Speed)",
+    )
     args = parser.parse_args(argv)
     if bool(args.texts) == bool(args.input):
         parser.error("give texts as arguments or --input FILE, not both and not neither")
