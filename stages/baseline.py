@@ -1,6 +1,6 @@
 """Stage baseline: TF-IDF + logistic regression on the same data, with the same metrics.
 
-Its probabilities go to tune_thresholds, which tunes its decision rule alike the model's, so a
+Its probabilities go to tune_thresholds, which tunes its decision rule like the model's, so a
 threshold param change never re-fits the baseline.
 """
 

@@ -6,6 +6,7 @@ from transformers import (
     AutoConfig,
     AutoModelForSequenceClassification,
     AutoTokenizer,
+    PretrainedConfig,
     PreTrainedModel,
     PreTrainedTokenizerBase,
 )
@@ -69,20 +70,28 @@ def build_model(
         "label2id": schema.label2id,
         "problem_type": PROBLEM_TYPE,
     }
+    if spec.source == "config":
+        config_values = dict(spec.config)
+        config = AutoConfig.for_model(config_values.pop("model_type"), **config_values)
+        return AutoModelForSequenceClassification.from_config(
+            _with_overrides(config, label_config, dropout)
+        )
     try:
-        if spec.source == "config":
-            config_values = dict(spec.config)
-            config = AutoConfig.for_model(config_values.pop("model_type"), **config_values)
-        else:
-            config = AutoConfig.from_pretrained(weights_location(spec))
+        config = AutoConfig.from_pretrained(weights_location(spec))
+        return AutoModelForSequenceClassification.from_pretrained(
+            weights_location(spec), config=_with_overrides(config, label_config, dropout)
+        )
     except (OSError, ValueError) as error:
         raise _unreachable(spec, error) from error
+
+
+def _with_overrides(
+    config: PretrainedConfig, label_config: dict, dropout: float | None
+) -> PretrainedConfig:
     config.update(label_config)
     if dropout is not None:
         config.update({key: dropout for key in DROPOUT_KEYS if hasattr(config, key)})
-    if spec.source == "config":
-        return AutoModelForSequenceClassification.from_config(config)
-    return AutoModelForSequenceClassification.from_pretrained(weights_location(spec), config=config)
+    return config
 
 
 def load_classifier(folder: Path) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
