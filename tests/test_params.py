@@ -25,6 +25,7 @@ def test_project_params_are_valid_and_null_takes_the_model_defaults():
     )  # fmt: skip
     assert TrainConfig.from_params(PARAMS, REGISTRY["bert"]).learning_rate == 2e-5
     assert config.dropout is None  # the checkpoint's own
+    assert config.optimizer == "adamw_torch_fused"
     assert PreprocessConfig.from_params(PARAMS).max_length == 128
     assert EvaluateConfig.from_params(PARAMS).batch_size > 0
 

@@ -60,7 +60,7 @@ def test_auto_precision_is_bf16_only_where_the_hardware_has_it(monkeypatch):
     assert training.mixed_precision("fp32") == {"bf16": False, "fp16": False}
 
 
-def test_training_runs_the_fused_adamw_kernel_by_default(trained):
+def test_fused_optimizer_param_runs_the_fused_adamw_kernel(trained):
     trainer, _ = trained
     optimizer = getattr(trainer.optimizer, "optimizer", trainer.optimizer)  # accelerate wraps it
     assert isinstance(optimizer, torch.optim.AdamW)
