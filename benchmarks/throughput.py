@@ -11,7 +11,7 @@ data slice and model (the packaged MiniLM):
 2. inference throughput (texts/s) of the predict path, of the notebook way, and of
    `transformers.pipeline` with its defaults (best of a few interleaved rounds, so that a busy
    moment on a shared machine does not count against one side), and, given a trained
-   models/model, what `--int8` does to its validation metrics;
+   models/model, what `--int8` does to its test metrics at the shipped decision rule;
 3. pipeline overhead: a no-op `dvc repro`, and a run after changing only a threshold param
    (needs a project where `dvc repro` has completed; skipped otherwise).
 
