@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from mltc.errors import PipelineError
-from mltc.labels import LabelSchema, label_matrix
+from mltc.labels import LabelSchema, label_matrix, model_label_names
 
 
 def test_schema_round_trips_through_json(tmp_path):
@@ -32,6 +32,13 @@ def test_model_with_other_label_order_is_rejected():
     schema.check_model_labels({0: "joy", 1: "anger"}, "models/model")
     with pytest.raises(PipelineError, match="models/model predicts labels"):
         schema.check_model_labels({0: "anger", 1: "joy"}, "models/model")
+
+
+def test_model_label_names_follow_the_ids_whether_int_or_string_keys():
+    assert model_label_names({1: "anger", 0: "joy", 10: "trust", 2: "fear"}) == [
+        "joy", "anger", "fear", "trust",
+    ]  # fmt: skip
+    assert model_label_names({"1": "anger", "0": "joy"}) == ["joy", "anger"]
 
 
 def test_label_matrix_follows_the_contract_order_as_float32():

@@ -56,12 +56,17 @@ class LabelSchema:
 
     def check_model_labels(self, id2label: Mapping[int, str], source: str) -> None:
         """Fail when a model's label order differs from the data's: its outputs would be mislabelled."""
-        model_labels = [id2label[index] for index in sorted(id2label, key=int)]
+        model_labels = model_label_names(id2label)
         if model_labels != list(self.label_names):
             raise PipelineError(
                 f"{source} predicts labels {model_labels} but the data has {list(self.label_names)}: "
                 "re-run the train stage on this data (dvc repro train)"
             )
+
+
+def model_label_names(id2label: Mapping[int, str]) -> list[str]:
+    """A model config's labels in output order (its id2label keys may be ints or strings)."""
+    return [id2label[index] for index in sorted(id2label, key=int)]
 
 
 def label_matrix(columns: Mapping[str, Sequence[int]], label_names: Sequence[str]) -> np.ndarray:

@@ -12,6 +12,7 @@ from mltc import decision_rule
 from mltc.errors import PipelineError
 from mltc.hardware import best_device
 from mltc.inference import predict_proba
+from mltc.labels import model_label_names
 from mltc.metrics import binarize
 from mltc.modeling import load_classifier
 
@@ -49,8 +50,7 @@ class Predictor:
         if int8:
             self.model = quantize_int8(self.model)
         self.precision = "fp32" if int8 else precision
-        id2label = self.model.config.id2label
-        self.label_names = [id2label[index] for index in sorted(id2label, key=int)]
+        self.label_names = model_label_names(self.model.config.id2label)
         self.batch_size = batch_size
         self.max_length = min(max_length, self.tokenizer.model_max_length)
         if threshold is None:
