@@ -50,10 +50,19 @@ def _integer(
 
 
 def _number(
-    section: str, key: str, value: Any, valid: Callable[[float], bool], expected: str
-) -> float:
+    section: str,
+    key: str,
+    value: Any,
+    valid: Callable[[float], bool],
+    expected: str,
+    allow_none: bool = False,
+) -> float | None:
+    if value is None and allow_none:
+        return None
     if isinstance(value, bool) or not isinstance(value, int | float) or not valid(value):
-        raise PipelineError(f"{section}.{key}={value!r}: expected {expected}")
+        raise PipelineError(
+            f"{section}.{key}={value!r}: expected {expected}{' or null' if allow_none else ''}"
+        )
     return float(value)
 
 
@@ -158,14 +167,13 @@ class TrainConfig:
                 "train", "sampling_strategy", get("sampling_strategy"), SAMPLING_STRATEGIES
             ),
             optimizer=_choice("train", "optimizer", get("optimizer"), OPTIMIZERS),
-            dropout=None
-            if get("dropout") is None
-            else _number(
+            dropout=_number(
                 "train",
                 "dropout",
                 get("dropout"),
                 lambda v: 0 <= v < 1,
-                "a number in [0, 1) or null",
+                "a number in [0, 1)",
+                allow_none=True,
             ),
             precision=_choice("train", "precision", get("precision"), PRECISIONS),
             logging_steps=_integer("train", "logging_steps", get("logging_steps")),
