@@ -48,8 +48,13 @@ OBJECTIVES: dict[str, Objective] = {
 def score(
     objective: Objective, gold: np.ndarray, probs: np.ndarray, thresholds, min_labels: int
 ) -> float:
-    """The objective of the predictions that `thresholds` and `min_labels` make from `probs`."""
-    return objective(gold.astype(bool), binarize(probs, thresholds, min_labels).astype(bool))
+    """The objective of the predictions that `thresholds` and `min_labels` make from `probs`.
+
+    Searches call it thousands of times with gold already boolean: that costs no copy.
+    """
+    return objective(
+        gold.astype(bool, copy=False), binarize(probs, thresholds, min_labels).astype(bool)
+    )
 
 
 def threshold_grid(step: float) -> np.ndarray:
