@@ -10,7 +10,8 @@ def split_scores(jaccard: float) -> dict:
 
 def test_results_table_lists_baseline_and_model_at_both_rules():
     tuning = {"strategy": "global", "min_labels": 0, "objective": "micro_f1",
-              "validation_micro_f1_in_sample": 0.66, "validation_micro_f1_cross_validated": 0.65}  # fmt: skip
+              "validation_micro_f1_in_sample": 0.66, "validation_micro_f1_cross_validated": 0.65,
+              "cv_folds": 4}  # fmt: skip
     evaluate = {"validation": split_scores(0.5), "test": split_scores(0.52)}
     tuned = {"validation": split_scores(0.55), "test": split_scores(0.54), "tuning": tuning}
     baseline = {
@@ -35,7 +36,7 @@ def test_results_table_lists_baseline_and_model_at_both_rules():
         == "| minilm (fine-tuned) | tuned: global, min_labels=0 | 0.5400 | 0.6400 | 0.4400 | 0.6500 |"
     )
     assert "learning rate 0.00015, 5 epochs (best: 4)" in table
-    assert "cross-validated 0.6500" in table
+    assert "4-fold cross-validated 0.6500" in table
 
 
 def test_replace_section_keeps_the_rest_of_the_readme():

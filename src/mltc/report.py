@@ -49,7 +49,8 @@ def results_table(
         f"(best: {train['best_epoch']:.0f}), batch size {train['batch_size']}, max length {train['max_length']}, "
         f"precision {train['precision']}; thresholds tuned for {objective} on validation "
         f"(in-sample {tuned['tuning'][f'validation_{objective}_in_sample']:.4f}, "
-        f"5-fold cross-validated {tuned['tuning'][f'validation_{objective}_cross_validated']:.4f}); "
+        f"{tuned['tuning']['cv_folds']}-fold cross-validated "
+        f"{tuned['tuning'][f'validation_{objective}_cross_validated']:.4f}); "
         f"baseline C={baseline['c']}. Validation micro-F1 of a tuned rule is in-sample.",
     ]
     return "\n".join(lines)

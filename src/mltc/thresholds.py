@@ -117,6 +117,7 @@ class TuningResult:
     min_labels: int
     in_sample: float  # objective on validation at thresholds fitted on all of validation
     cross_validated: float  # objective on out-of-fold predictions: an honest estimate
+    cv_folds: int
     candidates: list[dict] = field(default_factory=list)
     curve: dict[str, list[float]] = field(default_factory=dict)  # global threshold vs objectives
 
@@ -128,6 +129,7 @@ class TuningResult:
             "min_labels": self.min_labels,
             f"validation_{self.objective}_in_sample": self.in_sample,
             f"validation_{self.objective}_cross_validated": self.cross_validated,
+            "cv_folds": self.cv_folds,
             "candidates": self.candidates,
         }
 
@@ -177,6 +179,7 @@ def tune(val_probs: np.ndarray, val_gold: np.ndarray, config: TuningConfig) -> T
         min_labels=min_labels,
         in_sample=in_sample,
         cross_validated=cv_score,
+        cv_folds=config.cv_folds,
         candidates=[
             {"strategy": s, "min_labels": m, "cross_validated": cv, "in_sample": ins}
             for cv, s, m, ins, _ in scored
