@@ -7,7 +7,7 @@ import torch
 import yaml
 from transformers import EvalPrediction, pipeline
 
-from mltc import hardware, registry, semeval, training
+from mltc import cpu_dropout, hardware, registry, semeval, training
 from mltc.modeling import build_model
 from mltc.params import TrainConfig
 
@@ -77,18 +77,20 @@ def test_dropout_param_reaches_every_dropout_layer_and_the_saved_config(trained)
     assert untouched.config.hidden_dropout_prob == 0.1  # the config's own
 
 
-def test_cpu_training_without_dropout_uses_eager_attention(monkeypatch):
+def test_cpu_training_draws_dropout_masks_with_cpu_dropout(monkeypatch):
     spec = registry.resolve("tiny")
-    monkeypatch.setattr(training, "best_device", lambda: torch.device("cpu"))
-    no_dropout = TrainConfig.from_params(TRAIN_PARAMS, spec)
     with_dropout = TrainConfig.from_params(
         {"train": {**TRAIN_PARAMS["train"], "dropout": 0.1}}, spec
     )
-    attention = [
-        training.build_classifier(spec, semeval.SCHEMA, config).config._attn_implementation
-        for config in (no_dropout, with_dropout)
-    ]
-    assert attention == ["eager", "sdpa"]
+    for device, attention, layer in (
+        ("cpu", cpu_dropout.ATTENTION, cpu_dropout.CpuDropout),
+        ("cuda", "sdpa", torch.nn.Dropout),  # GPUs keep torch's dropout
+    ):
+        monkeypatch.setattr(training, "best_device", lambda device=device: torch.device(device))
+        model = training.build_classifier(spec, semeval.SCHEMA, with_dropout)
+        assert model.config._attn_implementation == attention
+        layers = [m for m in model.modules() if isinstance(m, torch.nn.Dropout)]
+        assert layers and all(type(m) is layer and m.p == 0.1 for m in layers)
 
 
 def test_optimizer_param_picks_the_trainer_optim():
