@@ -37,6 +37,16 @@ def test_drop_zeroes_or_rescales_and_its_gradient_uses_the_same_mask():
     torch.testing.assert_close(values.grad, kept.double() / 0.8)
 
 
+def test_drop_scales_bf16_values_exactly_as_torch_dropout_does():
+    values = torch.rand(300, 40).to(torch.bfloat16)
+    out = cpu_dropout.drop(values, 0.1, training=True)
+    kept = out != 0
+    reference = torch.nn.functional.dropout(values, 0.1, training=True)  # another mask
+    both = kept & (reference != 0)
+    assert out.dtype == torch.bfloat16 and both.any()
+    assert torch.equal(out[both], reference[both])
+
+
 def test_drop_is_the_identity_outside_training_or_at_p_zero():
     values = torch.rand(8, 5)
     assert cpu_dropout.drop(values, 0.3, training=False) is values
