@@ -25,7 +25,10 @@ def keep_mask(shape: torch.Size, p: float) -> torch.Tensor:
 
 
 def drop(values: torch.Tensor, p: float, training: bool) -> torch.Tensor:
-    """`nn.functional.dropout` with the masks of `keep_mask` (kept values scaled by 1/(1-p))."""
+    """`nn.functional.dropout` with the masks of `keep_mask` (kept values scaled by 1/(1-p));
+    values off the CPU go to torch's own dropout."""
+    if values.device.type != "cpu":
+        return nn.functional.dropout(values, p, training)
     if not training or p == 0:
         return values
     return values * (keep_mask(values.shape, p).to(values.dtype) * (1.0 / (1.0 - p)))
@@ -35,8 +38,6 @@ class CpuDropout(nn.Dropout):
     """An `nn.Dropout` (same p and repr) whose masks come from `keep_mask` on the CPU."""
 
     def forward(self, values: torch.Tensor) -> torch.Tensor:
-        if values.device.type != "cpu":
-            return super().forward(values)
         return drop(values, self.p, self.training)
 
 
