@@ -44,15 +44,15 @@ from transformers import (
 )
 
 from mltc import registry, semeval
-from mltc.features import tokenize_splits
-from mltc.hardware import best_device, bf16_native, resolve_precision
-from mltc.inference import predict_proba
+from mltc.data.text import tokenize_splits
+from mltc.modeling.hardware import best_device, bf16_native, resolve_precision
+from mltc.modeling.inference import predict_proba
 from mltc.metrics import binarize, label_metrics, ranking_metrics
-from mltc.modeling import build_model, load_tokenizer
+from mltc.modeling.build import build_model, load_tokenizer
 from mltc.params import TrainConfig
-from mltc.predict import Predictor, quantize_int8
+from mltc.serving.predictor import Predictor, quantize_int8
 from mltc.report import update_readme
-from mltc.training import build_classifier, training_arguments
+from mltc.modeling.training import build_classifier, training_arguments
 
 RESULTS = Path("benchmarks/results")
 SCRATCH = Path(tempfile.gettempdir()) / "mltc-benchmark"  # Trainer output_dir; nothing is saved

@@ -6,44 +6,44 @@ import pandas as pd
 from datasets import load_from_disk
 
 from mltc import paths
+from mltc.data.labels import LabelSchema
 from mltc.errors import run_stage
 from mltc.fileio import write_csv, write_json, write_npz
-from mltc.hardware import best_device
-from mltc.inference import predict_proba
-from mltc.labels import LabelSchema
 from mltc.metrics import evaluation_report, interpolated_pr_curves
-from mltc.modeling import load_classifier
+from mltc.modeling.build import load_classifier
+from mltc.modeling.hardware import best_device
+from mltc.modeling.inference import predict_proba
 from mltc.params import EvaluateConfig
-
-EVALUATED_SPLITS = ("validation", "test")
 
 
 def main() -> None:
     config = EvaluateConfig.from_params(dvc.api.params_show(stages="evaluate"))
     schema = LabelSchema.load(paths.LABELS)
-    model, tokenizer = load_classifier(paths.FINETUNED)
-    schema.check_model_labels(model.config.id2label, str(paths.FINETUNED))
+    model, tokenizer = load_classifier(paths.WEIGHTS)
+    schema.check_model_labels(model.config.id2label, str(paths.WEIGHTS))
     model.to(best_device())
     processed = load_from_disk(str(paths.PROCESSED))
 
-    report = {}
-    for split in EVALUATED_SPLITS:
+    report, curves = {}, None
+    for split in (split for split in paths.EVALUATED_SPLITS if split in processed):
         dataset = processed[split]
         probs = predict_proba(
             model, tokenizer, dataset.to_dict(), config.batch_size, precision=config.precision
         )
-        gold = np.asarray(dataset["labels"], dtype=np.float32)
-        write_npz(paths.probs_file(split), ids=np.asarray(dataset["id"]), probs=probs, labels=gold)
-        report[split] = evaluation_report(gold, probs, schema.label_names)
-        print(
-            f"{split}: "
-            + "  ".join(f"{k} {report[split][k]:.4f}" for k in ("jaccard", "micro_f1", "macro_f1"))
-        )
-        if split == "test":
-            write_csv(
-                paths.PR_CURVES,
-                pd.DataFrame(interpolated_pr_curves(gold, probs, schema.label_names)),
+        arrays = {"ids": np.asarray(dataset["id"]), "probs": probs, "label_names": np.asarray(schema.label_names)}
+        if schema.is_labelled(split):
+            gold = np.asarray(dataset["labels"], dtype=np.float32)
+            arrays["labels"] = gold
+            report[split] = evaluation_report(gold, probs, schema.label_names)
+            curves = pd.DataFrame(interpolated_pr_curves(gold, probs, schema.label_names))
+            print(
+                f"{split}: "
+                + "  ".join(f"{k} {report[split][k]:.4f}" for k in ("jaccard", "micro_f1", "macro_f1"))
             )
+        else:
+            print(f"{split}: {len(probs)} texts without labels: probabilities only, no metrics")
+        write_npz(paths.probs_file(split), **arrays)
+    write_csv(paths.PR_CURVES, curves)  # test's when it has labels, else validation's
     write_json(paths.EVALUATE_METRICS, report)
 
 

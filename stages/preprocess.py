@@ -1,13 +1,16 @@
 """Stage preprocess: tokenize with the selected model's tokenizer, build the label matrix."""
 
 import dvc.api
+from datasets import Dataset, DatasetDict
 
-from mltc import paths, registry
-from mltc.errors import run_stage
-from mltc.features import load_raw_splits, tokenize_splits
+from mltc import paths
+from mltc.data import raw
+from mltc.data.labels import LabelSchema
+from mltc.data.text import TextEncoding, tokenize_splits
+from mltc.errors import PipelineError, run_stage
 from mltc.fileio import atomic_path
-from mltc.labels import LabelSchema
-from mltc.modeling import load_tokenizer, max_positions
+from mltc.modeling import registry
+from mltc.modeling.build import load_tokenizer, max_positions
 from mltc.params import PreprocessConfig
 
 
@@ -18,7 +21,23 @@ def main() -> None:
     tokenizer = load_tokenizer(spec)  # fails fast when the model cannot be reached
     config.check_model_limit(max_positions(spec, tokenizer), spec.alias)
     schema = LabelSchema.load(paths.LABELS)
-    processed = tokenize_splits(load_raw_splits(), tokenizer, config.max_length, schema)
+    frames = {split: raw.read_split(split) for split in raw.available_splits()}
+    for split, frame in frames.items():
+        gold = raw.gold_matrix(frame)
+        if gold is not None and gold.shape[1] != len(schema.label_names):
+            raise PipelineError(
+                f"{paths.raw_split(split)} has {gold.shape[1]} labels, {paths.LABELS} "
+                f"{len(schema.label_names)}: run dvc repro download"
+            )
+    encoding = TextEncoding(config.max_length)
+    for split, frame in frames.items():
+        truncated = encoding.count_truncated(tokenizer, frame["text"].tolist())
+        if truncated:
+            print(f"{split}: {truncated} of {len(frame)} texts are longer than {config.max_length} tokens and are truncated")
+    datasets = DatasetDict(
+        {split: Dataset.from_pandas(frame, preserve_index=False) for split, frame in frames.items()}
+    )
+    processed = tokenize_splits(datasets, tokenizer, encoding)
     with atomic_path(paths.PROCESSED) as staging:
         processed.save_to_disk(str(staging))
     print(processed)

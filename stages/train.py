@@ -5,30 +5,42 @@ import shutil
 import dvc.api
 from datasets import load_from_disk
 
-from mltc import paths, registry, training
-from mltc.errors import run_stage
+from mltc import paths
+from mltc.data.labels import LabelSchema
+from mltc.data.text import TextEncoding
+from mltc.errors import PipelineError, run_stage
 from mltc.fileio import publish, write_json
-from mltc.labels import LabelSchema
-from mltc.modeling import load_tokenizer
-from mltc.params import TrainConfig
+from mltc.modeling import registry, training
+from mltc.modeling.build import load_tokenizer
+from mltc.params import PreprocessConfig, TrainConfig
 
 
 def main() -> None:
     params = dvc.api.params_show(stages="train")
     spec = registry.resolve(params["model"])
     config = TrainConfig.from_params(params, spec)
+    encoding = TextEncoding(PreprocessConfig.from_params(params).max_length)
     schema = LabelSchema.load(paths.LABELS)
     tokenizer = load_tokenizer(spec)
     processed = load_from_disk(str(paths.PROCESSED))
+    for split in ("train", "validation"):
+        if "labels" not in processed[split].column_names:
+            raise PipelineError(f"the {split} split has no labels: run dvc repro download")
+        width = len(processed[split][0]["labels"])
+        if width != len(schema.label_names):
+            raise PipelineError(
+                f"{paths.PROCESSED} ({split}) has {width} labels, {paths.LABELS} "
+                f"{len(schema.label_names)}: run dvc repro"
+            )
     key_params = {
         "model": spec.alias,
-        "max_length": params["preprocess"]["max_length"],
+        "max_length": encoding.max_length,
         **{k: getattr(config, k) for k in ("learning_rate", "batch_size", "epochs", "precision")},
     }
     trainer = training.build_trainer(
         spec, schema, processed, tokenizer, config, paths.CHECKPOINTS, paths.TRAIN_LIVE, key_params
     )
-    staging = paths.FINETUNED.with_name(f".{paths.FINETUNED.name}.partial")
+    staging = paths.WEIGHTS.with_name(f".{paths.WEIGHTS.name}.partial")
     if trainer.is_world_process_zero():  # a fresh run: nothing left over from a killed one
         shutil.rmtree(paths.CHECKPOINTS, ignore_errors=True)
         shutil.rmtree(staging, ignore_errors=True)
@@ -36,7 +48,8 @@ def main() -> None:
 
     trainer.save_model(str(staging))  # every rank calls it; only rank 0 writes
     if trainer.is_world_process_zero():
-        publish(staging, paths.FINETUNED)
+        encoding.save(staging)  # how predict must encode a text: as training and evaluate did
+        publish(staging, paths.WEIGHTS)
         shutil.rmtree(paths.CHECKPOINTS, ignore_errors=True)
         write_json(
             paths.TRAIN_SUMMARY,

@@ -12,9 +12,9 @@ import pytest
 from datasets import Dataset, DatasetDict
 
 from mltc import semeval
-from mltc.features import tokenize_splits
-from mltc.modeling import load_tokenizer
-from mltc.registry import REGISTRY
+from mltc.data.text import tokenize_splits
+from mltc.modeling.build import load_tokenizer
+from mltc.modeling.registry import REGISTRY
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SEMEVAL_DIR = REPO_ROOT.parent / "shared" / "datasets" / "semeval2018-task1"
@@ -66,7 +66,7 @@ def tiny_model_dir(tokenizer, tmp_path_factory) -> Path:
     """An untrained tiny classifier saved as the train stage saves one (no thresholds yet)."""
     import torch
 
-    from mltc.modeling import build_model
+    from mltc.modeling.build import build_model
 
     torch.manual_seed(0)
     folder = tmp_path_factory.mktemp("tiny") / "model"

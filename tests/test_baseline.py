@@ -1,8 +1,8 @@
 import numpy as np
 
 from mltc import semeval
-from mltc.baseline import fit_baseline
-from mltc.labels import label_matrix
+from mltc.data.labels import label_matrix
+from mltc.modeling.baseline import fit_baseline
 
 
 def test_baseline_picks_c_on_validation_and_returns_probabilities(raw_slice):

@@ -5,7 +5,7 @@ import torch
 from transformers import AutoModelForSequenceClassification
 
 from mltc import cpu_dropout, registry, semeval
-from mltc.modeling import build_model
+from mltc.modeling.build import build_model
 
 
 @pytest.mark.parametrize("p", [0.1, 0.5])

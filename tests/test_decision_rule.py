@@ -6,9 +6,9 @@ import pytest
 from transformers import AutoConfig
 
 from mltc import decision_rule, semeval
+from mltc.data.labels import LabelSchema
 from mltc.errors import PipelineError
-from mltc.labels import LabelSchema
-from mltc.submission import format_predictions_tsv
+from mltc.serving.writers import format_predictions_tsv
 
 
 def test_rule_goes_to_thresholds_json_and_config_json(tiny_model_dir, tmp_path):

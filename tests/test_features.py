@@ -3,9 +3,9 @@ import pytest
 from datasets import Dataset, DatasetDict
 
 from mltc import semeval
+from mltc.data.labels import LabelSchema
+from mltc.data.text import tokenize_splits
 from mltc.errors import PipelineError
-from mltc.features import tokenize_splits
-from mltc.labels import LabelSchema
 
 
 def test_tokens_are_truncated_but_not_padded(raw_slice, tokenizer):

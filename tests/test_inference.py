@@ -2,8 +2,8 @@ import numpy as np
 import torch
 
 from mltc import registry, semeval
-from mltc.inference import predict_proba
-from mltc.modeling import build_model
+from mltc.modeling.build import build_model
+from mltc.modeling.inference import predict_proba
 
 
 def test_length_sorted_batches_give_each_text_its_own_probabilities(processed_slice, tokenizer):

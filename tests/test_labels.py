@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
+from mltc.data.labels import LabelSchema, label_matrix, model_label_names
 from mltc.errors import PipelineError
-from mltc.labels import LabelSchema, label_matrix, model_label_names
 
 
 def test_schema_round_trips_through_json(tmp_path):

@@ -5,8 +5,8 @@ import yaml
 
 from conftest import REPO_ROOT, SEMEVAL_DIR
 from mltc.errors import PipelineError
+from mltc.modeling.registry import REGISTRY
 from mltc.params import DownloadConfig, EvaluateConfig, PreprocessConfig, TrainConfig
-from mltc.registry import REGISTRY
 
 PARAMS = yaml.safe_load((REPO_ROOT / "params.yaml").read_text())
 

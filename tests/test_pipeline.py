@@ -16,8 +16,8 @@ from sklearn.metrics import f1_score, jaccard_score
 from transformers import pipeline
 
 from conftest import REPO_ROOT, SEMEVAL_DIR
+from mltc.data.semeval import LABEL_NAMES
 from mltc.fileio import read_json
-from mltc.semeval import LABEL_NAMES
 
 pytestmark = pytest.mark.slow
 PROBABILITY_KEYS = (

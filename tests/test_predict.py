@@ -9,7 +9,7 @@ import pytest
 from mltc import cli, decision_rule, semeval
 from mltc.errors import PipelineError
 from mltc.metrics import binarize
-from mltc.predict import Predictor
+from mltc.serving.predictor import Predictor
 
 TEXTS = ["I love this so much!", "Terrible news, I am scared.", "ok"]
 

@@ -1,9 +1,9 @@
 import pytest
 
 from mltc import registry
+from mltc.data.semeval import SCHEMA
 from mltc.errors import PipelineError
-from mltc.modeling import build_model, load_tokenizer, max_positions
-from mltc.semeval import SCHEMA
+from mltc.modeling.build import build_model, load_tokenizer, max_positions
 
 
 def test_aliases_resolve_with_their_own_defaults():

@@ -8,7 +8,7 @@ import yaml
 from transformers import EvalPrediction, pipeline
 
 from mltc import cpu_dropout, hardware, registry, semeval, training
-from mltc.modeling import build_model
+from mltc.modeling.build import build_model
 from mltc.params import TrainConfig
 
 TRAIN_PARAMS = {

@@ -9,13 +9,14 @@ from itertools import product
 from pathlib import Path
 from typing import Any
 
+from mltc.data.label_formats import LABEL_FORMATS, LabelSpec
+from mltc.data.readers import FILE_FORMATS
+from mltc.data.semeval import LANGUAGE_CODES
 from mltc.errors import PipelineError
-from mltc.registry import ModelSpec
-from mltc.semeval import LANGUAGE_CODES
+from mltc.modeling.registry import ModelSpec
 
-DATA_SOURCES = ("local", "hub")
 BEST_MODEL_METRICS = ("micro_f1", "macro_f1", "jaccard", "loss")
-PRECISIONS = ("auto", "fp32", "bf16", "fp16")  # auto: bf16 where native (see mltc.hardware)
+PRECISIONS = ("auto", "fp32", "bf16", "fp16")  # auto: bf16 where native (see mltc.modeling.hardware)
 SAMPLING_STRATEGIES = ("group_by_length", "random")
 # the fused kernel does the AdamW update in one pass over each tensor (CPU and GPU), same maths
 OPTIMIZERS = ("adamw_torch_fused", "adamw_torch")
@@ -66,33 +67,130 @@ def _number(
     return float(value)
 
 
+DATA_SOURCES = ("semeval", "files", "hub")
+EMPTY_TEXT_ACTIONS = ("error", "drop")
+
+
+def _optional_str(section: str, key: str, value: Any) -> str | None:
+    """A string param that may be null; numbers (column positions) become strings."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise PipelineError(f"{section}.{key}={value!r}: expected a name or null")
+    return str(value)
+
+
+def _names(section: str, key: str, value: Any) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list) or not value:
+        raise PipelineError(f"{section}.{key}={value!r}: expected a list of names or null")
+    return tuple(str(name) for name in value)
+
+
 @dataclass(frozen=True)
-class DownloadConfig:
+class DataConfig:
+    """`data` of params.yaml: where the texts and labels are and how to read them."""
+
     source: str
-    local_dir: Path
+    path: Path
     language: str
-    hub_dataset: str
-    hub_revision: str
+    files: dict[str, str | None]
+    file_format: str
+    header: bool
+    split_column: str | None
+    hub_dataset: str | None
+    hub_config: str | None
+    hub_data_dir: str | None
+    hub_revision: str | None
+    id_column: str | None
+    text_column: str
+    labels: LabelSpec
+    validation_fraction: float
+    test_fraction: float
+    split_seed: int
+    empty_text: str
     max_rows: int | None
 
     @classmethod
-    def from_params(cls, params: dict[str, Any]) -> "DownloadConfig":
-        section = _section(params, "download")
-        config = cls(
-            source=_choice("download", "source", section.get("source"), DATA_SOURCES),
-            local_dir=Path(str(section.get("local_dir"))),
-            language=_choice(
-                "download", "language", section.get("language"), tuple(LANGUAGE_CODES)
-            ),
-            hub_dataset=str(section.get("hub_dataset")),
-            hub_revision=str(section.get("hub_revision")),
-            max_rows=_integer("download", "max_rows", section.get("max_rows"), allow_none=True),
+    def from_params(cls, params: dict[str, Any]) -> "DataConfig":
+        section = _section(params, "data")
+
+        def sub(name: str) -> dict[str, Any]:
+            value = section.get(name) or {}
+            if not isinstance(value, dict):
+                raise PipelineError(f"data.{name}: expected a mapping, got {value!r}")
+            return value
+
+        files, hub, columns, labels, split = (
+            sub(name) for name in ("files", "hub", "columns", "labels", "split")
         )
-        if config.source == "local" and not config.local_dir.is_dir():
+        header = files.get("header", True)
+        if not isinstance(header, bool):
+            raise PipelineError(f"data.files.header={header!r}: expected true or false")
+        names_file = _optional_str("data.labels", "names_file", labels.get("names_file"))
+        delimiter = labels.get("delimiter", " ")
+        if not isinstance(delimiter, str) or not delimiter:
+            raise PipelineError(f"data.labels.delimiter={delimiter!r}: expected a non-empty string")
+        text_column = _optional_str("data.columns", "text", columns.get("text", "text"))
+        if text_column is None:
+            raise PipelineError("data.columns.text is null: name the column that holds the texts")
+        config = cls(
+            source=_choice("data", "source", section.get("source"), DATA_SOURCES),
+            path=Path(str(section.get("path"))),
+            language=_choice(
+                "data.semeval", "language", sub("semeval").get("language", "English"),
+                tuple(LANGUAGE_CODES),
+            ),  # fmt: skip
+            files={
+                split: _optional_str("data.files", split, files.get(split))
+                for split in ("train", "validation", "test")
+            },
+            file_format=_choice(
+                "data.files", "format", files.get("format", "auto"), ("auto", *FILE_FORMATS)
+            ),
+            header=header,
+            split_column=_optional_str("data.files", "split_column", files.get("split_column")),
+            hub_dataset=_optional_str("data.hub", "dataset", hub.get("dataset")),
+            hub_config=_optional_str("data.hub", "config", hub.get("config")),
+            hub_data_dir=_optional_str("data.hub", "data_dir", hub.get("data_dir")),
+            hub_revision=_optional_str("data.hub", "revision", hub.get("revision")),
+            id_column=_optional_str("data.columns", "id", columns.get("id")),
+            text_column=text_column,
+            labels=LabelSpec(
+                format=_choice("data.labels", "format", labels.get("format", "auto"), LABEL_FORMATS),
+                columns=_names("data.labels", "columns", labels.get("columns")),
+                column=str(labels.get("column", "labels")),
+                delimiter=delimiter,
+                names=_names("data.labels", "names", labels.get("names")),
+                names_file=Path(names_file) if names_file else None,
+            ),
+            validation_fraction=_number(
+                "data.split", "validation", split.get("validation", 0.1),
+                lambda v: 0 <= v < 1, "a number in [0, 1)",
+            ),  # fmt: skip
+            test_fraction=_number(
+                "data.split", "test", split.get("test", 0.0), lambda v: 0 <= v < 1,
+                "a number in [0, 1)",
+            ),  # fmt: skip
+            split_seed=_integer("data.split", "seed", split.get("seed", 42), minimum=0),
+            empty_text=_choice(
+                "data", "empty_text", section.get("empty_text", "error"), EMPTY_TEXT_ACTIONS
+            ),
+            max_rows=_integer("data", "max_rows", section.get("max_rows"), allow_none=True),
+        )
+        if config.validation_fraction + config.test_fraction >= 1:
             raise PipelineError(
-                f"download.local_dir={str(config.local_dir)!r} does not exist: point it at a copy of the "
-                "official SemEval-2018 Task 1 release, or set download.source=hub"
+                f"data.split.validation + data.split.test = "
+                f"{config.validation_fraction + config.test_fraction}: must be below 1"
             )
+        if not config.path.exists():
+            raise PipelineError(
+                f"data.path={str(config.path)!r} does not exist (paths are relative to the project "
+                "root): point it at your data file or folder"
+            )
+        if config.source == "hub" and config.hub_dataset is None:
+            raise PipelineError("data.source=hub needs data.hub.dataset (a Hub id or a local folder)")
         return config
 
 

@@ -9,14 +9,16 @@ PROCESSED = DATA / "processed"
 PREDICTIONS = DATA / "predictions"
 PROBS = PREDICTIONS / "probs"  # the fine-tuned model's, from evaluate
 BASELINE_PROBS = PREDICTIONS / "baseline_probs"
-TEST_PREDICTIONS = PREDICTIONS / "test.tsv"
+TEST_PREDICTIONS = PREDICTIONS / "test"  # test predictions in the input's own layout
 
 MODELS = Path("models")
-FINETUNED = MODELS / "finetuned"  # the train stage's weights, before thresholds
-MODEL = MODELS / "model"  # the shipped model: weights plus the tuned decision rule
+WEIGHTS = MODELS / "weights"  # the train stage's fine-tuned weights, before the decision rule
+CLASSIFIER = MODELS / "classifier"  # what ships: weights, tuned thresholds, model card
 CHECKPOINTS = MODELS / "checkpoints"
 
 METRICS = Path("metrics")
+DATA_METRICS = METRICS / "data.json"
+LABEL_COUNTS = METRICS / "data" / "label_counts.csv"
 TRAIN_LIVE = METRICS / "train"
 TRAIN_SUMMARY = METRICS / "train.json"
 EVALUATE_METRICS = METRICS / "evaluate.json"
@@ -28,6 +30,7 @@ BASELINE_METRICS = METRICS / "baseline.json"  # at 0.5, from the baseline stage
 BASELINE_TUNED_METRICS = METRICS / "baseline_tuned.json"  # from tune_thresholds
 
 SPLITS = ("train", "validation", "test")
+EVALUATED_SPLITS = ("validation", "test")
 
 
 def raw_split(split: str) -> Path:

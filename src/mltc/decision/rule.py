@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mltc.errors import PipelineError
+from mltc.data.labels import check_same_labels
 from mltc.fileio import read_json, write_json
 from mltc.metrics import DEFAULT_THRESHOLD
 
@@ -26,9 +26,12 @@ class DecisionRule:
     objective: str | None = None
 
     def thresholds(self, label_names: Sequence[str]) -> np.ndarray:
-        missing = [name for name in label_names if name not in self.thresholds_by_label]
-        if missing:
-            raise PipelineError(f"the decision rule has no threshold for label(s) {missing}")
+        check_same_labels(
+            sorted(label_names),
+            sorted(self.thresholds_by_label),
+            f"the decision rule ({THRESHOLDS_FILE})",
+            "the thresholds were tuned for another model: re-run dvc repro tune_thresholds",
+        )
         return np.array([self.thresholds_by_label[name] for name in label_names])
 
     def to_dict(self) -> dict:

@@ -16,14 +16,14 @@ from transformers import (
     set_seed,
 )
 
-from mltc.callbacks import EpochSummaryCallback, LiveCurvesCallback
-from mltc.cpu_dropout import use_cpu_dropout
-from mltc.hardware import best_device, resolve_precision
-from mltc.labels import LabelSchema
+from mltc.data.labels import LabelSchema
 from mltc.metrics import binarize, label_metrics
-from mltc.modeling import build_model
+from mltc.modeling.build import build_model
+from mltc.modeling.callbacks import EpochSummaryCallback, LiveCurvesCallback
+from mltc.modeling.cpu_dropout import use_cpu_dropout
+from mltc.modeling.hardware import best_device, resolve_precision
+from mltc.modeling.registry import ModelSpec
 from mltc.params import TrainConfig
-from mltc.registry import ModelSpec
 
 
 def compute_metrics(prediction: EvalPrediction) -> dict[str, float]:
@@ -78,7 +78,7 @@ def training_arguments(
 def build_classifier(spec: ModelSpec, schema: LabelSchema, config: TrainConfig) -> PreTrainedModel:
     """The model to fine-tune, with the train params' dropout.
 
-    On a CPU its dropout draws cheaper masks (mltc.cpu_dropout), with matmul attention ("eager")
+    On a CPU its dropout draws cheaper masks (mltc.modeling.cpu_dropout), with matmul attention ("eager")
     around them: SDPA's fused CPU kernel takes no attention dropout and trains tweet-length
     batches slower than eager even without it.
     """

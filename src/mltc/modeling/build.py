@@ -11,9 +11,9 @@ from transformers import (
     PreTrainedTokenizerBase,
 )
 
+from mltc.data.labels import LabelSchema
 from mltc.errors import PipelineError
-from mltc.labels import LabelSchema
-from mltc.registry import OFFLINE_ALIASES, ModelSpec, weights_location
+from mltc.modeling.registry import OFFLINE_ALIASES, ModelSpec, weights_location
 
 PROBLEM_TYPE = "multi_label_classification"
 # the config keys that hold dropout probabilities, across BERT, RoBERTa and DistilBERT configs

@@ -7,7 +7,7 @@ import torch
 from tqdm.auto import tqdm
 from transformers import DataCollatorWithPadding, PreTrainedModel, PreTrainedTokenizerBase
 
-from mltc.hardware import autocast
+from mltc.modeling.hardware import autocast
 
 
 def predict_proba(

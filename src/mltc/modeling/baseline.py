@@ -1,6 +1,6 @@
 """A classical baseline: TF-IDF word and character n-grams, one-vs-rest logistic regression."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,8 +15,7 @@ from sklearn.pipeline import FeatureUnion, make_union
 class BaselineResult:
     c: float  # the regularisation chosen on validation
     validation_score_by_c: dict[float, float]  # micro average precision on validation
-    val_probs: np.ndarray
-    test_probs: np.ndarray
+    probs: dict[str, np.ndarray]  # by split, for the texts given to predict
 
 
 def tfidf_features() -> FeatureUnion:
@@ -41,7 +40,7 @@ def fit_baseline(
     train_gold: np.ndarray,
     val_texts: Sequence[str],
     val_gold: np.ndarray,
-    test_texts: Sequence[str],
+    texts_to_predict: Mapping[str, Sequence[str]],
     c_grid: Sequence[float],
     seed: int,
 ) -> BaselineResult:
@@ -51,7 +50,7 @@ def fit_baseline(
     """
     features = tfidf_features()
     train_features = features.fit_transform(train_texts)  # the vectorisers do not depend on C
-    val_features, test_features = features.transform(val_texts), features.transform(test_texts)
+    val_features = features.transform(val_texts)
     scores, models = {}, {}
     for c in c_grid:
         classifier = one_vs_rest(c, seed)
@@ -66,6 +65,8 @@ def fit_baseline(
         c_grid, key=lambda c: scores[c]
     )  # first of equals: the strongest regularisation listed first
     best = models[best_c]
-    return BaselineResult(
-        best_c, scores, best.predict_proba(val_features), best.predict_proba(test_features)
-    )
+    probs = {
+        split: best.predict_proba(features.transform(texts))
+        for split, texts in texts_to_predict.items()
+    }
+    return BaselineResult(best_c, scores, probs)

@@ -10,11 +10,12 @@ from typing import TextIO
 import numpy as np
 
 from mltc import paths
+from mltc.data.readers import not_utf8, read_table
 from mltc.errors import PipelineError, run_stage
 from mltc.fileio import atomic_path
 from mltc.params import PRECISIONS
 
-INPUT_SUFFIXES = (".txt", ".csv", ".tsv", ".jsonl")
+INPUT_SUFFIXES = (".txt", ".csv", ".tsv", ".jsonl", ".parquet")
 OUTPUT_FORMATS = ("jsonl", "csv")
 
 
@@ -25,10 +26,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("texts", nargs="*", help="texts to label (or use --input)")
     parser.add_argument(
-        "--model", default=str(paths.MODEL), help="model folder (default: %(default)s)"
+        "--model", default=str(paths.CLASSIFIER), help="model folder (default: %(default)s)"
     )
     parser.add_argument(
-        "--input", type=Path, help="a .txt (one text a line), .csv, .tsv or .jsonl file"
+        "--input", type=Path, help="a .txt (one text a line), .csv, .tsv, .jsonl or .parquet file"
     )
     parser.add_argument(
         "--text-column", default="text", help="text column of a .csv/.tsv/.jsonl input"
@@ -58,47 +59,39 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def read_texts(path: Path, text_column: str) -> list[str]:
-    """Texts from a file; errors name the file, the line and what to do."""
+    """Texts from a file, read by the pipeline's table readers (quoted fields may hold line breaks;
+    a .txt file is one text a line, and only a line feed ends a line); errors name the file, the
+    row and what to do."""
     suffix = path.suffix.lower()
     if suffix not in INPUT_SUFFIXES:
         raise PipelineError(
             f"{path}: unsupported input type '{suffix}'; use one of {', '.join(INPUT_SUFFIXES)}"
         )
+    if suffix == ".txt":
+        texts = read_lines(path)
+    else:
+        table = read_table(path)
+        if text_column not in table.columns:
+            raise PipelineError(
+                f"{path}: no column '{text_column}'; columns are {list(table.columns)} "
+                "(set --text-column)"
+            )
+        texts = table[text_column].tolist()
+    for row, text in enumerate(texts, start=1):
+        if not isinstance(text, str) or not text.strip():
+            raise PipelineError(f"{path}, row {row}: empty text")
+    return texts
+
+
+def read_lines(path: Path) -> list[str]:
     if not path.is_file():
         raise PipelineError(f"{path}: no such file")
     try:
-        content = path.read_text(encoding="utf-8")
+        content = path.read_bytes().decode("utf-8")
     except UnicodeDecodeError as error:
-        raise PipelineError(
-            f"{path}: not UTF-8 ({error.reason} at byte {error.start}); convert it to UTF-8"
-        ) from error
-    if suffix == ".txt":
-        texts = content.splitlines()
-        first_line = 1
-    elif suffix == ".jsonl":
-        texts, first_line = [], 1
-        for number, line in enumerate(content.splitlines(), start=1):
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise PipelineError(f"{path}, line {number}: not JSON ({error.msg})") from error
-            if not isinstance(record, dict) or text_column not in record:
-                raise PipelineError(
-                    f"{path}, line {number}: no '{text_column}' field (set --text-column)"
-                )
-            texts.append(record[text_column])
-    else:
-        reader = csv.DictReader(content.splitlines(), delimiter="\t" if suffix == ".tsv" else ",")
-        if text_column not in (reader.fieldnames or []):
-            raise PipelineError(
-                f"{path}: no column '{text_column}'; columns are {reader.fieldnames} (set --text-column)"
-            )
-        texts = [row[text_column] for row in reader]
-        first_line = 2
-    for offset, text in enumerate(texts):
-        if not isinstance(text, str) or not text.strip():
-            raise PipelineError(f"{path}, line {offset + first_line}: empty text")
-    return texts
+        raise not_utf8(path, error) from error
+    lines = content.replace("\r\n", "\n").split("\n")
+    return lines[:-1] if lines and lines[-1] == "" else lines
 
 
 def write_predictions(
@@ -131,7 +124,7 @@ def main(argv: list[str] | None = None) -> None:
 
     def run() -> None:
         texts = read_texts(args.input, args.text_column) if args.input else list(args.texts)
-        from mltc.predict import Predictor  # heavy imports after the cheap checks
+        from mltc.serving.predictor import Predictor  # heavy imports after the cheap checks
 
         predictor = Predictor(
             args.model,

@@ -8,13 +8,14 @@ import numpy as np
 import torch
 from transformers import PreTrainedModel
 
-from mltc import decision_rule
+from mltc.data.labels import model_label_names
+from mltc.data.text import TextEncoding
+from mltc.decision import rule as decision_rule
 from mltc.errors import PipelineError
-from mltc.hardware import best_device
-from mltc.inference import predict_proba
-from mltc.labels import model_label_names
 from mltc.metrics import binarize
-from mltc.modeling import load_classifier
+from mltc.modeling.build import load_classifier
+from mltc.modeling.hardware import best_device
+from mltc.modeling.inference import predict_proba
 
 
 def quantize_int8(model: PreTrainedModel) -> PreTrainedModel:
@@ -29,15 +30,16 @@ def quantize_int8(model: PreTrainedModel) -> PreTrainedModel:
 class Predictor:
     """A fine-tuned model with its decision rule (the tuned thresholds, unless overridden).
 
-    Example: `Predictor("models/model").predict(["What a great day!"])` gives a list of label
-    lists such as `[["joy", "optimism"]]`.
+    Example: `Predictor("models/classifier").predict(["What a great day!"])` gives a list of
+    label lists such as `[["joy", "optimism"]]`. Texts are encoded as the model folder's
+    `text_encoding.json` says (the same truncation as in training and evaluation), so
+    `predict_proba` gives the probabilities the evaluate stage computed.
     """
 
     def __init__(
         self,
         model_dir: str | Path,
         batch_size: int = 64,
-        max_length: int = 512,
         threshold: float | None = None,
         precision: str = "auto",
         int8: bool = False,
@@ -52,7 +54,7 @@ class Predictor:
         self.precision = "fp32" if int8 else precision
         self.label_names = model_label_names(self.model.config.id2label)
         self.batch_size = batch_size
-        self.max_length = min(max_length, self.tokenizer.model_max_length)
+        self.encoding = TextEncoding.load(Path(model_dir))
         if threshold is None:
             self.rule = decision_rule.load(Path(model_dir), self.label_names)
         else:
@@ -65,7 +67,7 @@ class Predictor:
         for index, text in enumerate(texts):
             if not isinstance(text, str) or not text.strip():
                 raise PipelineError(f"text {index + 1} is empty: every text needs some content")
-        encodings = self.tokenizer(texts, truncation=True, max_length=self.max_length)
+        encodings = self.encoding.encode(self.tokenizer, texts)
         return predict_proba(
             self.model, self.tokenizer, encodings, self.batch_size, progress, self.precision
         )

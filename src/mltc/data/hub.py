@@ -1,0 +1,33 @@
+"""A dataset from the Hugging Face Hub, by id, config and revision (or a local folder in the same
+layout, which is how the tests run it offline)."""
+
+import pandas as pd
+
+from mltc.errors import PipelineError
+
+SPLIT_ALIASES = {"dev": "validation", "valid": "validation", "val": "validation"}
+
+
+def read_hub(
+    dataset: str, config: str | None, data_dir: str | None, revision: str | None
+) -> dict[str, pd.DataFrame]:
+    """Every split the dataset has (dev/valid/val named validation), as DataFrames."""
+    import datasets
+
+    where = f"{dataset} (config {config}, data_dir {data_dir}, revision {revision})"
+    try:
+        loaded = datasets.load_dataset(dataset, name=config, data_dir=data_dir, revision=revision)
+    except Exception as error:
+        raise PipelineError(
+            f"data.source=hub: could not load {where}: {type(error).__name__}: "
+            f"{str(error).splitlines()[0] if str(error) else ''}. Offline, use local files "
+            "(data.source=files) or a local folder in the Hub's layout as data.hub.dataset"
+        ) from error
+    frames = {SPLIT_ALIASES.get(split, split): loaded[split].to_pandas() for split in loaded}
+    unknown = sorted(set(frames) - {"train", "validation", "test"})
+    if unknown or "train" not in frames:
+        raise PipelineError(
+            f"{where} has splits {sorted(loaded)}; expected train, and optionally validation "
+            "and test"
+        )
+    return frames

@@ -1,0 +1,1 @@
+"""The decision rule: thresholds tuned on validation, and the rule stored with a model."""
