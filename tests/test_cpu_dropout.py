@@ -4,7 +4,7 @@ import pytest
 import torch
 from transformers import AutoModelForSequenceClassification
 
-from mltc import cpu_dropout, registry, semeval
+from mltc.modeling import cpu_dropout, registry
 from mltc.modeling.build import build_model
 
 
@@ -54,12 +54,12 @@ def test_drop_is_the_identity_outside_training_or_at_p_zero():
 
 
 @pytest.fixture
-def tiny_pair():
+def tiny_pair(schema):
     """The same tiny classifier twice: as built, and with use_cpu_dropout applied."""
     spec = registry.resolve("tiny")
     torch.manual_seed(0)
-    plain = build_model(spec, semeval.SCHEMA, dropout=0.1).eval()
-    swapped = build_model(spec, semeval.SCHEMA, dropout=0.1)
+    plain = build_model(spec, schema, dropout=0.1).eval()
+    swapped = build_model(spec, schema, dropout=0.1)
     swapped.load_state_dict(plain.state_dict())
     return plain, cpu_dropout.use_cpu_dropout(swapped).eval()
 

@@ -1,14 +1,11 @@
 import copy
 
 import pytest
-import yaml
 
-from conftest import REPO_ROOT, SEMEVAL_DIR
+from conftest import PARAMS, data_config
 from mltc.errors import PipelineError
 from mltc.modeling.registry import REGISTRY
-from mltc.params import DownloadConfig, EvaluateConfig, PreprocessConfig, TrainConfig
-
-PARAMS = yaml.safe_load((REPO_ROOT / "params.yaml").read_text())
+from mltc.params import DataConfig, EvaluateConfig, PreprocessConfig, TrainConfig
 
 
 def with_value(section: str, key: str, value) -> dict:
@@ -65,19 +62,37 @@ def test_max_length_beyond_the_model_limit_names_the_allowed_range():
         config.check_model_limit(512, "minilm")
 
 
-def test_missing_data_directory_names_the_param(tmp_path):
-    params = with_value("download", "local_dir", str(tmp_path / "nowhere"))
-    with pytest.raises(PipelineError, match=r"download.local_dir=.*nowhere' does not exist"):
-        DownloadConfig.from_params(params)
+def test_missing_data_path_names_the_param(tmp_path):
+    with pytest.raises(PipelineError, match=r"data.path=.*nowhere' does not exist"):
+        data_config(path=str(tmp_path / "nowhere"))
 
 
-def test_download_choices_are_checked():
-    with pytest.raises(PipelineError, match=r"download.source=.s3.: allowed values are local, hub"):
-        DownloadConfig.from_params(with_value("download", "source", "s3"))
-    with pytest.raises(PipelineError, match=r"download.language=.French."):
-        DownloadConfig.from_params(with_value("download", "language", "French"))
-    params = with_value("download", "local_dir", str(SEMEVAL_DIR))
-    assert DownloadConfig.from_params(params).local_dir == SEMEVAL_DIR
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"source": "s3"}, r"data.source='s3': allowed values are semeval, files, hub"),
+        ({"semeval": {"language": "French"}}, r"data.semeval.language='French'"),
+        ({"files": {"format": "xlsx"}}, r"data.files.format='xlsx': allowed values are auto, csv"),
+        ({"files": {"header": "yes"}}, r"data.files.header='yes': expected true or false"),
+        ({"labels": {"format": "matrix"}}, r"data.labels.format='matrix'"),
+        ({"labels": {"delimiter": ""}}, r"data.labels.delimiter='': expected a non-empty string"),
+        ({"labels": {"names": "joy"}}, r"data.labels.names='joy': expected a list of names"),
+        ({"columns": {"text": None}}, r"data.columns.text is null"),
+        ({"split": {"validation": 0.6, "test": 0.4}}, r"data.split.validation \+ data.split.test"),
+        ({"split": {"validation": 1.5}}, r"data.split.validation=1.5: expected a number in \[0, 1\)"),
+        ({"empty_text": "skip"}, r"data.empty_text='skip': allowed values are error, drop"),
+        ({"source": "hub"}, r"data.source=hub needs data.hub.dataset"),
+    ],
+)
+def test_bad_data_params_name_the_param(changes, message):
+    with pytest.raises(PipelineError, match=message):
+        data_config(**changes)
+
+
+def test_data_params_of_the_project_read_the_shipped_release():
+    config = DataConfig.from_params(PARAMS)  # paths are relative to the project root
+    assert config.source == "semeval" and config.path.as_posix() == "data/semeval2018-task1"
+    assert data_config(columns={"id": 0, "text": 1}).id_column == "0"  # positions as names
 
 
 def test_a_missing_section_is_named():

@@ -6,7 +6,8 @@ import shutil
 import numpy as np
 import pytest
 
-from mltc import cli, decision_rule, semeval
+from mltc.decision import rule as decision_rule
+from mltc.serving import cli
 from mltc.errors import PipelineError
 from mltc.metrics import binarize
 from mltc.serving.predictor import Predictor

@@ -1,7 +1,6 @@
 import pytest
 
-from mltc import registry
-from mltc.data.semeval import SCHEMA
+from mltc.modeling import registry
 from mltc.errors import PipelineError
 from mltc.modeling.build import build_model, load_tokenizer, max_positions
 
@@ -40,9 +39,10 @@ def test_packaged_minilm_loads_offline_with_its_position_limit():
     assert max_positions(spec, tokenizer) == 512
 
 
-def test_tiny_model_is_random_small_and_labelled(tokenizer):
-    model = build_model(registry.resolve("tiny"), SCHEMA)
-    assert model.config.id2label[0] == "anger" and model.config.num_labels == 11
+def test_tiny_model_is_random_small_and_labelled(tokenizer, schema):
+    model = build_model(registry.resolve("tiny"), schema)
+    assert model.config.id2label == schema.id2label
+    assert model.config.num_labels == len(schema.label_names)
     assert model.config.problem_type == "multi_label_classification"
     assert model.config.vocab_size == len(tokenizer)
     assert sum(p.numel() for p in model.parameters()) < 2_000_000

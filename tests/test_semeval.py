@@ -1,71 +1,52 @@
 import pytest
 
-from conftest import SEMEVAL_DIR, official_frame
-from mltc import semeval
+from conftest import SEMEVAL_DIR, data_config
+from mltc.data import semeval, sources
 from mltc.errors import PipelineError
 
 
-def test_local_release_has_official_sizes_and_label_order():
-    splits = semeval.read_local_release(SEMEVAL_DIR, "English")
-    assert {split: len(frame) for split, frame in splits.items()} == {
+def test_shipped_release_has_official_sizes_labels_and_texts():
+    loaded = sources.load(data_config())
+    assert {split: len(data.ids) for split, data in loaded.splits.items()} == {
         "train": 6838, "validation": 886, "test": 3259,
     }  # fmt: skip
+    assert loaded.schema.label_names == (
+        "anger", "anticipation", "disgust", "fear", "joy", "love",
+        "optimism", "pessimism", "sadness", "surprise", "trust",
+    )  # fmt: skip  (the header's order)
     for split, no_emotion in {"train": 204, "validation": 14, "test": 75}.items():
-        frame = splits[split]
-        assert list(frame.columns) == ["id", "text", *semeval.LABEL_NAMES]
-        assert int((frame[list(semeval.LABEL_NAMES)].sum(axis=1) == 0).sum()) == no_emotion
-    assert splits["train"]["id"].iloc[0] == "2017-En-21441"
+        assert int((loaded.splits[split].gold.sum(axis=1) == 0).sum()) == no_emotion
+    train = loaded.splits["train"]
+    assert train.ids[0] == "2017-En-21441"
     # a quote character inside a tweet is kept as is (no CSV quoting)
-    assert splits["train"]["text"].iloc[0].startswith("“Worry is a down payment")
+    assert train.texts[0].startswith("“Worry is a down payment")
+    assert loaded.schema.layout.kind == "semeval"
 
 
-def test_hub_booleans_become_zero_one():
-    frame = official_frame(2)
-    frame["joy"] = [True, False]
-    uniform = semeval.to_uniform(frame, source="hub")
-    assert uniform["joy"].tolist() == [1, 0]
-    assert uniform["anger"].dtype == "int8"
+def test_official_predictions_have_the_release_layout():
+    text = semeval.format_predictions(
+        ["2018-En-1", "2018-En-2"], ['He said "hi"', "ok"], [[1, 0], [0, 0]], ("anger", "joy")
+    )
+    assert text == 'ID\tTweet\tanger\tjoy\n2018-En-1\tHe said "hi"\t1\t0\n2018-En-2\tok\t0\t0\n'
 
 
-def test_bad_label_value_names_file_and_row(write_tsv):
-    frame = official_frame(3)
-    frame.loc[1, "fear"] = "2"
-    path = write_tsv([list(frame.columns), *frame.to_numpy().tolist()])
-    with pytest.raises(PipelineError, match=r"file.txt, row 3: label 'fear' is '2'"):
-        semeval.read_release_file(path)
+def test_a_tab_inside_a_text_cannot_be_written_officially():
+    with pytest.raises(PipelineError, match="'x1' contains a tab"):
+        semeval.format_predictions(["x1"], ["a\tb"], [[1]], ("joy",))
 
 
 def test_wrong_columns_are_named(write_tsv):
-    path = write_tsv([["ID", "Tweet", "joy"], ["1", "hi", "1"]])
-    with pytest.raises(PipelineError, match="columns are \\['ID', 'Tweet', 'joy'\\]"):
-        semeval.read_release_file(path)
-
-
-def test_empty_text_names_the_row(write_tsv):
-    frame = official_frame(2)
-    frame.loc[0, semeval.TEXT_COLUMN] = "  "
-    path = write_tsv([list(frame.columns), *frame.to_numpy().tolist()])
-    with pytest.raises(PipelineError, match="row 2: the tweet text is empty"):
-        semeval.read_release_file(path)
-
-
-def test_non_utf8_file_is_reported(tmp_path):
-    path = tmp_path / "latin1.txt"
-    path.write_bytes("ID\tTweet\ncaf\xe9".encode("latin-1"))
-    with pytest.raises(PipelineError, match=r"latin1\.txt: not UTF-8"):
+    path = write_tsv([["Id", "Text", "joy"], ["1", "hi", "1"]])
+    with pytest.raises(PipelineError, match=r"columns are \['Id', 'Text', 'joy'\], expected ID"):
         semeval.read_release_file(path)
 
 
 def test_missing_release_files_point_at_the_params(tmp_path):
-    with pytest.raises(PipelineError, match=r"download\.local_dir.*download\.source=hub"):
-        semeval.read_local_release(tmp_path, "English")
+    with pytest.raises(PipelineError, match=r"missing .*2018-E-c-En-train.txt.*data\.path"):
+        semeval.read_release(tmp_path, "English")
 
 
-def test_unreachable_hub_names_source_and_local_params():
-    with pytest.raises(PipelineError) as error:
-        semeval.read_hub(
-            "SemEvalWorkshop/sem_eval_2018_task_1", "English", "refs/convert/parquet", "x"
-        )
-    message = str(error.value)
-    assert "SemEvalWorkshop/sem_eval_2018_task_1 (subtask5.english" in message
-    assert "download.source=local" in message and "download.local_dir" in message
+def test_release_file_follows_the_official_names():
+    assert semeval.release_file(SEMEVAL_DIR, "Spanish", "validation") == (
+        SEMEVAL_DIR / "Spanish" / "E-c" / "2018-E-c-Es-dev.txt"
+    )

@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from mltc import metrics, thresholds
+from mltc import metrics
+from mltc.decision import thresholds
 from mltc.params import TuningConfig
 
 CONFIG = TuningConfig(

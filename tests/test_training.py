@@ -7,7 +7,7 @@ import torch
 import yaml
 from transformers import EvalPrediction, pipeline
 
-from mltc import cpu_dropout, hardware, registry, semeval, training
+from mltc.modeling import cpu_dropout, hardware, registry, training
 from mltc.modeling.build import build_model
 from mltc.params import TrainConfig
 
@@ -23,13 +23,13 @@ TRAIN_PARAMS = {
 
 
 @pytest.fixture(scope="module")
-def trained(processed_slice, tokenizer, tmp_path_factory):
+def trained(processed_slice, tokenizer, schema, tmp_path_factory):
     """A tiny model fine-tuned for 2 epochs on 48 tweets, and where it wrote its files."""
     root = tmp_path_factory.mktemp("train")
     spec = registry.resolve("tiny")
     config = TrainConfig.from_params(TRAIN_PARAMS, spec)
     trainer = training.build_trainer(
-        spec, semeval.SCHEMA, processed_slice, tokenizer, config,
+        spec, schema, processed_slice, tokenizer, config,
         root / "checkpoints", root / "live", {"model": "tiny", "epochs": 2},
     )  # fmt: skip
     trainer.train()
@@ -67,17 +67,17 @@ def test_fused_optimizer_param_runs_the_fused_adamw_kernel(trained):
     assert optimizer.defaults["fused"] is True
 
 
-def test_dropout_param_reaches_every_dropout_layer_and_the_saved_config(trained):
+def test_dropout_param_reaches_every_dropout_layer_and_the_saved_config(trained, schema):
     trainer, root = trained
     rates = {m.p for m in trainer.model.modules() if isinstance(m, torch.nn.Dropout)}
     assert rates == {0.0}
     saved = yaml.safe_load((root / "model" / "config.json").read_text())
     assert saved["hidden_dropout_prob"] == saved["attention_probs_dropout_prob"] == 0.0
-    untouched = build_model(registry.resolve("tiny"), semeval.SCHEMA)  # dropout None
+    untouched = build_model(registry.resolve("tiny"), schema)  # dropout None
     assert untouched.config.hidden_dropout_prob == 0.1  # the config's own
 
 
-def test_cpu_training_draws_dropout_masks_with_cpu_dropout(monkeypatch):
+def test_cpu_training_draws_dropout_masks_with_cpu_dropout(monkeypatch, schema):
     spec = registry.resolve("tiny")
     with_dropout = TrainConfig.from_params(
         {"train": {**TRAIN_PARAMS["train"], "dropout": 0.1}}, spec
@@ -87,7 +87,7 @@ def test_cpu_training_draws_dropout_masks_with_cpu_dropout(monkeypatch):
         ("cuda", "sdpa", torch.nn.Dropout),  # GPUs keep torch's dropout
     ):
         monkeypatch.setattr(training, "best_device", lambda device=device: torch.device(device))
-        model = training.build_classifier(spec, semeval.SCHEMA, with_dropout)
+        model = training.build_classifier(spec, schema, with_dropout)
         assert model.config._attn_implementation == attention
         layers = [m for m in model.modules() if isinstance(m, torch.nn.Dropout)]
         assert layers and all(type(m) is layer and m.p == 0.1 for m in layers)
@@ -108,12 +108,12 @@ def test_training_evaluates_every_epoch_and_keeps_the_best(trained):
     assert training.best_epoch(trainer) == best["epoch"]
 
 
-def test_saved_model_works_with_the_transformers_pipeline(trained):
+def test_saved_model_works_with_the_transformers_pipeline(trained, label_names):
     _, root = trained
     assert (root / "model" / "model.safetensors").is_file()
     classifier = pipeline("text-classification", model=str(root / "model"), top_k=None)
     scores = classifier(["I am so happy today!"])[0]
-    assert sorted(score["label"] for score in scores) == sorted(semeval.LABEL_NAMES)
+    assert sorted(score["label"] for score in scores) == sorted(label_names)
     # multi-label: independent sigmoids, not a softmax over labels
     assert sum(score["score"] for score in scores) > 1.0
 

@@ -9,8 +9,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 from mltc.errors import PipelineError
 from mltc.fileio import read_json, write_json
 
@@ -107,11 +105,3 @@ def check_same_labels(expected: list[str], found: list[str], source: str, remedy
 def model_label_names(id2label: Mapping[int, str]) -> list[str]:
     """A model config's labels in output order (its id2label keys may be ints or strings)."""
     return [id2label[index] for index in sorted(id2label, key=int)]
-
-
-def multi_hot(label_lists: Sequence[Sequence[int]], label_count: int) -> np.ndarray:
-    """Label index lists to an int8 (texts x labels) 0/1 matrix."""
-    matrix = np.zeros((len(label_lists), label_count), dtype=np.int8)
-    for row, indices in enumerate(label_lists):
-        matrix[row, list(indices)] = 1
-    return matrix

@@ -94,6 +94,7 @@ def load(config: DataConfig) -> LoadedData:
     _split_off_missing(splits, config, notes)
     if config.max_rows is not None:
         splits = {split: data.take(np.arange(min(config.max_rows, len(data.ids)))) for split, data in splits.items()}
+    splits = {split: splits[split] for split in SPLITS if split in splits}
     _warn_unseen_labels(splits["train"].gold, label_names)
     schema = LabelSchema(
         label_names=tuple(label_names),

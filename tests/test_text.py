@@ -1,0 +1,48 @@
+import numpy as np
+import pytest
+
+from mltc.data.text import TextEncoding, tokenize_splits
+from mltc.errors import PipelineError
+
+
+def test_tokens_are_truncated_but_not_padded(raw_slice, tokenizer):
+    processed = tokenize_splits(raw_slice, tokenizer, TextEncoding(16))
+    lengths = [len(ids) for ids in processed["train"]["input_ids"]]
+    assert max(lengths) == 16  # long tweets cut at max_length
+    assert min(lengths) < 16  # short ones keep their own length: no padding
+    assert all(tokenizer.pad_token_id not in ids for ids in processed["train"]["input_ids"])
+
+
+def test_count_truncated_counts_exactly_the_texts_over_the_limit(tokenizer):
+    texts = ["one", "one two three", "one two three four five six"]
+    full = [len(ids) for ids in tokenizer(texts)["input_ids"]]  # [CLS] ... [SEP]
+    assert full == [3, 5, 8]
+    assert TextEncoding(5).count_truncated(tokenizer, texts) == 1  # 5 fits, 8 does not
+    assert TextEncoding(4).count_truncated(tokenizer, texts) == 2
+    assert TextEncoding(8).count_truncated(tokenizer, texts) == 0
+
+
+def test_labels_are_a_float32_matrix_in_contract_order(processed_slice, semeval_slice):
+    assert processed_slice["validation"].features["labels"].feature.dtype == "float32"
+    labels = np.asarray(processed_slice["validation"]["labels"])
+    np.testing.assert_array_equal(labels, semeval_slice.splits["validation"].gold)
+
+
+def test_only_ids_model_inputs_and_labels_are_kept(processed_slice, raw_slice):
+    assert processed_slice["test"].column_names == [
+        "id", "input_ids", "token_type_ids", "attention_mask", "labels",
+    ]  # fmt: skip
+    assert processed_slice["test"]["id"] == raw_slice["test"]["id"]
+
+
+def test_a_split_without_labels_is_tokenized_without_them(raw_slice, tokenizer):
+    unlabelled = raw_slice["test"].remove_columns("labels")
+    processed = tokenize_splits({"test": unlabelled}, tokenizer, TextEncoding(16))
+    assert "labels" not in processed["test"].column_names
+
+
+def test_encoding_round_trips_through_the_model_folder(tmp_path):
+    TextEncoding(77).save(tmp_path)
+    assert TextEncoding.load(tmp_path) == TextEncoding(77)
+    with pytest.raises(PipelineError, match="has no text_encoding.json"):
+        TextEncoding.load(tmp_path / "elsewhere")
