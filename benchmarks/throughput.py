@@ -11,7 +11,7 @@ data slice and model (the packaged MiniLM):
 2. inference throughput (texts/s) of the predict path, of the notebook way, and of
    `transformers.pipeline` with its defaults (best of a few interleaved rounds, so that a busy
    moment on a shared machine does not count against one side), and, given a trained
-   models/model, what `--int8` does to its test metrics at the shipped decision rule;
+   models/classifier, what `--int8` does to its test metrics at the shipped decision rule;
 3. pipeline overhead: a no-op `dvc repro`, and a run after changing only a threshold param
    (needs a project where `dvc repro` has completed; skipped otherwise).
 
@@ -43,16 +43,18 @@ from transformers import (
     set_seed,
 )
 
-from mltc import registry, semeval
-from mltc.data.text import tokenize_splits
+from mltc.data import sources
+from mltc.data.labels import LabelSchema
+from mltc.data.text import TextEncoding, tokenize_splits
+from mltc.metrics import binarize, label_metrics, ranking_metrics
+from mltc.modeling import registry
+from mltc.modeling.build import build_model, load_tokenizer
 from mltc.modeling.hardware import best_device, bf16_native, resolve_precision
 from mltc.modeling.inference import predict_proba
-from mltc.metrics import binarize, label_metrics, ranking_metrics
-from mltc.modeling.build import build_model, load_tokenizer
-from mltc.params import TrainConfig
-from mltc.serving.predictor import Predictor, quantize_int8
-from mltc.report import update_readme
 from mltc.modeling.training import build_classifier, training_arguments
+from mltc.params import DataConfig, TrainConfig
+from mltc.report import update_section
+from mltc.serving.predictor import Predictor, quantize_int8
 
 RESULTS = Path("benchmarks/results")
 SCRATCH = Path(tempfile.gettempdir()) / "mltc-benchmark"  # Trainer output_dir; nothing is saved
@@ -76,15 +78,11 @@ class ThroughputTimer(TrainerCallback):
 
 
 def notebook_encode(tokenizer, frame: Dataset) -> Dataset:
-    label_names = list(semeval.LABEL_NAMES)
-
     def encode(batch):
         encoded = tokenizer(
             batch["text"], padding="max_length", truncation=True, max_length=NOTEBOOK_LENGTH
         )
-        encoded["labels"] = np.stack(
-            [np.asarray(batch[n], dtype=np.float32) for n in label_names], axis=1
-        )
+        encoded["labels"] = np.asarray(batch["labels"], dtype=np.float32)
         return dict(encoded)
 
     return frame.map(encode, batched=True, remove_columns=frame.column_names)
@@ -93,6 +91,7 @@ def notebook_encode(tokenizer, frame: Dataset) -> Dataset:
 def train_recipe(
     recipe: str,
     splits: DatasetDict,
+    schema: LabelSchema,
     tokenizer,
     pipeline_config: TrainConfig,
     warmup: int,
@@ -105,9 +104,9 @@ def train_recipe(
     set_seed(0)
     spec = registry.resolve("minilm")
     if recipe == "notebook":  # the checkpoint as it comes (dropout 0.1, default attention)
-        model = build_model(spec, semeval.SCHEMA)
+        model = build_model(spec, schema)
     else:  # the train stage's (its dropout, attention kernel and seed)
-        model = build_classifier(spec, semeval.SCHEMA, pipeline_config)
+        model = build_classifier(spec, schema, pipeline_config)
     timer = ThroughputTimer(warmup)
     if recipe == "notebook":
         train = notebook_encode(tokenizer, splits["train"])
@@ -120,7 +119,7 @@ def train_recipe(
         collator = default_data_collator
     else:
         processed = tokenize_splits(
-            DatasetDict(train=splits["train"]), tokenizer, 128, semeval.SCHEMA
+            DatasetDict(train=splits["train"]), tokenizer, TextEncoding(128)
         )
         train = processed["train"]
         batch = batch_size or pipeline_config.batch_size
@@ -137,7 +136,7 @@ def train_recipe(
     trainer.train()
     seconds = time.perf_counter() - started
     val = splits["validation"]
-    gold = np.stack([np.asarray(val[n]) for n in semeval.LABEL_NAMES], axis=1)
+    gold = np.asarray(val["labels"], dtype=np.int8)
     encodings = tokenizer(list(val["text"]), truncation=True, max_length=128)
     probs = predict_proba(model, tokenizer, encodings, batch_size=64, precision="fp32")
     return {
@@ -156,17 +155,16 @@ def train_recipe(
 
 
 def training_comparison(
-    splits: DatasetDict, tokenizer, pipeline_config: TrainConfig, warmup: int
+    splits: DatasetDict, schema: LabelSchema, tokenizer, pipeline_config: TrainConfig, warmup: int
 ) -> dict:
     """The notebook recipe for one epoch against the pipeline for the same epochs, the same
     optimiser steps and the same training time."""
-    notebook = train_recipe("notebook", splits, tokenizer, pipeline_config, warmup)
-    same_epochs = train_recipe("pipeline", splits, tokenizer, pipeline_config, warmup)
-    same_steps = train_recipe(
-        "pipeline", splits, tokenizer, pipeline_config, warmup, batch_size=NOTEBOOK_BATCH
-    )
+    common = (splits, schema, tokenizer, pipeline_config, warmup)
+    notebook = train_recipe("notebook", *common)
+    same_epochs = train_recipe("pipeline", *common)
+    same_steps = train_recipe("pipeline", *common, batch_size=NOTEBOOK_BATCH)
     epochs = max(1, int(notebook["train_seconds"] // same_epochs["train_seconds"]))
-    same_time = train_recipe("pipeline", splits, tokenizer, pipeline_config, warmup, epochs)
+    same_time = train_recipe("pipeline", *common, epochs)
     return {
         "notebook": notebook,
         "pipeline": same_time,  # its throughput is measured over the longest run
@@ -175,9 +173,9 @@ def training_comparison(
     }
 
 
-def inference_throughput(texts: list[str], tokenizer, rounds: int = 3) -> dict:
+def inference_throughput(texts: list[str], schema: LabelSchema, tokenizer, rounds: int = 3) -> dict:
     set_seed(0)
-    model = build_model(registry.resolve("minilm"), semeval.SCHEMA).eval()
+    model = build_model(registry.resolve("minilm"), schema).eval()
 
     int8_model = quantize_int8(model)
 
@@ -347,9 +345,6 @@ def markdown(report: dict) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--data-dir", default=None, help="SemEval release folder (default: params.yaml)"
-    )
     parser.add_argument("--train-samples", type=int, default=1024)
     parser.add_argument("--warmup-steps", type=int, default=5)
     parser.add_argument(
@@ -358,8 +353,8 @@ def main() -> None:
     args = parser.parse_args()
 
     params = yaml.safe_load(Path("params.yaml").read_text(encoding="utf-8"))
-    data_dir = Path(args.data_dir or params["download"]["local_dir"])
-    frames = semeval.read_local_release(data_dir, params["download"]["language"])
+    loaded = sources.load(DataConfig.from_params(params))  # the data of params.yaml
+    frames = {split: data.frame() for split, data in loaded.splits.items()}
     splits = DatasetDict(
         train=Dataset.from_pandas(
             frames["train"].sample(args.train_samples, random_state=0), preserve_index=False
@@ -369,13 +364,12 @@ def main() -> None:
     tokenizer = load_tokenizer(registry.resolve("minilm"))
     pipeline_config = TrainConfig.from_params(params, registry.resolve("minilm"))
 
-    training = training_comparison(splits, tokenizer, pipeline_config, args.warmup_steps)
-    inference = inference_throughput(list(splits["validation"]["text"]), tokenizer)
-    test = frames["test"]
+    training = training_comparison(
+        splits, loaded.schema, tokenizer, pipeline_config, args.warmup_steps
+    )
+    inference = inference_throughput(list(splits["validation"]["text"]), loaded.schema, tokenizer)
     int8 = int8_quality(
-        Path("models/model"),
-        list(test["text"]),
-        test[list(semeval.LABEL_NAMES)].to_numpy(dtype=np.int8),
+        Path("models/classifier"), list(loaded.splits["test"].texts), loaded.splits["test"].gold
     )
     report = {
         "machine": machine(),
@@ -400,7 +394,7 @@ def main() -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "latest.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     (RESULTS / "latest.md").write_text(markdown(report), encoding="utf-8")
-    update_readme("benchmark", markdown(report))
+    update_section(Path("benchmarks/README.md"), "benchmark", markdown(report))
     print(markdown(report))
     print(
         f"training {report['ratios']['training']:.1f}x (target >= 8x), inference {report['ratios']['inference']:.1f}x (target >= 10x)"

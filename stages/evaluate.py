@@ -30,7 +30,11 @@ def main() -> None:
         probs = predict_proba(
             model, tokenizer, dataset.to_dict(), config.batch_size, precision=config.precision
         )
-        arrays = {"ids": np.asarray(dataset["id"]), "probs": probs, "label_names": np.asarray(schema.label_names)}
+        arrays = {
+            "ids": np.asarray(dataset["id"]),
+            "probs": probs,
+            "label_names": np.asarray(schema.label_names),
+        }
         if schema.is_labelled(split):
             gold = np.asarray(dataset["labels"], dtype=np.float32)
             arrays["labels"] = gold
@@ -38,7 +42,9 @@ def main() -> None:
             curves = pd.DataFrame(interpolated_pr_curves(gold, probs, schema.label_names))
             print(
                 f"{split}: "
-                + "  ".join(f"{k} {report[split][k]:.4f}" for k in ("jaccard", "micro_f1", "macro_f1"))
+                + "  ".join(
+                    f"{k} {report[split][k]:.4f}" for k in ("jaccard", "micro_f1", "macro_f1")
+                )
             )
         else:
             print(f"{split}: {len(probs)} texts without labels: probabilities only, no metrics")

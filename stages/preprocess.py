@@ -33,7 +33,9 @@ def main() -> None:
     for split, frame in frames.items():
         truncated = encoding.count_truncated(tokenizer, frame["text"].tolist())
         if truncated:
-            print(f"{split}: {truncated} of {len(frame)} texts are longer than {config.max_length} tokens and are truncated")
+            print(
+                f"{split}: {truncated} of {len(frame)} texts are longer than {config.max_length} tokens and are truncated"
+            )
     datasets = DatasetDict(
         {split: Dataset.from_pandas(frame, preserve_index=False) for split, frame in frames.items()}
     )

@@ -40,11 +40,15 @@ def load_probs(folder: Path, schema: LabelSchema, test_ids: list[str] | None) ->
             saved[split]["label_names"].tolist(), str(path), "run dvc repro to recompute it"
         )
     if test_ids is not None and saved["test"]["ids"].tolist() != test_ids:
-        raise PipelineError(f"{paths.probs_file('test', folder)} is out of step with {paths.raw_split('test')}: run dvc repro")
+        raise PipelineError(
+            f"{paths.probs_file('test', folder)} is out of step with {paths.raw_split('test')}: run dvc repro"
+        )
     return saved
 
 
-def tune_and_report(saved: dict[str, dict], config: TuningConfig, label_names: list[str]) -> tuple[TuningResult, dict]:
+def tune_and_report(
+    saved: dict[str, dict], config: TuningConfig, label_names: list[str]
+) -> tuple[TuningResult, dict]:
     """The rule tuned on validation (test is never seen), and every metric at it, for each
     split with labels."""
     validation = saved["validation"]
@@ -84,7 +88,9 @@ def main() -> None:
     )
     reported = "test" if "test" in report else "validation"
     per_label = report[reported]["per_label"]
-    per_label_f1 = pd.DataFrame({"label": list(per_label), "f1": [m["f1"] for m in per_label.values()]})
+    per_label_f1 = pd.DataFrame(
+        {"label": list(per_label), "f1": [m["f1"] for m in per_label.values()]}
+    )
 
     # everything is computed: now write, each file atomically
     if raw_test is None:  # no test split: the predictions file has a header and no row

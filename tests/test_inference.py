@@ -6,7 +6,9 @@ from mltc.modeling.build import build_model
 from mltc.modeling.inference import predict_proba
 
 
-def test_length_sorted_batches_give_each_text_its_own_probabilities(processed_slice, tokenizer, schema):
+def test_length_sorted_batches_give_each_text_its_own_probabilities(
+    processed_slice, tokenizer, schema
+):
     torch.manual_seed(0)
     model = build_model(registry.resolve("tiny"), schema)
     encodings = processed_slice["validation"].select(range(16)).to_dict()

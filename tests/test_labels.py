@@ -5,7 +5,9 @@ from mltc.errors import PipelineError
 
 
 def test_schema_round_trips_through_json(tmp_path):
-    layout = Layout(file_format="jsonl", id_column="ticket", label_format="list", label_column="tags")
+    layout = Layout(
+        file_format="jsonl", id_column="ticket", label_format="list", label_column="tags"
+    )
     schema = LabelSchema(("joy", "anger"), labelled_splits=("train", "validation"), layout=layout)
     schema.save(tmp_path / "labels.json")
     assert LabelSchema.load(tmp_path / "labels.json") == schema
@@ -37,7 +39,9 @@ def test_a_model_with_other_labels_is_refused_showing_the_difference():
         r"extra \[\]\): re-run the train stage",
     ):
         schema.check_model_labels({0: "joy", 1: "anger"}, "models/weights")
-    with pytest.raises(PipelineError, match=r"same labels in another order: \['anger', 'joy', 'fear'\]"):
+    with pytest.raises(
+        PipelineError, match=r"same labels in another order: \['anger', 'joy', 'fear'\]"
+    ):
         schema.check_model_labels({0: "anger", 1: "joy", 2: "fear"}, "models/weights")
 
 

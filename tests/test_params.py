@@ -79,7 +79,10 @@ def test_missing_data_path_names_the_param(tmp_path):
         ({"labels": {"names": "joy"}}, r"data.labels.names='joy': expected a list of names"),
         ({"columns": {"text": None}}, r"data.columns.text is null"),
         ({"split": {"validation": 0.6, "test": 0.4}}, r"data.split.validation \+ data.split.test"),
-        ({"split": {"validation": 1.5}}, r"data.split.validation=1.5: expected a number in \[0, 1\)"),
+        (
+            {"split": {"validation": 1.5}},
+            r"data.split.validation=1.5: expected a number in \[0, 1\)",
+        ),
         ({"empty_text": "skip"}, r"data.empty_text='skip': allowed values are error, drop"),
         ({"source": "hub"}, r"data.source=hub needs data.hub.dataset"),
     ],

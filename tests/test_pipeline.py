@@ -10,13 +10,13 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import yaml
 from sklearn.metrics import f1_score, jaccard_score
 from transformers import pipeline
 
 from conftest import REPO_ROOT, SEMEVAL_DIR
-from mltc.data.semeval import LABEL_NAMES
 from mltc.fileio import read_json
 
 pytestmark = pytest.mark.slow
@@ -42,10 +42,9 @@ def dvc(*args: str, cwd: Path) -> str:
     return run([sys.executable, "-m", "dvc", *args], cwd).stdout
 
 
-@pytest.fixture(scope="module")
-def project(tmp_path_factory) -> Path:
-    """The repo's tracked and new files, with the tiny model and 64 texts a split, as a git repo."""
-    root = tmp_path_factory.mktemp("project")
+def copy_project(root: Path, **data_changes) -> Path:
+    """The repo's tracked and new files (no metrics, no lock) in `root`, with the tiny model and
+    `data_changes` merged into params.yaml's data section, committed as a git repo."""
     listed = run(
         ["git", "ls-files", "--cached", "--others", "--exclude-standard"], REPO_ROOT
     ).stdout
@@ -56,32 +55,45 @@ def project(tmp_path_factory) -> Path:
             shutil.copy2(source, root / name)
     params = yaml.safe_load((root / "params.yaml").read_text())
     params["model"] = "tiny"
-    params["download"]["local_dir"] = str(SEMEVAL_DIR)
-    params["download"]["max_rows"] = 64
+    for key, value in data_changes.items():
+        merged = {**params["data"][key], **value} if isinstance(value, dict) else value
+        params["data"][key] = merged
     (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     run(["git", "init", "-q"], root)
     run(["git", "add", "-A"], root)
     run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "tiny"], root)
+    return root
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    """The default pipeline (the SemEval release in the repo) on 64 texts a split, reproduced."""
+    root = copy_project(tmp_path_factory.mktemp("project"), max_rows=64)
     dvc("repro", cwd=root)
     return root
 
 
 def test_repro_writes_a_loadable_model_and_metrics_in_range(project):
+    label_names = read_json(project / "data" / "raw" / "labels.json")["label_names"]
+    assert len(label_names) == 11
     evaluate = json.loads((project / "metrics" / "evaluate.json").read_text())
     assert set(evaluate) == {"validation", "test"}
     for scores in evaluate.values():
         for key in LABEL_KEYS + PROBABILITY_KEYS:
             assert 0.0 <= scores[key] <= 1.0, key
-        assert list(scores["per_label"]) == list(LABEL_NAMES)
+        assert list(scores["per_label"]) == label_names
     assert sum(label["support"] for label in evaluate["test"]["per_label"].values()) > 0
 
     classifier = pipeline(
-        "text-classification", model=str(project / "models" / "model"), top_k=None
+        "text-classification", model=str(project / "models" / "classifier"), top_k=None
     )
-    assert {score["label"] for score in classifier(["What a day!"])[0]} == set(LABEL_NAMES)
-
-    labels = json.loads((project / "data" / "raw" / "labels.json").read_text())
-    assert labels["label_names"] == list(LABEL_NAMES)
+    assert {score["label"] for score in classifier(["What a day!"])[0]} == set(label_names)
+    card = (project / "models" / "classifier" / "README.md").read_text(encoding="utf-8")
+    assert card.startswith("---\nlibrary_name: transformers") and "| trust |" in card
+    data = read_json(project / "metrics" / "data.json")
+    assert {split: entry["texts"] for split, entry in data["splits"].items()} == {
+        "train": 64, "validation": 64, "test": 64,
+    }  # fmt: skip
     assert json.loads((project / "metrics" / "train.json").read_text())["model"] == "tiny"
     assert (project / "metrics" / "train" / "plots" / "metrics" / "eval" / "micro_f1.tsv").is_file()
     assert (project / "data" / "predictions" / "probs" / "test.npz").is_file()
@@ -123,7 +135,7 @@ def test_threshold_params_rerun_only_tune_thresholds(project):
             "jaccard"
         )
         assert (
-            read_json(project / "models" / "model" / "thresholds.json")["threshold_objective"]
+            read_json(project / "models" / "classifier" / "thresholds.json")["threshold_objective"]
             == "jaccard"
         )
     finally:
@@ -172,7 +184,9 @@ def test_test_predictions_score_the_same_with_the_official_scorer(project, tmp_p
     )
     gold_path = tmp_path / "gold.txt"  # the slice the project was run on: header + 64 texts
     gold_path.write_text("\n".join(gold_lines.splitlines()[:65]) + "\n", encoding="utf-8")
-    scores = official_scores(project / "data" / "predictions" / "test.tsv", gold_path)
+    scores = official_scores(
+        project / "data" / "predictions" / "test" / "predictions.tsv", gold_path
+    )
     tuned = read_json(project / "metrics" / "tune_thresholds.json")["test"]
     for key, value in scores.items():
         assert value == pytest.approx(tuned[key], abs=1e-12), key
@@ -180,12 +194,24 @@ def test_test_predictions_score_the_same_with_the_official_scorer(project, tmp_p
 
 def test_predict_command_uses_the_shipped_model(project):
     predict = Path(sys.executable).parent / "predict"
-    output = run(
-        [str(predict), "--model", "models/model", "So happy today", "Awful."], project
-    ).stdout
+    output = run([str(predict), "So happy today", "Awful."], project).stdout  # default model
     records = [json.loads(line) for line in output.splitlines()]
     assert [record["text"] for record in records] == ["So happy today", "Awful."]
-    assert set(records[0]["probabilities"]) == set(LABEL_NAMES)
+    labels = read_json(project / "data" / "raw" / "labels.json")["label_names"]
+    assert list(records[0]["probabilities"]) == labels
+
+
+def test_predictor_reproduces_the_probabilities_of_evaluate(project):
+    """The model folder carries how texts were encoded: raw texts in, evaluate's numbers out."""
+    from mltc.serving.predictor import Predictor
+
+    texts = pd.read_parquet(project / "data" / "raw" / "test.parquet")["text"].tolist()
+    saved = np.load(project / "data" / "predictions" / "probs" / "test.npz")
+    params = yaml.safe_load((project / "params.yaml").read_text())["evaluate"]
+    predictor = Predictor(
+        project / "models" / "classifier", params["batch_size"], precision=params["precision"]
+    )
+    np.testing.assert_array_equal(predictor.predict_proba(texts), saved["probs"])
 
 
 def test_baseline_uses_the_same_metrics_and_tuning(project):
@@ -208,6 +234,7 @@ def test_plots_show_renders_every_declared_plot(project):
     dvc("plots", "show", "-o", "plots_html", cwd=project)
     html = (project / "plots_html" / "index.html").read_text(encoding="utf-8")
     for title in (
+        "Texts per label and split",
         "Threshold vs objective on validation",
         "Precision-recall by label on test",
         "F1 by label on test at the tuned thresholds",
@@ -267,12 +294,12 @@ def test_queued_sweep_runs_and_compares(project):
 
 def test_test_labels_never_move_a_threshold(project):
     """Runs last: it rewrites the test probabilities file of the project copy."""
-    before = read_json(project / "models" / "model" / "thresholds.json")
+    before = read_json(project / "models" / "classifier" / "thresholds.json")
     test_file = project / "data" / "predictions" / "probs" / "test.npz"
     saved = dict(np.load(test_file))
     shuffled = np.random.default_rng(0).permutation(saved["labels"])
     np.savez(test_file, **{**saved, "labels": shuffled})
     run([sys.executable, "stages/tune_thresholds.py"], project)
-    after = read_json(project / "models" / "model" / "thresholds.json")
+    after = read_json(project / "models" / "classifier" / "thresholds.json")
     assert after == before
     assert not np.array_equal(shuffled, saved["labels"])

@@ -7,36 +7,36 @@ import numpy as np
 import pytest
 
 from mltc.decision import rule as decision_rule
-from mltc.serving import cli
 from mltc.errors import PipelineError
 from mltc.metrics import binarize
+from mltc.serving import cli
 from mltc.serving.predictor import Predictor
 
 TEXTS = ["I love this so much!", "Terrible news, I am scared.", "ok"]
 
 
 @pytest.fixture(scope="module")
-def tuned_model_dir(tiny_model_dir, tmp_path_factory):
+def tuned_model_dir(tiny_model_dir, tmp_path_factory, label_names):
     model_dir = tmp_path_factory.mktemp("tuned") / "model"
     shutil.copytree(tiny_model_dir, model_dir)
-    thresholds = {name: 0.5 for name in semeval.LABEL_NAMES} | {"anger": 0.0, "trust": 1.0}
+    thresholds = {name: 0.5 for name in label_names} | {"anger": 0.0, "trust": 1.0}
     decision_rule.save(model_dir, decision_rule.DecisionRule(thresholds, strategy="per_label"))
     return model_dir
 
 
-def test_predict_applies_the_stored_thresholds(tuned_model_dir):
+def test_predict_applies_the_stored_thresholds(tuned_model_dir, label_names):
     predictor = Predictor(tuned_model_dir)
     probs = predictor.predict_proba(TEXTS)
     labels = predictor.predict(TEXTS)
-    assert probs.shape == (3, 11)
+    assert probs.shape == (3, len(label_names))
     assert all("anger" in row and "trust" not in row for row in labels)  # thresholds 0 and 1
     expected = binarize(probs, predictor.thresholds)
-    assert labels == [[semeval.LABEL_NAMES[j] for j in np.flatnonzero(row)] for row in expected]
+    assert labels == [[label_names[j] for j in np.flatnonzero(row)] for row in expected]
 
 
 def test_threshold_override_replaces_the_tuned_ones(tuned_model_dir):
     predictor = Predictor(tuned_model_dir, threshold=0.99)
-    assert predictor.thresholds.tolist() == [0.99] * 11
+    assert predictor.thresholds.tolist() == [0.99] * len(predictor.label_names)
     assert predictor.predict(TEXTS) == [[], [], []]  # an untrained model is never that sure
 
 
@@ -45,11 +45,11 @@ def test_empty_text_is_refused(tuned_model_dir):
         Predictor(tuned_model_dir).predict(["fine", "  "])
 
 
-def test_cli_texts_to_jsonl(tuned_model_dir, capsys):
+def test_cli_texts_to_jsonl(tuned_model_dir, capsys, label_names):
     cli.main(["--model", str(tuned_model_dir), *TEXTS[:2]])
     records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [record["text"] for record in records] == TEXTS[:2]
-    assert set(records[0]["probabilities"]) == set(semeval.LABEL_NAMES)
+    assert set(records[0]["probabilities"]) == set(label_names)
     assert "anger" in records[0]["labels"]
 
 
@@ -87,8 +87,10 @@ def test_cli_reads_every_input_type_and_writes_csv(tuned_model_dir, tmp_path, su
     ("name", "content", "message"),
     [
         ("in.csv", "id,body\n1,hi\n", r"no column 'text'; columns are \['id', 'body'\]"),
-        ("in.txt", "fine\n\nalso fine\n", r"in\.txt, line 2: empty text"),
-        ("in.jsonl", '{"text": "a"}\n{"body": "b"}\n', r"line 2: no 'text' field"),
+        ("in.txt", "fine\n\nalso fine\n", r"in\.txt, row 2: empty text"),
+        ("in.jsonl", '{"text": "a"}\n{"body": "b"}\n', r"in\.jsonl, row 2: empty text"),
+        ("in.jsonl", '{"text": "a"}\n{"text": "b"\n', r"in\.jsonl, line 2: not JSON"),
+        ("in.csv", 'text\n"a\n', r"in\.csv: not a well-formed table"),
         ("in.xlsx", "", r"unsupported input type '\.xlsx'"),
     ],
 )
@@ -108,7 +110,30 @@ def test_cli_non_utf8_file(tuned_model_dir, tmp_path, capsys):
     source.write_bytes("caf\xe9\n".encode("latin-1"))
     with pytest.raises(SystemExit):
         cli.main(["--model", str(tuned_model_dir), "--input", str(source)])
-    assert "latin.txt: not UTF-8" in capsys.readouterr().err
+    assert "latin.txt, line 1: not UTF-8" in capsys.readouterr().err
+
+
+def test_cli_keeps_line_breaks_inside_quoted_fields_and_unicode_separators(
+    tuned_model_dir, tmp_path
+):
+    texts = ["first line\nsecond line", 'quote " and, comma', "sep\u2028inside\u0085too"]
+    source, lines = tmp_path / "in.csv", tmp_path / "in.txt"
+    with source.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([["text"], *([t] for t in texts)])
+    lines.write_text("\n".join(texts[1:]) + "\n", encoding="utf-8")
+    assert cli.read_texts(source, "text") == texts
+    assert cli.read_texts(lines, "text") == texts[1:]  # only a line feed ends a line
+
+
+def test_thresholds_for_other_labels_are_refused(tuned_model_dir, tmp_path):
+    model_dir = tmp_path / "model"
+    shutil.copytree(tuned_model_dir, model_dir)
+    rule = decision_rule.load(model_dir, [])
+    wrong = dict(rule.thresholds_by_label)
+    wrong["hope"] = wrong.pop("trust")
+    decision_rule.save(model_dir, decision_rule.DecisionRule(wrong))
+    with pytest.raises(PipelineError, match=r"missing \['trust'\], extra \['hope'\]"):
+        Predictor(model_dir)
 
 
 def test_bf16_and_int8_stay_close_to_fp32(tuned_model_dir):

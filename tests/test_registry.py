@@ -1,7 +1,7 @@
 import pytest
 
-from mltc.modeling import registry
 from mltc.errors import PipelineError
+from mltc.modeling import registry
 from mltc.modeling.build import build_model, load_tokenizer, max_positions
 
 

@@ -11,8 +11,17 @@ def test_shipped_release_has_official_sizes_labels_and_texts():
         "train": 6838, "validation": 886, "test": 3259,
     }  # fmt: skip
     assert loaded.schema.label_names == (
-        "anger", "anticipation", "disgust", "fear", "joy", "love",
-        "optimism", "pessimism", "sadness", "surprise", "trust",
+        "anger",
+        "anticipation",
+        "disgust",
+        "fear",
+        "joy",
+        "love",
+        "optimism",
+        "pessimism",
+        "sadness",
+        "surprise",
+        "trust",
     )  # fmt: skip  (the header's order)
     for split, no_emotion in {"train": 204, "validation": 14, "test": 75}.items():
         assert int((loaded.splits[split].gold.sum(axis=1) == 0).sum()) == no_emotion

@@ -65,9 +65,13 @@ def test_tricky_texts_round_trip_through_every_reader(tmp_path, fmt):
     path = tmp_path / f"data.{fmt}"
     write_table(frame, path, fmt)
     loaded = sources.load(files_config(path, columns={"id": "id"}, split={"test": 0}))
-    texts = {i: t for data in loaded.splits.values() for i, t in zip(data.ids, data.texts, strict=True)}
+    texts = {
+        i: t for data in loaded.splits.values() for i, t in zip(data.ids, data.texts, strict=True)
+    }
     assert texts == dict(zip(frame["id"], frame["text"], strict=True))
-    assert loaded.schema.layout.label_format == ("list" if fmt in ("jsonl", "parquet") else "delimited")
+    assert loaded.schema.layout.label_format == (
+        "list" if fmt in ("jsonl", "parquet") else "delimited"
+    )
 
 
 def test_headerless_tsv_with_integer_ids_and_an_unlabelled_test_file():
@@ -76,9 +80,12 @@ def test_headerless_tsv_with_integer_ids_and_an_unlabelled_test_file():
             EXAMPLES / "tickets-ids",
             files={"train": "train.tsv", "test": "test.tsv", "header": False},
             columns={"id": 0, "text": 1},
-            labels={"column": 2, "delimiter": ",",
-                    "names_file": str(EXAMPLES / "tickets-ids" / "label_names.txt")},
-        )  # fmt: skip
+            labels={
+                "column": 2,
+                "delimiter": ",",
+                "names_file": str(EXAMPLES / "tickets-ids" / "label_names.txt"),
+            },
+        )
     )
     assert loaded.schema.label_names == ("billing", "bug", "feature_request", "account", "urgent")
     assert loaded.schema.labelled_splits == ("train", "validation")
@@ -111,7 +118,9 @@ def test_jsonl_with_a_split_column_and_label_lists():
 
 def test_a_given_label_list_fixes_the_order(tmp_path):
     path = tmp_path / "train.csv"
-    pd.DataFrame({"text": ["x y"] * 20, "labels": ["b a", "a", "", "c"] * 5}).to_csv(path, index=False)
+    pd.DataFrame({"text": ["x y"] * 20, "labels": ["b a", "a", "", "c"] * 5}).to_csv(
+        path, index=False
+    )
     loaded = sources.load(files_config(path, labels={"names": ["c", "b", "a"]}))
     assert loaded.schema.label_names == ("c", "b", "a")
     assert loaded.splits["validation"].ids[0].startswith("train-")  # ids from row numbers
@@ -155,8 +164,12 @@ def test_bad_input_names_file_row_and_what_to_do(tmp_path, content, changes, mes
 
 
 def test_a_file_that_is_not_utf8_names_the_line(tmp_path):
-    config = bad(tmp_path, "id,text,a\nr1,ok,1\nr2,caf\xe9,0\n".encode("latin-1"), columns={"id": "id"})
-    with pytest.raises(PipelineError, match=r"train.csv, line 3: not UTF-8 .*save the file as UTF-8"):
+    config = bad(
+        tmp_path, "id,text,a\nr1,ok,1\nr2,caf\xe9,0\n".encode("latin-1"), columns={"id": "id"}
+    )
+    with pytest.raises(
+        PipelineError, match=r"train.csv, line 3: not UTF-8 .*save the file as UTF-8"
+    ):
         sources.load(config)
 
 
@@ -177,7 +190,9 @@ def test_empty_texts_may_be_dropped_with_a_count(tmp_path):
 
 
 def test_an_id_in_two_splits_is_refused(tmp_path):
-    (tmp_path / "train.csv").write_text("id,text,a\n" + "".join(f"r{i},x,{i % 2}\n" for i in range(10)), encoding="utf-8")
+    (tmp_path / "train.csv").write_text(
+        "id,text,a\n" + "".join(f"r{i},x,{i % 2}\n" for i in range(10)), encoding="utf-8"
+    )
     (tmp_path / "dev.csv").write_text("id,text,a\nr3,y,1\n", encoding="utf-8")
     config = files_config(tmp_path, files={"validation": "dev.csv"}, columns={"id": "id"})
     with pytest.raises(PipelineError, match=r"id 'r3' is in both .*train.csv and .*dev.csv"):
@@ -201,4 +216,6 @@ def test_too_little_data_to_split_says_what_to_do(tmp_path):
 def test_every_example_dataset_loads_without_warnings():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        sources.load(files_config(EXAMPLES / "tickets-columns" / "tickets.csv", columns={"id": "id"}))
+        sources.load(
+            files_config(EXAMPLES / "tickets-columns" / "tickets.csv", columns={"id": "id"})
+        )

@@ -44,5 +44,5 @@ def test_a_split_without_labels_is_tokenized_without_them(raw_slice, tokenizer):
 def test_encoding_round_trips_through_the_model_folder(tmp_path):
     TextEncoding(77).save(tmp_path)
     assert TextEncoding.load(tmp_path) == TextEncoding(77)
-    with pytest.raises(PipelineError, match="has no text_encoding.json"):
+    with pytest.raises(PipelineError, match=r"has no text_encoding\.json"):
         TextEncoding.load(tmp_path / "elsewhere")

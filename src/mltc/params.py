@@ -16,7 +16,12 @@ from mltc.errors import PipelineError
 from mltc.modeling.registry import ModelSpec
 
 BEST_MODEL_METRICS = ("micro_f1", "macro_f1", "jaccard", "loss")
-PRECISIONS = ("auto", "fp32", "bf16", "fp16")  # auto: bf16 where native (see mltc.modeling.hardware)
+PRECISIONS = (
+    "auto",
+    "fp32",
+    "bf16",
+    "fp16",
+)  # auto: bf16 where native (see mltc.modeling.hardware)
 SAMPLING_STRATEGIES = ("group_by_length", "random")
 # the fused kernel does the AdamW update in one pass over each tensor (CPU and GPU), same maths
 OPTIMIZERS = ("adamw_torch_fused", "adamw_torch")
@@ -139,9 +144,11 @@ class DataConfig:
             source=_choice("data", "source", section.get("source"), DATA_SOURCES),
             path=Path(str(section.get("path"))),
             language=_choice(
-                "data.semeval", "language", sub("semeval").get("language", "English"),
+                "data.semeval",
+                "language",
+                sub("semeval").get("language", "English"),
                 tuple(LANGUAGE_CODES),
-            ),  # fmt: skip
+            ),
             files={
                 split: _optional_str("data.files", split, files.get(split))
                 for split in ("train", "validation", "test")
@@ -158,7 +165,9 @@ class DataConfig:
             id_column=_optional_str("data.columns", "id", columns.get("id")),
             text_column=text_column,
             labels=LabelSpec(
-                format=_choice("data.labels", "format", labels.get("format", "auto"), LABEL_FORMATS),
+                format=_choice(
+                    "data.labels", "format", labels.get("format", "auto"), LABEL_FORMATS
+                ),
                 columns=_names("data.labels", "columns", labels.get("columns")),
                 column=str(labels.get("column", "labels")),
                 delimiter=delimiter,
@@ -166,13 +175,19 @@ class DataConfig:
                 names_file=Path(names_file) if names_file else None,
             ),
             validation_fraction=_number(
-                "data.split", "validation", split.get("validation", 0.1),
-                lambda v: 0 <= v < 1, "a number in [0, 1)",
-            ),  # fmt: skip
-            test_fraction=_number(
-                "data.split", "test", split.get("test", 0.0), lambda v: 0 <= v < 1,
+                "data.split",
+                "validation",
+                split.get("validation", 0.1),
+                lambda v: 0 <= v < 1,
                 "a number in [0, 1)",
-            ),  # fmt: skip
+            ),
+            test_fraction=_number(
+                "data.split",
+                "test",
+                split.get("test", 0.1),
+                lambda v: 0 <= v < 1,
+                "a number in [0, 1)",
+            ),
             split_seed=_integer("data.split", "seed", split.get("seed", 42), minimum=0),
             empty_text=_choice(
                 "data", "empty_text", section.get("empty_text", "error"), EMPTY_TEXT_ACTIONS
@@ -190,7 +205,9 @@ class DataConfig:
                 "root): point it at your data file or folder"
             )
         if config.source == "hub" and config.hub_dataset is None:
-            raise PipelineError("data.source=hub needs data.hub.dataset (a Hub id or a local folder)")
+            raise PipelineError(
+                "data.source=hub needs data.hub.dataset (a Hub id or a local folder)"
+            )
         return config
 
 

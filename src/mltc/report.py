@@ -60,15 +60,16 @@ def replace_section(readme: str, name: str, content: str) -> str:
     """Put `content` between the `<!-- name:start -->` and `<!-- name:end -->` markers."""
     start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
     if start not in readme or end not in readme:
-        raise PipelineError(f"{README} has no {start} ... {end} section")
+        raise PipelineError(f"no {start} ... {end} section to fill in")
     head, rest = readme.split(start, 1)
     _, tail = rest.split(end, 1)
     return f"{head}{start}\n{content.strip()}\n{end}{tail}"
 
 
-def update_readme(name: str, content: str) -> None:
-    updated = replace_section(README.read_text(encoding="utf-8"), name, content)
-    with atomic_path(README) as staging:
+def update_section(path: Path, name: str, content: str) -> None:
+    """Replace the marked section `name` of a Markdown file (README.md, benchmarks/README.md)."""
+    updated = replace_section(path.read_text(encoding="utf-8"), name, content)
+    with atomic_path(path) as staging:
         staging.write_text(updated, encoding="utf-8")
 
 
@@ -84,7 +85,7 @@ def main() -> None:
     if missing:
         raise PipelineError(f"missing {', '.join(missing)}: run dvc repro first")
     table = results_table(*(read_json(path) for path in files))
-    update_readme("results", table)
+    update_section(README, "results", table)
     print(table)
 
 

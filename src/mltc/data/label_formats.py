@@ -59,7 +59,9 @@ def read_names_file(path: Path) -> tuple[str, ...]:
     return names
 
 
-def resolve(spec: LabelSpec, frame: pd.DataFrame, reserved: Sequence[str], source: str) -> ResolvedLabels:
+def resolve(
+    spec: LabelSpec, frame: pd.DataFrame, reserved: Sequence[str], source: str
+) -> ResolvedLabels:
     """Which columns of the training table hold the labels; `auto` decides from the data."""
     fmt = spec.format
     if fmt == "auto":
@@ -120,7 +122,9 @@ def missing_value(source: str, row: int, column: str) -> PipelineError:
     )
 
 
-def label_lists(values: pd.Series, fmt: str, delimiter: str, source: str, column: str) -> list[list]:
+def label_lists(
+    values: pd.Series, fmt: str, delimiter: str, source: str, column: str
+) -> list[list]:
     """Each row's labels (names, or ids as they stand) from a list or delimited column."""
     rows = []
     for row, value in enumerate(values.tolist()):
@@ -152,7 +156,9 @@ def names_from_ids(rows: list[list], names: Sequence[str], source: str) -> list[
         for label in labels:
             try:
                 index = int(label)
-                if str(label).strip() not in (str(index), f"{index}.0") or not 0 <= index < len(names):
+                if str(label).strip() not in (str(index), f"{index}.0") or not 0 <= index < len(
+                    names
+                ):
                     raise ValueError
             except (TypeError, ValueError):
                 raise PipelineError(

@@ -37,7 +37,9 @@ class LabelSchema:
 
     def __post_init__(self) -> None:
         if not self.label_names:
-            raise PipelineError("the label list is empty: a multi-label task needs at least 1 label")
+            raise PipelineError(
+                "the label list is empty: a multi-label task needs at least 1 label"
+            )
         duplicates = sorted({name for name in self.label_names if self.label_names.count(name) > 1})
         if duplicates:
             raise PipelineError(f"duplicate label names {duplicates}: every label must be unique")

@@ -115,7 +115,9 @@ def _read_parquet(path: Path) -> pd.DataFrame:
     try:
         return pd.read_parquet(path)
     except Exception as error:  # pyarrow raises several types for a file that is not parquet
-        raise PipelineError(f"{path}: not a Parquet file ({type(error).__name__}: {error})") from error
+        raise PipelineError(
+            f"{path}: not a Parquet file ({type(error).__name__}: {error})"
+        ) from error
 
 
 def not_utf8(path: Path, error: UnicodeDecodeError) -> PipelineError:

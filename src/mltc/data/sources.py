@@ -42,7 +42,9 @@ class Split:
     gold: np.ndarray | None  # int8 (texts x labels), None for an unlabelled test split
 
     def take(self, rows: np.ndarray) -> "Split":
-        return Split(self.ids[rows], self.texts[rows], None if self.gold is None else self.gold[rows])
+        return Split(
+            self.ids[rows], self.texts[rows], None if self.gold is None else self.gold[rows]
+        )
 
     def frame(self) -> pd.DataFrame:
         """The uniform raw schema: id, text and (when labelled) a 0/1 list per text."""
@@ -93,26 +95,43 @@ def load(config: DataConfig) -> LoadedData:
     _check_unique_ids(splits, sources)
     _split_off_missing(splits, config, notes)
     if config.max_rows is not None:
-        splits = {split: data.take(np.arange(min(config.max_rows, len(data.ids)))) for split, data in splits.items()}
+        splits = {
+            split: data.take(np.arange(min(config.max_rows, len(data.ids))))
+            for split, data in splits.items()
+        }
     splits = {split: splits[split] for split in SPLITS if split in splits}
     _warn_unseen_labels(splits["train"].gold, label_names)
     schema = LabelSchema(
         label_names=tuple(label_names),
-        labelled_splits=tuple(split for split in SPLITS if split in splits and splits[split].gold is not None),
+        labelled_splits=tuple(
+            split for split in SPLITS if split in splits and splits[split].gold is not None
+        ),
         layout=_layout(layout, resolved, columns, names_by_id is not None),
     )
     return LoadedData(splits, schema, notes)
 
 
-def read_source(config: DataConfig) -> tuple[dict[str, pd.DataFrame], dict[str, str], Columns, Layout]:
+def read_source(
+    config: DataConfig,
+) -> tuple[dict[str, pd.DataFrame], dict[str, str], Columns, Layout]:
     """Tables by split, a name for each (for messages), their columns, and the input layout."""
     if config.source == "semeval":
         tables, label_spec = semeval.read_release(config.path, config.language)
-        sources = {split: str(semeval.release_file(config.path, config.language, split)) for split in tables}
-        return tables, sources, Columns(semeval.ID_COLUMN, semeval.TEXT_COLUMN, label_spec), semeval.LAYOUT
+        sources = {
+            split: str(semeval.release_file(config.path, config.language, split))
+            for split in tables
+        }
+        return (
+            tables,
+            sources,
+            Columns(semeval.ID_COLUMN, semeval.TEXT_COLUMN, label_spec),
+            semeval.LAYOUT,
+        )
     columns = Columns(config.id_column, config.text_column, config.labels)
     if config.source == "hub":
-        tables = hub.read_hub(config.hub_dataset, config.hub_config, config.hub_data_dir, config.hub_revision)
+        tables = hub.read_hub(
+            config.hub_dataset, config.hub_config, config.hub_data_dir, config.hub_revision
+        )
         sources = {split: f"{config.hub_dataset} ({split})" for split in tables}
         return tables, sources, columns, Layout(file_format="parquet")
     files = _split_files(config)
@@ -226,7 +245,9 @@ def _raw_labels(
     if resolved.format == "columns":
         missing = [column for column in resolved.columns if column not in table.columns]
         if missing:
-            raise PipelineError(f"{source}: no label column(s) {missing}; the training data has them")
+            raise PipelineError(
+                f"{source}: no label column(s) {missing}; the training data has them"
+            )
         return np.stack(
             [label_formats.zero_one(table[column], source, column) for column in resolved.columns],
             axis=1,
@@ -257,7 +278,13 @@ def _label_names(
         return list(resolved.columns)
     if spec.names is not None:
         return list(spec.names)
-    found = {label for rows in raw_labels.values() if rows is not None for labels in rows for label in labels}
+    found = {
+        label
+        for rows in raw_labels.values()
+        if rows is not None
+        for labels in rows
+        for label in labels
+    }
     return sorted(str(label) for label in found)
 
 
@@ -296,7 +323,9 @@ def _split_off_missing(splits: dict[str, Split], config: DataConfig, notes: list
 
 
 def _warn_unseen_labels(train_gold: np.ndarray, label_names: list[str]) -> None:
-    unseen = [name for name, count in zip(label_names, train_gold.sum(axis=0), strict=True) if count == 0]
+    unseen = [
+        name for name, count in zip(label_names, train_gold.sum(axis=0), strict=True) if count == 0
+    ]
     if unseen:
         warnings.warn(
             f"label(s) {unseen} never occur in train: the model cannot learn them", stacklevel=2

@@ -11,7 +11,7 @@ def stratified_split(gold: np.ndarray, fraction: float, seed: int) -> tuple[np.n
     """Row indices (kept, split off), the split-off part about `fraction` of the rows, each
     label's positives shared out in proportion. Deterministic for a given seed."""
     rows = len(gold)
-    held_out = int(round(rows * fraction))
+    held_out = round(rows * fraction)
     if held_out < 1 or held_out >= rows:
         raise PipelineError(
             f"cannot split {fraction:.0%} of {rows} texts off the training data: that leaves an "

@@ -22,7 +22,8 @@ def data_summary(
                 "label_cardinality": round(float(per_text.mean()), 4),
                 "texts_without_labels": int((per_text == 0).sum()),
                 "label_counts": {
-                    name: int(count) for name, count in zip(label_names, gold.sum(axis=0), strict=True)
+                    name: int(count)
+                    for name, count in zip(label_names, gold.sum(axis=0), strict=True)
                 },
             }
         splits[split] = entry

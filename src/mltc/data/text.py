@@ -65,7 +65,9 @@ def tokenize_split(
     return dataset.map(
         encode,
         batched=True,
-        remove_columns=[column for column in dataset.column_names if column not in ("id", "labels")],
+        remove_columns=[
+            column for column in dataset.column_names if column not in ("id", "labels")
+        ],
         features=Features(features),
         desc=desc,
     )
@@ -75,5 +77,8 @@ def tokenize_splits(
     raw: DatasetDict, tokenizer: PreTrainedTokenizerBase, encoding: TextEncoding
 ) -> DatasetDict:
     return DatasetDict(
-        {split: tokenize_split(data, tokenizer, encoding, f"tokenize {split}") for split, data in raw.items()}
+        {
+            split: tokenize_split(data, tokenizer, encoding, f"tokenize {split}")
+            for split, data in raw.items()
+        }
     )

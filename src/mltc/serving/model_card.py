@@ -48,11 +48,19 @@ def model_card(
         lines.append(
             f"| {split} | {entry['texts']} | {'yes' if entry['labelled'] else 'no'} | {cardinality} |"
         )
-    lines += ["", f"Texts are truncated at {max_length} tokens.", "", "## Labels and decision rule", ""]
+    lines += [
+        "",
+        f"Texts are truncated at {max_length} tokens.",
+        "",
+        "## Labels and decision rule",
+        "",
+    ]
     lines += ["| label | threshold | training texts |", "| --- | ---: | ---: |"]
     train_counts = splits["train"].get("label_counts", {})
     for name in schema.label_names:
-        lines.append(f"| {name} | {rule.thresholds_by_label[name]:.3f} | {train_counts.get(name, 0)} |")
+        lines.append(
+            f"| {name} | {rule.thresholds_by_label[name]:.3f} | {train_counts.get(name, 0)} |"
+        )
     lines += [
         "",
         f"Thresholds: `{rule.strategy}`, tuned for `{rule.objective}` on validation only; "

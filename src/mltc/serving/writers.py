@@ -15,7 +15,9 @@ from mltc.fileio import atomic_path
 
 
 def predictions_file_name(schema: LabelSchema) -> str:
-    return "predictions" + (".tsv" if schema.layout.kind == "semeval" else SUFFIX_BY_FORMAT[schema.layout.file_format])
+    return "predictions" + (
+        ".tsv" if schema.layout.kind == "semeval" else SUFFIX_BY_FORMAT[schema.layout.file_format]
+    )
 
 
 def predictions_frame(
@@ -29,12 +31,15 @@ def predictions_frame(
             frame[name] = pred[:, index].astype(int)
         return frame
     per_text = [
-        [index if layout.label_ids else names[index] for index in np.flatnonzero(row)] for row in pred
+        [index if layout.label_ids else names[index] for index in np.flatnonzero(row)]
+        for row in pred
     ]
     if layout.label_format == "list":
         frame[layout.label_column] = per_text
     else:
-        frame[layout.label_column] = [layout.delimiter.join(map(str, labels)) for labels in per_text]
+        frame[layout.label_column] = [
+            layout.delimiter.join(map(str, labels)) for labels in per_text
+        ]
     return frame
 
 

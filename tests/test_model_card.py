@@ -1,0 +1,25 @@
+import numpy as np
+
+from mltc.data.labels import LabelSchema
+from mltc.data.stats import data_summary
+from mltc.decision.rule import DecisionRule
+from mltc.serving.model_card import model_card
+
+
+def test_card_has_hub_metadata_data_labels_rule_metrics_and_loading():
+    schema = LabelSchema(("bug", "billing"), labelled_splits=("train", "validation"))
+    summary = data_summary(
+        {"train": np.array([[1, 0], [1, 1]]), "validation": np.array([[0, 1]]), "test": None},
+        {"train": 2, "validation": 1, "test": 4},
+        schema.label_names,
+    )
+    rule = DecisionRule({"bug": 0.35, "billing": 0.6}, 1, "per_label", "micro_f1")
+    scores = {"jaccard": 0.5, "micro_f1": 0.625, "macro_f1": 0.75}
+    card = model_card(schema, summary, {"validation": scores}, rule, "minilm", 96)
+    assert card.startswith("---\nlibrary_name: transformers\npipeline_tag: text-classification\n")
+    assert "| train | 2 | yes | 1.50 |" in card and "| test | 4 | no |  |" in card
+    assert "| bug | 0.350 | 2 |" in card and "| billing | 0.600 | 1 |" in card
+    assert "`per_label`, tuned for `micro_f1` on validation only; min_labels=1" in card
+    assert "| validation | 0.5000 | 0.6250 | 0.7500 |" in card
+    assert "truncated at 96 tokens" in card and "max_length=96" in card
+    assert 'Predictor("path/to/this/folder")' in card

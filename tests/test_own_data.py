@@ -1,0 +1,99 @@
+"""Your own data by params alone: the real `dvc repro` (tiny model) on each example dataset, one
+per label format, then `predict`. The examples have 5 labels, SemEval 11."""
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from test_pipeline import copy_project, dvc, run
+
+from mltc.data.readers import read_table
+from mltc.fileio import read_json
+
+pytestmark = pytest.mark.slow
+
+# the params a user sets for each example, as in the README's "Train on your own data"
+EXAMPLES = {
+    "columns": {
+        "source": "files", "path": "examples/tickets-columns/tickets.csv",
+        "columns": {"id": "id", "text": "text"},
+    },
+    "list": {
+        "source": "files", "path": "examples/tickets-list/tickets.jsonl",
+        "files": {"split_column": "split"},
+        "columns": {"id": "ticket", "text": "body"}, "labels": {"column": "tags"},
+    },
+    "delimited_ids": {
+        "source": "files", "path": "examples/tickets-ids",
+        "files": {"train": "train.tsv", "test": "test.tsv", "header": False},
+        "columns": {"id": 0, "text": 1},
+        "labels": {"column": 2, "delimiter": ",", "names_file": "examples/tickets-ids/label_names.txt"},
+    },
+}  # fmt: skip
+PREDICTIONS = {
+    "columns": "predictions.csv",
+    "list": "predictions.jsonl",
+    "delimited_ids": "predictions.tsv",
+}
+
+
+@pytest.fixture(scope="module", params=list(EXAMPLES))
+def own_project(request, tmp_path_factory) -> tuple[str, Path]:
+    root = copy_project(tmp_path_factory.mktemp(request.param), **EXAMPLES[request.param])
+    dvc("repro", cwd=root)
+    return request.param, root
+
+
+def test_repro_trains_on_five_labels_and_writes_predictions_in_the_input_layout(own_project):
+    example, root = own_project
+    labels = read_json(root / "data" / "raw" / "labels.json")
+    assert len(labels["label_names"]) == 5
+    assert (
+        labels["layout"]["label_format"]
+        == {"columns": "columns", "list": "list", "delimited_ids": "delimited"}[example]
+    )
+    predictions = root / "data" / "predictions" / "test" / PREDICTIONS[example]
+    table = read_table(predictions, header=example != "delimited_ids")
+    test_size = read_json(root / "metrics" / "data.json")["splits"]["test"]["texts"]
+    assert len(table) == test_size
+    if example == "columns":
+        assert list(table.columns) == ["id", "text", *labels["label_names"]]
+    elif example == "list":
+        assert list(table.columns) == ["ticket", "body", "tags"]
+        assert all(set(tags) <= set(labels["label_names"]) for tags in table["tags"])
+    else:  # integer ids joined by ",", as in the input
+        assert all(set(value.split(",")) <= {"", "0", "1", "2", "3", "4"} for value in table["2"])
+
+
+def test_test_metrics_are_absent_when_the_test_split_has_no_labels(own_project):
+    example, root = own_project
+    evaluate = read_json(root / "metrics" / "evaluate.json")
+    tuned = read_json(root / "metrics" / "tune_thresholds.json")
+    expected = {"validation"} if example == "delimited_ids" else {"validation", "test"}
+    assert set(evaluate) == expected
+    assert set(tuned) == expected | {"tuning"}
+    summary = read_json(root / "metrics" / "data.json")
+    assert summary["splits"]["test"]["labelled"] is (example != "delimited_ids")
+
+
+def test_predict_reads_the_users_file_and_uses_the_five_labels(own_project):
+    example, root = own_project
+    source = {"columns": "examples/tickets-columns/tickets.csv",
+              "list": "examples/tickets-list/tickets.jsonl"}.get(example)  # fmt: skip
+    column = {"columns": "text", "list": "body"}.get(example)
+    if source is None:  # a header-less table has no named text column: give its texts as .txt
+        texts = read_table(root / "examples/tickets-ids/train.tsv", header=False)["1"]
+        source = str(root / "texts.txt")
+        Path(source).write_text("\n".join(texts.str.replace("\n", " ")) + "\n", encoding="utf-8")
+        texts = read_table(root / "examples/tickets-ids/test.tsv", header=False)["1"]
+        with Path(source).open("a", encoding="utf-8") as handle:
+            handle.write("\n".join(texts.str.replace("\n", " ")) + "\n")
+    predict = Path(sys.executable).parent / "predict"
+    output = run([str(predict), "--input", source, "--text-column", str(column)], root).stdout
+    records = [json.loads(line) for line in output.split("\n") if line]  # U+2028 is no line end
+    assert len(records) == 150
+    names = read_json(root / "data" / "raw" / "labels.json")["label_names"]
+    assert all(list(record["probabilities"]) == names for record in records)
+    if example != "delimited_ids":
+        assert any("\n" in record["text"] for record in records)  # a quoted line break survived
