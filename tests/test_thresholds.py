@@ -61,12 +61,32 @@ def test_per_label_thresholds_follow_each_labels_calibration_and_beat_global():
     grid = thresholds.threshold_grid(0.05)
     objective = thresholds.fast_micro_f1
     start = thresholds.fit_global(probs, gold, objective, grid, 0)
-    per_label = thresholds.fit_per_label(probs, gold, objective, grid, 0, shrinkage=0.0)
+    per_label = thresholds.fit_per_label(probs, gold, "micro_f1", grid, 0, shrinkage=0.0)
     assert per_label[2] < start[2] and per_label[3] > per_label[2]  # under-confident label: lower
     score = lambda t: objective(gold.astype(bool), metrics.binarize(probs, t).astype(bool))  # noqa: E731
     assert score(per_label) > score(start)
-    shrunk = thresholds.fit_per_label(probs, gold, objective, grid, 0, shrinkage=0.5)
+    shrunk = thresholds.fit_per_label(probs, gold, "micro_f1", grid, 0, shrinkage=0.5)
     np.testing.assert_allclose(shrunk, start + 0.5 * (per_label - start))
+
+
+@pytest.mark.parametrize("objective", sorted(thresholds.OBJECTIVES))
+@pytest.mark.parametrize("min_labels", [0, 1])
+def test_column_scores_equal_scoring_each_grid_value_in_full(objective, min_labels):
+    """The search's shortcut gives exactly what binarize-then-score gives, fallback included."""
+    rng = np.random.default_rng(3)
+    probs = rng.random((60, 7)) ** 3  # many texts where no label passes: the fallback matters
+    gold = rng.random((60, 7)) < 0.2
+    gold[:5] = False  # texts without labels (Jaccard's empty-vs-empty case)
+    grid = thresholds.threshold_grid(0.1)
+    current = rng.choice(grid, size=7)
+    for label in range(7):
+        fast = thresholds.column_scores(objective, probs, gold, current, label, grid, min_labels)
+        full = []
+        for value in grid:
+            trial = current.copy()
+            trial[label] = value
+            full.append(thresholds.score(thresholds.OBJECTIVES[objective], gold, probs, trial, min_labels))
+        np.testing.assert_allclose(fast, full, rtol=0, atol=1e-12)
 
 
 def test_tune_picks_by_cross_validation_and_reports_both_estimates():

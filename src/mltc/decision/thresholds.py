@@ -81,10 +81,61 @@ def fit_global(probs, gold, objective: Objective, grid: np.ndarray, min_labels: 
     return np.full(probs.shape[1], threshold)
 
 
+def column_scores(
+    objective: str,
+    probs: np.ndarray,
+    gold: np.ndarray,
+    thresholds: np.ndarray,
+    label: int,
+    grid: np.ndarray,
+    min_labels: int,
+) -> np.ndarray:
+    """The objective at each grid value of one label's threshold, the others held fixed.
+
+    Equal to calling `score` once per grid value, but only the label's own column is compared
+    against the grid (texts x grid values), so a search over hundreds of labels stays linear in
+    the number of labels. With min_labels=1 a text that no label passes gets its most probable
+    label, which is `label` itself or a label whose threshold does not move.
+    """
+    rows = np.arange(len(probs))
+    others = probs >= thresholds
+    others[:, label] = False
+    gold = gold.astype(bool)
+    own_gold = gold[:, label][:, None]
+    passes = probs[:, label][:, None] >= grid[None, :]  # texts x grid values
+    empty = ~others.any(axis=1)
+    if min_labels:
+        top = probs.argmax(axis=1)
+        predicted = passes | (empty & (top == label))[:, None]
+        fallback = empty[:, None] & ~passes & (top != label)[:, None]  # predicts label `top`
+        fallback_gold = gold[rows, top][:, None]
+    else:
+        predicted, fallback, fallback_gold = passes, np.zeros_like(passes), np.zeros((len(probs), 1), bool)
+    if objective == "micro_f1":
+        true_pos = (gold & others).sum() + (predicted & own_gold).sum(0) + (fallback & fallback_gold).sum(0)
+        pred_count = others.sum() + predicted.sum(0) + fallback.sum(0)
+        return _safe_ratio(2 * true_pos, gold.sum() + pred_count, 0.0)
+    if objective == "jaccard":
+        inter = (gold & others).sum(1)[:, None] + (predicted & own_gold) + (fallback & fallback_gold)
+        union = (gold | others).sum(1)[:, None] + (predicted & ~own_gold) + (fallback & ~fallback_gold)
+        return _safe_ratio(inter, union, 1.0).mean(axis=0)
+    # macro_f1: each label's counts, with this label's column and the fallback labels per value
+    true_pos = np.broadcast_to((gold & others).sum(0), (len(grid), probs.shape[1])).astype(float)
+    pred_count = np.broadcast_to(others.sum(0), true_pos.shape).astype(float)
+    if min_labels:
+        chosen = np.zeros(probs.shape, dtype=float)
+        chosen[rows, top] = 1.0
+        true_pos = true_pos + (fallback & fallback_gold).T.astype(float) @ chosen
+        pred_count = pred_count + fallback.T.astype(float) @ chosen
+    true_pos[:, label] = (predicted & own_gold).sum(0)
+    pred_count[:, label] = predicted.sum(0)
+    return _safe_ratio(2 * true_pos, gold.sum(0)[None, :] + pred_count, 0.0).mean(axis=1)
+
+
 def fit_per_label(
     probs: np.ndarray,
     gold: np.ndarray,
-    objective: Objective,
+    objective: str,
     grid: np.ndarray,
     min_labels: int,
     shrinkage: float,
@@ -97,14 +148,11 @@ def fit_per_label(
     pulled toward the global threshold by `shrinkage` (0: none, 1: all the way).
     """
     gold = gold.astype(bool)
-    start = fit_global(probs, gold, objective, grid, min_labels)
+    start = fit_global(probs, gold, OBJECTIVES[objective], grid, min_labels)
     thresholds = start.copy()
     for _ in range(rounds):
         for label in range(probs.shape[1]):
-            scores = np.empty(len(grid))
-            for index, value in enumerate(grid):
-                thresholds[label] = value
-                scores[index] = score(objective, gold, probs, thresholds, min_labels)
+            scores = column_scores(objective, probs, gold, thresholds, label, grid, min_labels)
             thresholds[label] = _best(scores, grid, prefer=start[label])
     return start + (1.0 - shrinkage) * (thresholds - start)
 
@@ -144,7 +192,7 @@ def _fit(probs, gold, strategy: str, min_labels: int, config: TuningConfig) -> n
     grid = threshold_grid(config.grid_step)
     if strategy == "global":
         return fit_global(probs, gold, objective, grid, min_labels)
-    return fit_per_label(probs, gold, objective, grid, min_labels, config.shrinkage)
+    return fit_per_label(probs, gold, config.objective, grid, min_labels, config.shrinkage)
 
 
 def cross_validate(probs, gold, strategy: str, min_labels: int, config: TuningConfig) -> float:
