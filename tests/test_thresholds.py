@@ -85,7 +85,9 @@ def test_column_scores_equal_scoring_each_grid_value_in_full(objective, min_labe
         for value in grid:
             trial = current.copy()
             trial[label] = value
-            full.append(thresholds.score(thresholds.OBJECTIVES[objective], gold, probs, trial, min_labels))
+            full.append(
+                thresholds.score(thresholds.OBJECTIVES[objective], gold, probs, trial, min_labels)
+            )
         np.testing.assert_allclose(fast, full, rtol=0, atol=1e-12)
 
 

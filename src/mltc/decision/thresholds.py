@@ -110,14 +110,26 @@ def column_scores(
         fallback = empty[:, None] & ~passes & (top != label)[:, None]  # predicts label `top`
         fallback_gold = gold[rows, top][:, None]
     else:
-        predicted, fallback, fallback_gold = passes, np.zeros_like(passes), np.zeros((len(probs), 1), bool)
+        predicted, fallback, fallback_gold = (
+            passes,
+            np.zeros_like(passes),
+            np.zeros((len(probs), 1), bool),
+        )
     if objective == "micro_f1":
-        true_pos = (gold & others).sum() + (predicted & own_gold).sum(0) + (fallback & fallback_gold).sum(0)
+        true_pos = (
+            (gold & others).sum()
+            + (predicted & own_gold).sum(0)
+            + (fallback & fallback_gold).sum(0)
+        )
         pred_count = others.sum() + predicted.sum(0) + fallback.sum(0)
         return _safe_ratio(2 * true_pos, gold.sum() + pred_count, 0.0)
     if objective == "jaccard":
-        inter = (gold & others).sum(1)[:, None] + (predicted & own_gold) + (fallback & fallback_gold)
-        union = (gold | others).sum(1)[:, None] + (predicted & ~own_gold) + (fallback & ~fallback_gold)
+        inter = (
+            (gold & others).sum(1)[:, None] + (predicted & own_gold) + (fallback & fallback_gold)
+        )
+        union = (
+            (gold | others).sum(1)[:, None] + (predicted & ~own_gold) + (fallback & ~fallback_gold)
+        )
         return _safe_ratio(inter, union, 1.0).mean(axis=0)
     # macro_f1: each label's counts, with this label's column and the fallback labels per value
     true_pos = np.broadcast_to((gold & others).sum(0), (len(grid), probs.shape[1])).astype(float)
