@@ -274,7 +274,15 @@ def wait_for_queue(project: Path, timeout_s: float) -> str:
         time.sleep(3)
 
 
-def test_queued_sweep_runs_and_compares(project):
+@pytest.fixture(scope="module")
+def fresh_project(tmp_path_factory) -> Path:
+    """A copy that has never run `dvc repro`: queued experiments need only what git holds."""
+    return copy_project(tmp_path_factory.mktemp("fresh"), max_rows=64)
+
+
+def test_queued_sweep_runs_without_a_prior_repro_and_compares(fresh_project):
+    project = fresh_project
+    assert not (project / "data" / "raw").exists()
     dvc("exp", "run", "--queue", "-S", "train.learning_rate=0.002,0.004", cwd=project)
     dvc("queue", "start", cwd=project)
     try:
