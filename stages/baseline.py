@@ -21,7 +21,7 @@ def main() -> None:
     config = BaselineConfig.from_params(dvc.api.params_show(stages="baseline"))
     schema = LabelSchema.load(paths.LABELS)
     frames = {split: raw.read_split(split) for split in raw.available_splits()}
-    gold = {split: raw.gold_matrix(frame) for split, frame in frames.items()}
+    gold = {split: raw.gold_matrix(frame, schema, split) for split, frame in frames.items()}
     evaluated = [split for split in paths.EVALUATED_SPLITS if split in frames]
     result = fit_baseline(
         frames["train"]["text"].tolist(), gold["train"],

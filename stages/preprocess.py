@@ -7,7 +7,7 @@ from mltc import paths
 from mltc.data import raw
 from mltc.data.labels import LabelSchema
 from mltc.data.text import TextEncoding, tokenize_splits
-from mltc.errors import PipelineError, run_stage
+from mltc.errors import run_stage
 from mltc.fileio import atomic_path
 from mltc.modeling import registry
 from mltc.modeling.build import load_tokenizer, max_positions
@@ -23,12 +23,7 @@ def main() -> None:
     schema = LabelSchema.load(paths.LABELS)
     frames = {split: raw.read_split(split) for split in raw.available_splits()}
     for split, frame in frames.items():
-        gold = raw.gold_matrix(frame)
-        if gold is not None and gold.shape[1] != len(schema.label_names):
-            raise PipelineError(
-                f"{paths.raw_split(split)} has {gold.shape[1]} labels, {paths.LABELS} "
-                f"{len(schema.label_names)}: run dvc repro download"
-            )
+        raw.gold_matrix(frame, schema, split)  # the label count must be labels.json's
     encoding = TextEncoding(config.max_length)
     for split, frame in frames.items():
         truncated = encoding.count_truncated(tokenizer, frame["text"].tolist())

@@ -3,9 +3,8 @@ layout, which is how the tests run it offline)."""
 
 import pandas as pd
 
+from mltc.data.raw import split_name
 from mltc.errors import PipelineError
-
-SPLIT_ALIASES = {"dev": "validation", "valid": "validation", "val": "validation"}
 
 
 def read_hub(
@@ -23,9 +22,8 @@ def read_hub(
             f"{str(error).splitlines()[0] if str(error) else ''}. Offline, use local files "
             "(data.source=files) or a local folder in the Hub's layout as data.hub.dataset"
         ) from error
-    frames = {SPLIT_ALIASES.get(split, split): loaded[split].to_pandas() for split in loaded}
-    unknown = sorted(set(frames) - {"train", "validation", "test"})
-    if unknown or "train" not in frames:
+    frames = {split_name(split): loaded[split].to_pandas() for split in loaded}
+    if None in frames or "train" not in frames:
         raise PipelineError(
             f"{where} has splits {sorted(loaded)}; expected train, and optionally validation "
             "and test"

@@ -10,7 +10,17 @@ import numpy as np
 import pandas as pd
 
 from mltc import paths
+from mltc.data.labels import LabelSchema
 from mltc.errors import PipelineError
+
+SPLIT_ALIASES = {"dev": "validation", "valid": "validation", "val": "validation"}
+
+
+def split_name(name: str) -> str | None:
+    """train, validation or test for a split's own name (dev, valid and val mean validation)."""
+    name = str(name).strip().lower()
+    name = SPLIT_ALIASES.get(name, name)
+    return name if name in paths.SPLITS else None
 
 
 def available_splits() -> list[str]:
@@ -24,8 +34,15 @@ def read_split(split: str, columns: Sequence[str] | None = None) -> pd.DataFrame
     return pd.read_parquet(path, columns=list(columns) if columns else None)
 
 
-def gold_matrix(frame: pd.DataFrame) -> np.ndarray | None:
-    """The (texts x labels) 0/1 matrix of a split, or None when the split has no labels."""
+def gold_matrix(frame: pd.DataFrame, schema: LabelSchema, split: str) -> np.ndarray | None:
+    """The (texts x labels) 0/1 matrix of a split, checked against labels.json, or None when
+    the split has no labels."""
     if "labels" not in frame.columns:
         return None
-    return np.stack(frame["labels"].to_numpy()).astype(np.int8)
+    gold = np.stack(frame["labels"].to_numpy()).astype(np.int8)
+    if gold.shape[1] != len(schema.label_names):
+        raise PipelineError(
+            f"{paths.raw_split(split)} has {gold.shape[1]} labels, {paths.LABELS} "
+            f"{len(schema.label_names)}: run dvc repro download"
+        )
+    return gold

@@ -13,17 +13,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from mltc import paths
 from mltc.data import hub, label_formats, semeval
 from mltc.data.label_formats import LabelSpec, ResolvedLabels
 from mltc.data.labels import LabelSchema, Layout
+from mltc.data.raw import split_name
 from mltc.data.readers import file_format, read_table
 from mltc.data.splits import stratified_split
 from mltc.errors import PipelineError
 from mltc.params import DataConfig
-
-SPLITS = ("train", "validation", "test")
-SPLIT_NAMES = {"train": "train", "validation": "validation", "dev": "validation",
-               "valid": "validation", "val": "validation", "test": "test"}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -99,12 +97,12 @@ def load(config: DataConfig) -> LoadedData:
             split: data.take(np.arange(min(config.max_rows, len(data.ids))))
             for split, data in splits.items()
         }
-    splits = {split: splits[split] for split in SPLITS if split in splits}
+    splits = {split: splits[split] for split in paths.SPLITS if split in splits}
     _warn_unseen_labels(splits["train"].gold, label_names)
     schema = LabelSchema(
         label_names=tuple(label_names),
         labelled_splits=tuple(
-            split for split in SPLITS if split in splits and splits[split].gold is not None
+            split for split in paths.SPLITS if split in splits and splits[split].gold is not None
         ),
         layout=_layout(layout, resolved, columns, names_by_id is not None),
     )
@@ -147,14 +145,14 @@ def read_source(
                 f"{path}: no split column '{config.split_column}'; columns are "
                 f"{list(table.columns)} (set data.files.split_column)"
             )
-        named = table[config.split_column].astype(str).str.strip().str.lower().map(SPLIT_NAMES)
+        named = table[config.split_column].map(split_name)
         if named.isna().any():
             row = int(named.isna().to_numpy().nonzero()[0][0])
             raise PipelineError(
                 f"{path}, row {row + 1}: split '{table[config.split_column].iloc[row]}' is not "
                 "train, validation (dev) or test"
             )
-        for name in SPLITS:
+        for name in paths.SPLITS:
             part = table[(named == name).to_numpy()].reset_index(drop=True)
             if len(part):
                 tables[name], sources[name] = part, f"{path} ({config.split_column}={name})"
