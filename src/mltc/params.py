@@ -137,6 +137,14 @@ class DataConfig:
         delimiter = labels.get("delimiter", " ")
         if not isinstance(delimiter, str) or not delimiter:
             raise PipelineError(f"data.labels.delimiter={delimiter!r}: expected a non-empty string")
+
+        def fraction(split_name: str) -> float:
+            """The share of the training data split off as `split_name` when it is missing."""
+            value = split.get(split_name, 0.1)
+            return _number(
+                "data.split", split_name, value, lambda v: 0 <= v < 1, "a number in [0, 1)"
+            )
+
         text_column = _optional_str("data.columns", "text", columns.get("text", "text"))
         if text_column is None:
             raise PipelineError("data.columns.text is null: name the column that holds the texts")
@@ -174,20 +182,8 @@ class DataConfig:
                 names=_names("data.labels", "names", labels.get("names")),
                 names_file=Path(names_file) if names_file else None,
             ),
-            validation_fraction=_number(
-                "data.split",
-                "validation",
-                split.get("validation", 0.1),
-                lambda v: 0 <= v < 1,
-                "a number in [0, 1)",
-            ),
-            test_fraction=_number(
-                "data.split",
-                "test",
-                split.get("test", 0.1),
-                lambda v: 0 <= v < 1,
-                "a number in [0, 1)",
-            ),
+            validation_fraction=fraction("validation"),
+            test_fraction=fraction("test"),
             split_seed=_integer("data.split", "seed", split.get("seed", 42), minimum=0),
             empty_text=_choice(
                 "data", "empty_text", section.get("empty_text", "error"), EMPTY_TEXT_ACTIONS
