@@ -181,6 +181,12 @@ def test_a_missing_file_is_named(tmp_path):
         sources.load(files_config(tmp_path, files={"validation": "dev.csv"}))
 
 
+def test_rows_after_a_dropped_text_keep_their_row_number_in_errors(tmp_path):
+    config = bad(tmp_path, "id,text,a\nr1, ,1\nr2,x,7\n", columns={"id": "id"}, empty_text="drop")
+    with pytest.raises(PipelineError, match=r"train.csv, row 2: label column 'a' holds '7'"):
+        sources.load(config)
+
+
 def test_empty_texts_may_be_dropped_with_a_count(tmp_path):
     config = bad(tmp_path, "id,text,a,b\n" + GOOD_ROWS * 1 + "r10,  ,1,0\n", columns={"id": "id"},
                  empty_text="drop", split={"test": 0})  # fmt: skip

@@ -73,9 +73,11 @@ def load(config: DataConfig) -> LoadedData:
         split: _texts_and_ids(tables[split], sources[split], split, columns, config, notes)
         for split in tables
     }
-    tables = {split: tables[split][keep] for split, (_, _, keep) in texts_and_ids.items()}
-    raw_labels = {
-        split: _raw_labels(table, resolved, sources[split], split, columns.labels)
+    raw_labels = {  # read from every row, so that errors name the row as in the file
+        split: _kept(
+            _raw_labels(table, resolved, sources[split], split, columns.labels),
+            texts_and_ids[split][2],
+        )
         for split, table in tables.items()
     }
     label_names = _label_names(columns.labels, resolved, raw_labels, names_by_id)
@@ -252,6 +254,13 @@ def _raw_labels(
         ).astype(np.int8)
     column = resolved.columns[0]
     return label_formats.label_lists(table[column], resolved.format, spec.delimiter, source, column)
+
+
+def _kept(labels: np.ndarray | list | None, keep: np.ndarray) -> np.ndarray | list | None:
+    """The labels of the rows kept (an empty text may have been dropped)."""
+    if labels is None or isinstance(labels, np.ndarray):
+        return None if labels is None else labels[keep]
+    return [row for row, kept in zip(labels, keep, strict=True) if kept]
 
 
 def _names(rows: list[list], source: str) -> list[list[str]]:
