@@ -26,7 +26,6 @@ class Layout:
     label_column: str = "labels"  # list and delimited: the column holding a text's labels
     delimiter: str = " "  # delimited: between two labels
     label_ids: bool = False  # labels written as integer ids (their position in label_names)
-    has_ids: bool = True  # False: ids were made from row numbers; predictions still carry them
 
 
 @dataclass(frozen=True)

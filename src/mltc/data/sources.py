@@ -157,7 +157,10 @@ def read_source(
         for name in paths.SPLITS:
             part = table[(named == name).to_numpy()].reset_index(drop=True)
             if len(part):
-                tables[name], sources[name] = part, f"{path} ({config.split_column}={name})"
+                tables[name], sources[name] = (
+                    part,
+                    f"{path} (the rows with {config.split_column}={name})",
+                )
         if "train" not in tables:
             raise PipelineError(f"{path}: no row has {config.split_column}=train")
     layout = Layout(file_format=fmt, header=config.header)
@@ -350,5 +353,4 @@ def _layout(layout: Layout, resolved: ResolvedLabels, columns: Columns, label_id
         label_column=resolved.columns[0] if resolved.format != "columns" else "labels",
         delimiter=columns.labels.delimiter,
         label_ids=label_ids,
-        has_ids=columns.id is not None,
     )
