@@ -45,3 +45,17 @@ def test_replace_section_keeps_the_rest_of_the_readme():
     assert replace_section(readme, "results", "new\n") == expected
     with pytest.raises(PipelineError, match="no <!-- benchmark:start -->"):
         replace_section(readme, "benchmark", "new")
+
+
+def test_report_without_test_labels_says_why(tmp_path, monkeypatch):
+    from mltc import paths, report
+    from mltc.fileio import write_json
+
+    monkeypatch.chdir(tmp_path)
+    for path in (paths.EVALUATE_METRICS, paths.TUNE_METRICS, paths.BASELINE_METRICS,
+                 paths.BASELINE_TUNED_METRICS, paths.TRAIN_SUMMARY):  # fmt: skip
+        write_json(path, {"validation": split_scores(0.5)})
+    with pytest.raises(
+        PipelineError, match="has no test metrics \\(the test split has no labels\\)"
+    ):
+        report.main()

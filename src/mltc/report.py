@@ -84,7 +84,13 @@ def main() -> None:
     missing = [str(path) for path in files if not path.is_file()]
     if missing:
         raise PipelineError(f"missing {', '.join(missing)}: run dvc repro first")
-    table = results_table(*(read_json(path) for path in files))
+    metrics = [read_json(path) for path in files]
+    if "test" not in metrics[0]:
+        raise PipelineError(
+            f"{paths.EVALUATE_METRICS} has no test metrics (the test split has no labels): the "
+            "results table compares test scores; see metrics/tune_thresholds.json for validation"
+        )
+    table = results_table(*metrics)
     update_section(README, "results", table)
     print(table)
 
