@@ -3,6 +3,7 @@
 import shutil
 
 import dvc.api
+import yaml
 from datasets import load_from_disk
 
 from mltc import paths
@@ -10,7 +11,7 @@ from mltc.data.labels import LabelSchema
 from mltc.data.text import TextEncoding
 from mltc.errors import PipelineError, run_stage
 from mltc.fileio import publish, write_json
-from mltc.modeling import registry, training
+from mltc.modeling import checkpoints, registry, training
 from mltc.modeling.build import load_tokenizer
 from mltc.params import PreprocessConfig, TrainConfig
 
@@ -40,14 +41,22 @@ def main() -> None:
     trainer = training.build_trainer(
         spec, schema, processed, tokenizer, config, paths.CHECKPOINTS, paths.TRAIN_LIVE, key_params
     )
+    # a checkpoint is reused only by a run with the same params, data and code (dvc.yaml's deps)
+    dependencies = yaml.safe_load(paths.DVC_YAML.read_text(encoding="utf-8"))["stages"]["train"]["deps"]
+    run_fingerprint = checkpoints.fingerprint(params, dependencies)
+    resume_from, message = checkpoints.resume_point(paths.CHECKPOINTS, run_fingerprint)
     staging = paths.WEIGHTS.with_name(f".{paths.WEIGHTS.name}.partial")
-    if trainer.is_world_process_zero():  # a fresh run: nothing left over from a killed one
-        shutil.rmtree(paths.CHECKPOINTS, ignore_errors=True)
+    if trainer.is_world_process_zero():
+        print(message)
+        if resume_from is None:
+            checkpoints.start_fresh(paths.CHECKPOINTS, run_fingerprint)
         shutil.rmtree(staging, ignore_errors=True)
-    result = trainer.train()
+    trainer.accelerator.wait_for_everyone()
+    result = trainer.train(resume_from_checkpoint=str(resume_from) if resume_from else None)
 
     trainer.save_model(str(staging))  # every rank calls it; only rank 0 writes
     if trainer.is_world_process_zero():
+        (staging / "training_args.bin").unlink(missing_ok=True)  # a pickle: never shipped
         encoding.save(staging)  # how predict must encode a text: as training and evaluate did
         publish(staging, paths.WEIGHTS)
         shutil.rmtree(paths.CHECKPOINTS, ignore_errors=True)

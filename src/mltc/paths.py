@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+DVC_YAML = Path("dvc.yaml")
+
 DATA = Path("data")
 RAW = DATA / "raw"
 LABELS = RAW / "labels.json"

@@ -1,4 +1,5 @@
-"""Trainer callbacks: dvclive curves with only the key params, and a one-line epoch summary."""
+"""Trainer callbacks: dvclive curves with only the key params (whole, also after a resume), and
+a one-line epoch summary."""
 
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,8 @@ class LiveCurvesCallback(DVCLiveCallback):
         if state.is_world_process_zero:  # Live writes files: rank 0 only
             self.live = Live(str(self.live_dir), report=None, save_dvc_exp=False, dvcyaml=False)
             self.live.log_params(self.key_params)
+            for entry in state.log_history:  # a resumed run: the curves before the checkpoint
+                self.on_log(args, state, None, logs={k: v for k, v in entry.items() if k != "step"})
 
 
 class EpochSummaryCallback(TrainerCallback):

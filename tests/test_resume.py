@@ -1,0 +1,124 @@
+"""Nothing lost: a killed training resumes, and a run reproduces, on the real `dvc repro`."""
+
+import json
+import signal
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from mltc.fileio import read_json
+from test_pipeline import copy_project, dvc, run
+
+pytestmark = pytest.mark.slow
+
+# SIGKILL the train stage right after its first checkpoint is on disk, as a crash would
+KILL_AFTER_FIRST_CHECKPOINT = """
+import os, runpy, signal, sys
+from transformers import TrainerCallback
+from mltc.modeling import training
+
+class Kill(TrainerCallback):
+    def on_save(self, args, state, control, **kwargs):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+build = training.build_trainer
+def build_and_arm(*args, **kwargs):
+    trainer = build(*args, **kwargs)
+    trainer.add_callback(Kill())
+    return trainer
+
+training.build_trainer = build_and_arm
+sys.argv = ["stages/train.py"]
+runpy.run_path("stages/train.py", run_name="__main__")
+"""
+RUNTIME_KEYS = ("train_runtime_s", "train_samples_per_second")
+# the Trainer's closing `train_loss` averages the steps its own process ran: after a resume, only
+# those since the checkpoint (the per-step loss curve, metrics/loss.tsv, is compared)
+RUN_AVERAGE_LOSS = "metrics/train/plots/metrics/train/loss.tsv"
+
+
+def tiny_project(root: Path) -> Path:
+    """The default pipeline on 64 texts a split, 3 epochs of the tiny model."""
+    copy_project(root, max_rows=64)
+    params = yaml.safe_load((root / "params.yaml").read_text())
+    params["train"]["epochs"] = 3
+    (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qam", "3 epochs"], root)
+    return root
+
+
+def outcome(root: Path) -> dict:
+    """What a run produced, less its runtimes: metrics, weights and the training curves."""
+    metrics = {}
+    for path in sorted((root / "metrics").glob("*.json")):
+        values = read_json(path)
+        metrics[path.name] = {k: v for k, v in values.items() if k not in RUNTIME_KEYS}
+    curves = {
+        path.relative_to(root).as_posix(): [
+            line.split("\t")[1:] for line in path.read_text().splitlines()
+        ]
+        for path in sorted((root / "metrics" / "train" / "plots").rglob("*.tsv"))
+        if "runtime" not in path.name
+        and "per_second" not in path.name
+        and path.relative_to(root).as_posix() != RUN_AVERAGE_LOSS
+    }  # without the timestamp column
+    return {
+        "metrics": metrics,
+        "curves": curves,
+        "weights": (root / "models" / "classifier" / "model.safetensors").read_bytes(),
+        "thresholds": read_json(root / "models" / "classifier" / "thresholds.json"),
+    }
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory) -> Path:
+    root = tiny_project(tmp_path_factory.mktemp("uninterrupted"))
+    dvc("repro", cwd=root)
+    return root
+
+
+@pytest.fixture(scope="module")
+def resumed(tmp_path_factory) -> tuple[Path, str]:
+    root = tiny_project(tmp_path_factory.mktemp("killed"))
+    dvc("repro", "preprocess", cwd=root)
+    (root / "kill.py").write_text(KILL_AFTER_FIRST_CHECKPOINT, encoding="utf-8")
+    import subprocess
+
+    killed = subprocess.run([sys.executable, "kill.py"], cwd=root, capture_output=True, text=True)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
+    assert (root / "models" / "checkpoints" / "fingerprint.json").is_file()
+    assert not (root / "models" / "weights").exists()
+    return root, dvc("repro", cwd=root)
+
+
+def test_a_killed_run_resumes_from_its_checkpoint_and_ends_as_an_uninterrupted_one(
+    resumed, uninterrupted
+):
+    root, log = resumed
+    assert "resuming from models/checkpoints/checkpoint-2 (step 2 of 6, epoch 1)" in log
+    assert outcome(root) == outcome(uninterrupted)  # bit-identical on the CPU
+    assert not (root / "models" / "checkpoints").exists()  # removed once outputs are published
+
+
+def test_the_same_run_from_scratch_reproduces_metrics_and_weights(uninterrupted, tmp_path):
+    again = tiny_project(tmp_path / "again")
+    dvc("repro", cwd=again)
+    assert outcome(again) == outcome(uninterrupted)
+
+
+def test_checkpoints_of_other_params_are_not_reused(tmp_path):
+    root = tiny_project(tmp_path / "other")
+    dvc("repro", "preprocess", cwd=root)
+    checkpoints = root / "models" / "checkpoints"
+    (checkpoints / "checkpoint-2").mkdir(parents=True)
+    (checkpoints / "checkpoint-2" / "trainer_state.json").write_text(
+        json.dumps({"global_step": 2, "max_steps": 6, "epoch": 1.0}), encoding="utf-8"
+    )
+    (checkpoints / "fingerprint.json").write_text(
+        '{"fingerprint": "another run"}\n', encoding="utf-8"
+    )
+    log = dvc("repro", cwd=root)
+    assert "were made with other params, data or code: training from the start" in log
+    assert read_json(root / "metrics" / "train.json")["epochs"] == 3
