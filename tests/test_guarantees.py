@@ -33,6 +33,25 @@ training.build_trainer = build_and_arm
 sys.argv = ["stages/train.py"]
 runpy.run_path("stages/train.py", run_name="__main__")
 """
+# SIGKILL a stage when it is about to publish its Nth output (the staging copy is complete, the
+# target not yet replaced): the moment a non-atomic writer would leave a half-written file
+KILL_AT_PUBLISH = """
+import os, runpy, signal, sys
+from mltc import fileio
+
+calls, kill_at = [], int(sys.argv[2])
+publish = fileio.publish
+def publish_or_die(staging, target):
+    calls.append(target)
+    if len(calls) == kill_at:
+        os.kill(os.getpid(), signal.SIGKILL)
+    publish(staging, target)
+
+fileio.publish = publish_or_die
+script = sys.argv[1]
+sys.argv = [script]
+runpy.run_path(script, run_name="__main__")
+"""
 RUNTIME_KEYS = ("train_runtime_s", "train_samples_per_second")
 # the Trainer's closing `train_loss` averages the steps its own process ran: after a resume, only
 # those since the checkpoint (the per-step loss curve, metrics/loss.tsv, is compared)
@@ -122,3 +141,67 @@ def test_checkpoints_of_other_params_are_not_reused(tmp_path):
     log = dvc("repro", cwd=root)
     assert "were made with other params, data or code: training from the start" in log
     assert read_json(root / "metrics" / "train.json")["epochs"] == 3
+
+
+def hidden_staging(root: Path) -> list[str]:
+    return sorted(
+        path.relative_to(root).as_posix()
+        for folder in ("data", "models", "metrics")
+        for path in (root / folder).rglob(".*")
+        if path.name not in (".gitignore",)
+    )
+
+
+@pytest.mark.parametrize(
+    ("stage", "kill_at"),
+    [("evaluate", 2), ("tune_thresholds", 2), ("tune_thresholds", 4)],
+)
+def test_a_stage_killed_mid_write_leaves_old_complete_outputs(
+    uninterrupted, tmp_path, stage, kill_at
+):
+    import shutil
+    import subprocess
+
+    root = tmp_path / "project"
+    shutil.copytree(uninterrupted, root, symlinks=True)
+    before = outcome(root)
+    (root / "kill.py").write_text(KILL_AT_PUBLISH, encoding="utf-8")
+    killed = subprocess.run(
+        [sys.executable, "kill.py", f"stages/{stage}.py", str(kill_at)], cwd=root,
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
+    assert outcome(root) == before  # every output complete: the old one (equal to the new)
+    assert hidden_staging(root)  # the unpublished staging copy is left, hidden
+    assert not any(  # ignored by git until the next write of the output removes it
+        ".classifier." in line or ".npz." in line or ".json." in line
+        for line in run(
+            ["git", "status", "--porcelain", "--untracked-files=all"], root
+        ).stdout.splitlines()
+    )
+    dvc("repro", cwd=root)
+    assert outcome(root) == before
+
+
+def test_test_labels_influence_no_selection(uninterrupted, tmp_path):
+    """Shuffled test labels in the input: the kept epoch, the weights, the thresholds and the
+    baseline's C stay as they were; only test metrics move."""
+    import numpy as np
+
+    root = tiny_project(tmp_path / "shuffled")
+    gold = root / "data" / "semeval2018-task1" / "English" / "E-c" / "2018-E-c-En-test-gold.txt"
+    header, *rows = gold.read_text(encoding="utf-8").splitlines()
+    fields = [row.split("\t") for row in rows]
+    order = np.random.default_rng(0).permutation(len(fields))
+    shuffled = [f[:2] + fields[o][2:] for f, o in zip(fields, order, strict=True)]
+    gold.write_text("\n".join([header, *("\t".join(f) for f in shuffled)]) + "\n", encoding="utf-8")
+    dvc("repro", cwd=root)
+    mine, reference = outcome(root), outcome(uninterrupted)
+    assert mine["weights"] == reference["weights"]
+    assert mine["thresholds"] == reference["thresholds"]
+    train, baseline = "train.json", "baseline.json"
+    assert mine["metrics"][train] == reference["metrics"][train]  # the kept epoch among them
+    assert mine["metrics"][baseline]["c"] == reference["metrics"][baseline]["c"]
+    evaluate = mine["metrics"]["evaluate.json"], reference["metrics"]["evaluate.json"]
+    assert evaluate[0]["validation"] == evaluate[1]["validation"]
+    assert evaluate[0]["test"] != evaluate[1]["test"]

@@ -6,10 +6,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_pipeline import copy_project, dvc, run
 
 from mltc.data.readers import read_table
 from mltc.fileio import read_json
+from test_pipeline import copy_project, dvc, run
 
 pytestmark = pytest.mark.slow
 

@@ -13,12 +13,21 @@ import numpy as np
 import pandas as pd
 
 
+STAGING_PREFIX = "."  # staging folders are hidden siblings: `.<name>.<random>/<name>`
+
+
 @contextmanager
 def atomic_path(target: Path) -> Iterator[Path]:
-    """Yield a temporary sibling path; on success it replaces `target` (file or folder)."""
+    """Yield a temporary sibling path; on success it replaces `target` (file or folder).
+
+    A process killed before the replace leaves the old `target` (or none) and a hidden staging
+    folder, which the next write of the same target removes.
+    """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent)) / target.name
+    for stale in target.parent.glob(f"{STAGING_PREFIX}{target.name}.*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{target.name}.", dir=target.parent)) / target.name
     try:
         yield tmp
         publish(tmp, target)
