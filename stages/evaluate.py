@@ -17,9 +17,10 @@ from mltc.params import EvaluateConfig
 
 
 def main() -> None:
-    config = EvaluateConfig.from_params(dvc.api.params_show(stages="evaluate"))
+    params = dvc.api.params_show(stages="evaluate")
+    config = EvaluateConfig.from_params(params)
     schema = LabelSchema.load(paths.LABELS)
-    model, tokenizer = load_classifier(paths.WEIGHTS)
+    model, tokenizer = load_classifier(paths.WEIGHTS, params["trust_remote_code"])
     schema.check_model_labels(model.config.id2label, str(paths.WEIGHTS))
     model.to(best_device())
     processed = load_from_disk(str(paths.PROCESSED))

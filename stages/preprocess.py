@@ -16,7 +16,7 @@ from mltc.params import PreprocessConfig
 
 def main() -> None:
     params = dvc.api.params_show(stages="preprocess")
-    spec = registry.resolve(params["model"])
+    spec = registry.resolve(params["model"], params["trust_remote_code"])
     config = PreprocessConfig.from_params(params)
     tokenizer = load_tokenizer(spec)  # fails fast when the model cannot be reached
     config.check_model_limit(max_positions(spec, tokenizer), spec.alias)

@@ -18,7 +18,7 @@ from mltc.params import PreprocessConfig, TrainConfig
 
 def main() -> None:
     params = dvc.api.params_show(stages="train")
-    spec = registry.resolve(params["model"])
+    spec = registry.resolve(params["model"], params["trust_remote_code"])
     config = TrainConfig.from_params(params, spec)
     encoding = TextEncoding(PreprocessConfig.from_params(params).max_length)
     schema = LabelSchema.load(paths.LABELS)
@@ -42,7 +42,9 @@ def main() -> None:
         spec, schema, processed, tokenizer, config, paths.CHECKPOINTS, paths.TRAIN_LIVE, key_params
     )
     # a checkpoint is reused only by a run with the same params, data and code (dvc.yaml's deps)
-    dependencies = yaml.safe_load(paths.DVC_YAML.read_text(encoding="utf-8"))["stages"]["train"]["deps"]
+    dependencies = yaml.safe_load(paths.DVC_YAML.read_text(encoding="utf-8"))["stages"]["train"][
+        "deps"
+    ]
     run_fingerprint = checkpoints.fingerprint(params, dependencies)
     resume_from, message = checkpoints.resume_point(paths.CHECKPOINTS, run_fingerprint)
     staging = paths.WEIGHTS.with_name(f".{paths.WEIGHTS.name}.partial")

@@ -1,8 +1,10 @@
+import shutil
+
 import pytest
 
 from mltc.errors import PipelineError
 from mltc.modeling import registry
-from mltc.modeling.build import build_model, load_tokenizer, max_positions
+from mltc.modeling.build import build_model, load_classifier, load_tokenizer, max_positions
 
 
 def test_aliases_resolve_with_their_own_defaults():
@@ -46,3 +48,51 @@ def test_tiny_model_is_random_small_and_labelled(tokenizer, schema):
     assert model.config.problem_type == "multi_label_classification"
     assert model.config.vocab_size == len(tokenizer)
     assert sum(p.numel() for p in model.parameters()) < 2_000_000
+
+
+def test_a_folder_with_pickled_weights_only_is_refused(tiny_model_dir, tmp_path):
+    folder = tmp_path / "bin-only"
+    shutil.copytree(tiny_model_dir, folder)
+    (folder / "model.safetensors").rename(folder / "pytorch_model.bin")
+    with pytest.raises(
+        PipelineError,
+        match=r"bin-only is incomplete: missing model.safetensors \(weights are read only from safetensors\)",
+    ):
+        load_classifier(folder)
+    with pytest.raises(PipelineError, match="bin-only is incomplete"):
+        load_tokenizer(registry.resolve(str(folder)))
+
+
+def test_a_damaged_model_folder_names_what_is_wrong_not_the_offline_hint(tiny_model_dir, tmp_path):
+    folder = tmp_path / "damaged"
+    shutil.copytree(tiny_model_dir, folder)
+    for name in ("tokenizer.json", "tokenizer_config.json"):
+        (folder / name).unlink()
+    with pytest.raises(PipelineError, match=r"damaged is incomplete: missing a tokenizer"):
+        load_classifier(folder)
+    shutil.copytree(tiny_model_dir, folder, dirs_exist_ok=True)
+    weights = folder / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[:1000])  # a partial download or copy
+    with pytest.raises(PipelineError) as error:
+        load_classifier(folder)
+    assert "damaged: cannot load the model" in str(error.value)
+    assert "dvc checkout" in str(error.value) and "Hugging Face Hub" not in str(error.value)
+
+
+def test_remote_code_stays_off_unless_the_param_turns_it_on(tiny_model_dir, monkeypatch):
+    from transformers import AutoModelForSequenceClassification
+
+    seen = {}
+    original = AutoModelForSequenceClassification.from_pretrained
+
+    def spy(*args, **kwargs):
+        seen.update(kwargs)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(AutoModelForSequenceClassification, "from_pretrained", spy)
+    load_classifier(tiny_model_dir)
+    assert seen["trust_remote_code"] is False and seen["use_safetensors"] is True
+    assert registry.resolve("minilm").trust_remote_code is False
+    assert registry.resolve("minilm", trust_remote_code=True).trust_remote_code is True
+    with pytest.raises(PipelineError, match="trust_remote_code='yes': expected true or false"):
+        registry.resolve("minilm", trust_remote_code="yes")

@@ -12,7 +12,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-
 STAGING_PREFIX = "."  # staging folders are hidden siblings: `.<name>.<random>/<name>`
 
 
@@ -27,7 +26,10 @@ def atomic_path(target: Path) -> Iterator[Path]:
     target.parent.mkdir(parents=True, exist_ok=True)
     for stale in target.parent.glob(f"{STAGING_PREFIX}{target.name}.*"):
         shutil.rmtree(stale, ignore_errors=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{target.name}.", dir=target.parent)) / target.name
+    tmp = (
+        Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{target.name}.", dir=target.parent))
+        / target.name
+    )
     try:
         yield tmp
         publish(tmp, target)

@@ -27,20 +27,52 @@ DROPOUT_KEYS = (
 UNBOUNDED_LENGTH = 1_000_000  # tokenizers report ~1e30 when they set no limit
 
 
-def _unreachable(spec: ModelSpec, error: Exception) -> PipelineError:
+WEIGHTS_FILES = ("model.safetensors", "model.safetensors.index.json")  # the only weights read
+TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "vocab.txt")
+
+
+def _first_line(error: Exception) -> str:
+    return f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
+
+
+def _cannot_load(spec: ModelSpec, error: Exception) -> PipelineError:
+    """A Hub model gets the offline hint; a local or packaged folder, what is wrong with it."""
+    if spec.source != "hub":
+        return PipelineError(
+            f"model={spec.alias}: cannot load {weights_location(spec)} ({_first_line(error)})"
+        )
     return PipelineError(
-        f"model={spec.alias}: cannot load '{weights_location(spec)}' ({type(error).__name__}: "
-        f"{str(error).splitlines()[0] if str(error) else ''}). Without the Hugging Face Hub use an "
-        f"offline model: model={' or model='.join(OFFLINE_ALIASES)}, or the path of a local folder"
+        f"model={spec.alias}: cannot load '{weights_location(spec)}' ({_first_line(error)}). "
+        f"Without the Hugging Face Hub use an offline model: "
+        f"model={' or model='.join(OFFLINE_ALIASES)}, or the path of a local folder"
     )
+
+
+def check_model_folder(folder: Path, remedy: str) -> None:
+    """A local model folder must hold a config, safetensors weights and a tokenizer; say which
+    is missing (weights are read only from safetensors: pickled .bin files can run code)."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise PipelineError(f"{folder} holds no model: {remedy}")
+    missing = [] if (folder / "config.json").is_file() else ["config.json"]
+    if not any((folder / name).is_file() for name in WEIGHTS_FILES):
+        missing.append("model.safetensors (weights are read only from safetensors)")
+    if not any((folder / name).is_file() for name in TOKENIZER_FILES):
+        missing.append(f"a tokenizer ({' or '.join(TOKENIZER_FILES)})")
+    if missing:
+        raise PipelineError(f"{folder} is incomplete: missing {'; '.join(missing)}: {remedy}")
 
 
 def load_tokenizer(spec: ModelSpec) -> PreTrainedTokenizerBase:
     """The model's tokenizer; fails fast, naming the Hub id and offline choices, when unreachable."""
+    if spec.source == "local":
+        check_model_folder(Path(spec.location), "point model at a complete Hugging Face folder")
     try:
-        return AutoTokenizer.from_pretrained(weights_location(spec))
+        return AutoTokenizer.from_pretrained(
+            weights_location(spec), trust_remote_code=spec.trust_remote_code
+        )
     except (OSError, ValueError) as error:
-        raise _unreachable(spec, error) from error
+        raise _cannot_load(spec, error) from error
 
 
 def max_positions(spec: ModelSpec, tokenizer: PreTrainedTokenizerBase) -> int:
@@ -48,7 +80,9 @@ def max_positions(spec: ModelSpec, tokenizer: PreTrainedTokenizerBase) -> int:
     if spec.source == "config":
         limit = spec.config["max_position_embeddings"]
     else:
-        config = AutoConfig.from_pretrained(weights_location(spec))
+        config = AutoConfig.from_pretrained(
+            weights_location(spec), trust_remote_code=spec.trust_remote_code
+        )
         limit = getattr(config, "max_position_embeddings", UNBOUNDED_LENGTH)
         if config.model_type in {"roberta", "xlm-roberta", "camembert"}:
             limit -= 2  # RoBERTa reserves two positions for the padding offset
@@ -76,13 +110,17 @@ def build_model(
         return AutoModelForSequenceClassification.from_config(
             _with_overrides(config, label_config, dropout)
         )
+    trust = spec.trust_remote_code
     try:
-        config = AutoConfig.from_pretrained(weights_location(spec))
+        config = AutoConfig.from_pretrained(weights_location(spec), trust_remote_code=trust)
         return AutoModelForSequenceClassification.from_pretrained(
-            weights_location(spec), config=_with_overrides(config, label_config, dropout)
+            weights_location(spec),
+            config=_with_overrides(config, label_config, dropout),
+            use_safetensors=True,
+            trust_remote_code=trust,
         )
-    except (OSError, ValueError) as error:
-        raise _unreachable(spec, error) from error
+    except Exception as error:  # a damaged weights file raises safetensors' own error types
+        raise _cannot_load(spec, error) from error
 
 
 def _with_overrides(
@@ -94,9 +132,20 @@ def _with_overrides(
     return config
 
 
-def load_classifier(folder: Path) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
-    """A fine-tuned model folder (as the train stage saves it) and its tokenizer."""
-    if not (Path(folder) / "config.json").is_file():
-        raise PipelineError(f"{folder} holds no model: run dvc repro train")
-    model = AutoModelForSequenceClassification.from_pretrained(folder)
-    return model, AutoTokenizer.from_pretrained(folder)
+def load_classifier(
+    folder: Path, trust_remote_code: bool = False
+) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
+    """A fine-tuned model folder (as the train stage saves it) and its tokenizer; a missing or
+    damaged part is named, with how to restore it."""
+    remedy = "restore it with dvc checkout, or re-run dvc repro"
+    check_model_folder(folder, remedy)
+    try:
+        model = AutoModelForSequenceClassification.from_pretrained(
+            folder, use_safetensors=True, trust_remote_code=trust_remote_code
+        )
+        tokenizer = AutoTokenizer.from_pretrained(folder, trust_remote_code=trust_remote_code)
+    except Exception as error:  # a damaged weights file raises safetensors' own error types
+        raise PipelineError(
+            f"{folder}: cannot load the model ({_first_line(error)}): {remedy}"
+        ) from error
+    return model, tokenizer

@@ -1,6 +1,6 @@
 """Model aliases (the single source of truth) and how each one's weights are found."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
@@ -33,6 +33,7 @@ class ModelSpec:
     batch_size: int
     epochs: int
     config: dict = field(default_factory=dict)
+    trust_remote_code: bool = False  # run code shipped with the model (params: trust_remote_code)
 
 
 REGISTRY: dict[str, ModelSpec] = {
@@ -46,15 +47,24 @@ OFFLINE_ALIASES = tuple(alias for alias, spec in REGISTRY.items() if spec.source
 LOCAL_MODEL_DEFAULTS = {"learning_rate": 5e-5, "batch_size": 32, "epochs": 3}
 
 
-def resolve(selector: str) -> ModelSpec:
-    """An alias from REGISTRY, or a path to a local Hugging Face model folder."""
+def resolve(selector: str, trust_remote_code: bool = False) -> ModelSpec:
+    """An alias from REGISTRY, or a path to a local Hugging Face model folder.
+
+    `trust_remote_code` lets transformers run Python code that comes with a model; it stays off
+    unless the `trust_remote_code` param turns it on.
+    """
     if not isinstance(selector, str) or not selector:
         raise PipelineError(f"model: expected an alias or a folder, got {selector!r}")
+    if not isinstance(trust_remote_code, bool):
+        raise PipelineError(f"trust_remote_code={trust_remote_code!r}: expected true or false")
     if selector in REGISTRY:
-        return REGISTRY[selector]
+        return replace(REGISTRY[selector], trust_remote_code=trust_remote_code)
     folder = Path(selector)
     if (folder / "config.json").is_file():
-        return ModelSpec(selector, "local", str(folder), **LOCAL_MODEL_DEFAULTS)
+        return ModelSpec(
+            selector, "local", str(folder), **LOCAL_MODEL_DEFAULTS,
+            trust_remote_code=trust_remote_code,
+        )  # fmt: skip
     reason = "that folder has no config.json" if folder.is_dir() else "unknown alias"
     raise PipelineError(
         f"model={selector!r}: {reason}; use one of {', '.join(REGISTRY)} "

@@ -50,6 +50,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="dynamic int8 quantisation (CPU): faster, slightly different scores (README: Speed)",
     )
+    parser.add_argument(
+        "--trust-remote-code",
+        action="store_true",
+        help="let transformers run Python code shipped with the model (only for models you trust)",
+    )
     args = parser.parse_args(argv)
     if bool(args.texts) == bool(args.input):
         parser.error("give texts as arguments or --input FILE, not both and not neither")
@@ -132,6 +137,7 @@ def main(argv: list[str] | None = None) -> None:
             threshold=args.threshold,
             precision=args.precision,
             int8=args.int8,
+            trust_remote_code=args.trust_remote_code,
         )
         probs = predictor.predict_proba(texts, progress=args.input is not None)
         label_lists = predictor.labels_from_proba(probs)

@@ -43,11 +43,13 @@ class Predictor:
         threshold: float | None = None,
         precision: str = "auto",
         int8: bool = False,
+        trust_remote_code: bool = False,
     ) -> None:
         """`precision`: auto (bf16 where native), fp32, bf16 or fp16; `int8`: dynamically
         quantised linear layers on the CPU (about 1.4x faster; some probabilities move a lot,
-        so check the metrics: on SemEval MiniLMs, tuned test micro-F1 fell by 0.001 to 0.009)."""
-        self.model, self.tokenizer = load_classifier(Path(model_dir))
+        so check the metrics: on SemEval MiniLMs, tuned test micro-F1 fell by 0.001 to 0.009);
+        `trust_remote_code`: let transformers run code shipped with the model (off by default)."""
+        self.model, self.tokenizer = load_classifier(Path(model_dir), trust_remote_code)
         self.model.to(best_device())
         if int8:
             self.model = quantize_int8(self.model)
