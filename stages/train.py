@@ -3,13 +3,12 @@
 import shutil
 
 import dvc.api
-import yaml
 from datasets import load_from_disk
 
 from mltc import paths
 from mltc.data.labels import LabelSchema
 from mltc.data.text import TextEncoding
-from mltc.errors import PipelineError, run_stage
+from mltc.errors import run_stage
 from mltc.fileio import publish, write_json
 from mltc.modeling import checkpoints, registry, training
 from mltc.modeling.build import load_tokenizer
@@ -25,14 +24,7 @@ def main() -> None:
     tokenizer = load_tokenizer(spec)
     processed = load_from_disk(str(paths.PROCESSED))
     for split in ("train", "validation"):
-        if "labels" not in processed[split].column_names:
-            raise PipelineError(f"the {split} split has no labels: run dvc repro download")
-        width = len(processed[split][0]["labels"])
-        if width != len(schema.label_names):
-            raise PipelineError(
-                f"{paths.PROCESSED} ({split}) has {width} labels, {paths.LABELS} "
-                f"{len(schema.label_names)}: run dvc repro"
-            )
+        schema.check_label_count(len(processed[split][0]["labels"]), f"{paths.PROCESSED} ({split})")
     key_params = {
         "model": spec.alias,
         "max_length": encoding.max_length,
@@ -42,10 +34,7 @@ def main() -> None:
         spec, schema, processed, tokenizer, config, paths.CHECKPOINTS, paths.TRAIN_LIVE, key_params
     )
     # a checkpoint is reused only by a run with the same params, data and code (dvc.yaml's deps)
-    dependencies = yaml.safe_load(paths.DVC_YAML.read_text(encoding="utf-8"))["stages"]["train"][
-        "deps"
-    ]
-    run_fingerprint = checkpoints.fingerprint(params, dependencies)
+    run_fingerprint = checkpoints.stage_fingerprint("train", params)
     resume_from, message = checkpoints.resume_point(paths.CHECKPOINTS, run_fingerprint)
     staging = paths.WEIGHTS.with_name(f".{paths.WEIGHTS.name}.partial")
     if trainer.is_world_process_zero():

@@ -80,6 +80,13 @@ class LabelSchema:
         """Fail when `other` is not this label list in this order, showing the difference."""
         check_same_labels(list(self.label_names), list(other), source, remedy)
 
+    def check_label_count(self, count: int, source: str) -> None:
+        """Fail when data prepared for another label list reaches a stage."""
+        if count != len(self.label_names):
+            raise PipelineError(
+                f"{source} has {count} labels, labels.json {len(self.label_names)}: run dvc repro"
+            )
+
     def check_model_labels(self, id2label: Mapping[int, str], source: str) -> None:
         """Fail when a model's label order differs from the data's: its outputs would be mislabelled."""
         self.check_same_labels(

@@ -40,9 +40,5 @@ def gold_matrix(frame: pd.DataFrame, schema: LabelSchema, split: str) -> np.ndar
     if "labels" not in frame.columns:
         return None
     gold = np.stack(frame["labels"].to_numpy()).astype(np.int8)
-    if gold.shape[1] != len(schema.label_names):
-        raise PipelineError(
-            f"{paths.raw_split(split)} has {gold.shape[1]} labels, {paths.LABELS} "
-            f"{len(schema.label_names)}: run dvc repro download"
-        )
+    schema.check_label_count(gold.shape[1], str(paths.raw_split(split)))
     return gold

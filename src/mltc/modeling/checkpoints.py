@@ -14,7 +14,10 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+import yaml
 from transformers.trainer_utils import get_last_checkpoint
+
+from mltc import paths
 
 FINGERPRINT_FILE = "fingerprint.json"
 
@@ -35,6 +38,12 @@ def fingerprint(params: Mapping[str, Any], dependencies: Iterable[Path]) -> str:
         for file in (f for f in files if f.is_file()):
             digest.update(f"{file.as_posix()}\0{file_digest(file)}\n".encode())
     return digest.hexdigest()
+
+
+def stage_fingerprint(stage: str, params: Mapping[str, Any]) -> str:
+    """The fingerprint of a stage's params and of the dependencies dvc.yaml declares for it."""
+    stages = yaml.safe_load(paths.DVC_YAML.read_text(encoding="utf-8"))["stages"]
+    return fingerprint(params, stages[stage]["deps"])
 
 
 def resume_point(checkpoints_dir: Path, run_fingerprint: str) -> tuple[Path | None, str]:
