@@ -36,8 +36,20 @@ report: install
 experiments:
 	dvc exp show --no-pager --drop '.*' --keep '$(EXP_COLUMNS)' $(EXP_SHOW_ARGS)
 
-plots:
-	dvc plots show --open
+# The plots page renders offline: Vega, Vega-Lite and Vega-Embed come from the npm registry
+# (versions pinned in plots/package-lock.json) and are copied beside the page, not from a CDN.
+PLOTS_DIR ?= dvc_plots
+PLOTS_VENDOR := plots/node_modules/vega/build/vega.min.js plots/node_modules/vega-lite/build/vega-lite.min.js plots/node_modules/vega-embed/build/vega-embed.min.js
+
+plots/node_modules/.installed: plots/package.json plots/package-lock.json
+	npm ci --prefix plots --no-audit --no-fund --silent
+	touch $@
+
+plots: install plots/node_modules/.installed
+	dvc plots show --html-template plots/page.html -o $(PLOTS_DIR)
+	mkdir -p $(PLOTS_DIR)/vendor
+	cp $(PLOTS_VENDOR) $(PLOTS_DIR)/vendor/
+	@echo "open $(PLOTS_DIR)/index.html (works offline)"
 
 benchmark: install
 	python benchmarks/throughput.py
@@ -51,4 +63,4 @@ format: install
 	ruff format .
 
 clean:
-	rm -rf $(VENV) data/raw data/processed data/predictions models/model models/checkpoints
+	rm -rf $(VENV) data/raw data/processed data/predictions models/weights models/classifier models/checkpoints plots/node_modules dvc_plots

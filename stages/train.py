@@ -9,9 +9,10 @@ from mltc import paths
 from mltc.data.labels import LabelSchema
 from mltc.data.text import TextEncoding
 from mltc.errors import run_stage
-from mltc.fileio import publish, write_json
+from mltc.fileio import publish, write_csv, write_json
 from mltc.modeling import checkpoints, registry, training
 from mltc.modeling.build import load_tokenizer
+from mltc.modeling.curves import training_curves
 from mltc.params import PreprocessConfig, TrainConfig
 
 
@@ -30,9 +31,7 @@ def main() -> None:
         "max_length": encoding.max_length,
         **{k: getattr(config, k) for k in ("learning_rate", "batch_size", "epochs", "precision")},
     }
-    trainer = training.build_trainer(
-        spec, schema, processed, tokenizer, config, paths.CHECKPOINTS, paths.TRAIN_LIVE, key_params
-    )
+    trainer = training.build_trainer(spec, schema, processed, tokenizer, config, paths.CHECKPOINTS)
     # a checkpoint is reused only by a run with the same params, data and code (dvc.yaml's deps)
     run_fingerprint = checkpoints.stage_fingerprint("train", params)
     resume_from, message = checkpoints.resume_point(paths.CHECKPOINTS, run_fingerprint)
@@ -51,10 +50,13 @@ def main() -> None:
         encoding.save(staging)  # how predict must encode a text: as training and evaluate did
         publish(staging, paths.WEIGHTS)
         shutil.rmtree(paths.CHECKPOINTS, ignore_errors=True)
+        kept_epoch = training.best_epoch(trainer)
+        for name, frame in training_curves(trainer.state.log_history, kept_epoch).items():
+            write_csv(paths.TRAIN_CURVES / f"{name}.csv", frame)
         write_json(
             paths.TRAIN_SUMMARY,
             {
-                "best_epoch": training.best_epoch(trainer),
+                "best_epoch": kept_epoch,
                 f"best_{config.metric_for_best_model}": trainer.state.best_metric,
                 "train_runtime_s": round(result.metrics["train_runtime"], 1),
                 "train_samples_per_second": result.metrics["train_samples_per_second"],

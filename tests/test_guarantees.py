@@ -53,9 +53,6 @@ sys.argv = [script]
 runpy.run_path(script, run_name="__main__")
 """
 RUNTIME_KEYS = ("train_runtime_s", "train_samples_per_second")
-# the Trainer's closing `train_loss` averages the steps its own process ran: after a resume, only
-# those since the checkpoint (the per-step loss curve, metrics/loss.tsv, is compared)
-RUN_AVERAGE_LOSS = "metrics/train/plots/metrics/train/loss.tsv"
 
 
 def tiny_project(root: Path) -> Path:
@@ -75,14 +72,9 @@ def outcome(root: Path) -> dict:
         values = read_json(path)
         metrics[path.name] = {k: v for k, v in values.items() if k not in RUNTIME_KEYS}
     curves = {
-        path.relative_to(root).as_posix(): [
-            line.split("\t")[1:] for line in path.read_text().splitlines()
-        ]
-        for path in sorted((root / "metrics" / "train" / "plots").rglob("*.tsv"))
-        if "runtime" not in path.name
-        and "per_second" not in path.name
-        and path.relative_to(root).as_posix() != RUN_AVERAGE_LOSS
-    }  # without the timestamp column
+        path.name: path.read_text(encoding="utf-8")
+        for path in (root / "metrics" / "train").glob("*.csv")
+    }
     return {
         "metrics": metrics,
         "curves": curves,

@@ -9,6 +9,7 @@ from transformers import EvalPrediction, pipeline
 
 from mltc.modeling import cpu_dropout, hardware, registry, training
 from mltc.modeling.build import build_model
+from mltc.modeling.curves import training_curves
 from mltc.params import TrainConfig
 
 TRAIN_PARAMS = {
@@ -29,9 +30,8 @@ def trained(processed_slice, tokenizer, schema, tmp_path_factory):
     spec = registry.resolve("tiny")
     config = TrainConfig.from_params(TRAIN_PARAMS, spec)
     trainer = training.build_trainer(
-        spec, schema, processed_slice, tokenizer, config,
-        root / "checkpoints", root / "live", {"model": "tiny", "epochs": 2},
-    )  # fmt: skip
+        spec, schema, processed_slice, tokenizer, config, root / "checkpoints"
+    )
     trainer.train()
     trainer.save_model(str(root / "model"))
     return trainer, root
@@ -118,15 +118,18 @@ def test_saved_model_works_with_the_transformers_pipeline(trained, label_names):
     assert sum(score["score"] for score in scores) > 1.0
 
 
-def test_training_curves_and_only_key_params_go_to_dvclive(trained):
-    _, root = trained
-    assert yaml.safe_load((root / "live" / "params.yaml").read_text()) == {
-        "model": "tiny",
-        "epochs": 2,
-    }
-    eval_curve = (
-        (root / "live" / "plots" / "metrics" / "eval" / "micro_f1.tsv").read_text().splitlines()
-    )
-    assert eval_curve[0].split("\t") == ["step", "micro_f1"]
-    assert len(eval_curve) == 1 + 2  # header + one row per epoch
-    assert (root / "live" / "plots" / "metrics" / "train" / "loss.tsv").is_file()
+def test_training_curves_follow_the_epochs_and_mark_the_kept_one(trained):
+    trainer, _ = trained
+    kept = training.best_epoch(trainer)
+    curves = training_curves(trainer.state.log_history, kept)
+    validation = curves["validation"]
+    assert sorted(set(validation["epoch"])) == [1.0, 2.0]
+    assert sorted(set(validation["series"])) == ["jaccard", "macro_f1", "micro_f1"]
+    assert validation.loc[validation["kept"] == 1, "epoch"].unique().tolist() == [kept]
+    evals = [entry for entry in trainer.state.log_history if "eval_loss" in entry]
+    loss = curves["loss"]
+    assert loss.loc[loss["series"] == "validation", "loss"].tolist() == [
+        e["eval_loss"] for e in evals
+    ]
+    steps = [entry for entry in trainer.state.log_history if "loss" in entry]
+    assert len(curves["learning_rate"]) == len(steps) == (loss["series"] == "train").sum()

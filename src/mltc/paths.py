@@ -21,13 +21,16 @@ CHECKPOINTS = MODELS / "checkpoints"
 METRICS = Path("metrics")
 DATA_METRICS = METRICS / "data.json"
 LABEL_COUNTS = METRICS / "data" / "label_counts.csv"
-TRAIN_LIVE = METRICS / "train"
+TRAIN_CURVES = METRICS / "train"  # loss.csv, validation.csv, learning_rate.csv
 TRAIN_SUMMARY = METRICS / "train.json"
 EVALUATE_METRICS = METRICS / "evaluate.json"
 TUNE_METRICS = METRICS / "tune_thresholds.json"
 THRESHOLD_CURVE = METRICS / "tune_thresholds" / "curve.csv"
 PER_LABEL_F1 = METRICS / "tune_thresholds" / "per_label_f1.csv"
 PR_CURVES = METRICS / "evaluate" / "pr_curves.csv"
+DIAGNOSTICS = (
+    METRICS / "diagnostics"
+)  # <split>/cooccurrence.csv, calibration.csv, per_label.csv, errors.md
 BASELINE_METRICS = METRICS / "baseline.json"  # at 0.5, from the baseline stage
 BASELINE_TUNED_METRICS = METRICS / "baseline_tuned.json"  # from tune_thresholds
 

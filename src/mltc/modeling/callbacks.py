@@ -1,33 +1,9 @@
-"""Trainer callbacks: dvclive curves with only the key params (whole, also after a resume), and
-a one-line epoch summary."""
-
-from pathlib import Path
-from typing import Any
+"""Trainer callbacks: a one-line summary after each evaluation."""
 
 from tqdm.auto import tqdm
 from transformers import TrainerCallback
-from transformers.integrations import DVCLiveCallback
 
 SUMMARY_METRICS = ("loss", "micro_f1", "macro_f1", "jaccard")
-
-
-class LiveCurvesCallback(DVCLiveCallback):
-    """DVCLiveCallback writing to `live_dir`, logging `key_params` instead of all TrainingArguments."""
-
-    def __init__(self, live_dir: Path, key_params: dict[str, Any]) -> None:
-        super().__init__()
-        self.live_dir = Path(live_dir)
-        self.key_params = key_params
-
-    def setup(self, args, state, model) -> None:
-        from dvclive import Live
-
-        self._initialized = True
-        if state.is_world_process_zero:  # Live writes files: rank 0 only
-            self.live = Live(str(self.live_dir), report=None, save_dvc_exp=False, dvcyaml=False)
-            self.live.log_params(self.key_params)
-            for entry in state.log_history:  # a resumed run: the curves before the checkpoint
-                self.on_log(args, state, None, logs={k: v for k, v in entry.items() if k != "step"})
 
 
 class EpochSummaryCallback(TrainerCallback):

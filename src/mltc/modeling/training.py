@@ -19,7 +19,7 @@ from transformers import (
 from mltc.data.labels import LabelSchema
 from mltc.metrics import binarize, label_metrics
 from mltc.modeling.build import build_model
-from mltc.modeling.callbacks import EpochSummaryCallback, LiveCurvesCallback
+from mltc.modeling.callbacks import EpochSummaryCallback
 from mltc.modeling.cpu_dropout import use_cpu_dropout
 from mltc.modeling.hardware import best_device, resolve_precision
 from mltc.modeling.registry import ModelSpec
@@ -63,7 +63,7 @@ def training_arguments(
         logging_strategy="steps",
         logging_steps=config.logging_steps,
         logging_first_step=True,
-        report_to="none",  # curves go through LiveCurvesCallback
+        report_to="none",  # curves are written from the log history (mltc.modeling.curves)
         seed=config.seed,
         data_seed=config.seed,
         average_tokens_across_devices=False,  # else torchrun multiplies the BCE loss by world size
@@ -96,11 +96,9 @@ def build_trainer(
     tokenizer: PreTrainedTokenizerBase,
     config: TrainConfig,
     checkpoints_dir: Path,
-    live_dir: Path,
-    key_params: dict,
 ) -> Trainer:
     model = build_classifier(spec, schema, config)
-    callbacks = [LiveCurvesCallback(live_dir, key_params), EpochSummaryCallback()]
+    callbacks = [EpochSummaryCallback()]
     if config.early_stopping_patience:
         callbacks.append(EarlyStoppingCallback(config.early_stopping_patience))
     return Trainer(
