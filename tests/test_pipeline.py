@@ -329,9 +329,7 @@ def test_queued_sweep_runs_without_a_prior_repro_and_compares(fresh_project):
     rows = experiments_table(project)
     swept = {row["learning_rate"] for row in rows}
     assert {"0.002", "0.004"} <= swept
-    names = [
-        row["Experiment"] for row in rows if row["learning_rate"] == "0.004"
-    ]
+    names = [row["Experiment"] for row in rows if row["learning_rate"] == "0.004"]
     diff = json.loads(dvc("metrics", "diff", "--json", "HEAD", names[0], cwd=project))
     assert "metrics/tune_thresholds.json" in diff
 
