@@ -334,6 +334,26 @@ def test_queued_sweep_runs_without_a_prior_repro_and_compares(fresh_project):
     assert "metrics/tune_thresholds.json" in diff
 
 
+def test_artifacts_travel_through_a_dvc_remote(project, tmp_path):
+    """Push to a local-directory remote, clone elsewhere, pull: nothing to re-run there, and the
+    pulled model predicts."""
+    dvc("remote", "add", "-d", "-f", "shared", str(tmp_path / "remote"), cwd=project)
+    run(["git", "add", "-A"], project)
+    run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "run"], project)
+    dvc("push", cwd=project)
+    clone = tmp_path / "clone"
+    run(["git", "clone", "-q", str(project), str(clone)], tmp_path)
+    dvc("pull", cwd=clone)
+    assert json.loads(dvc("status", "--json", cwd=clone)) == {}
+    assert "Running stage" not in dvc("repro", cwd=clone)
+    predict = Path(sys.executable).parent / "predict"
+    output = run([str(predict), "A fine day"], clone).stdout
+    assert (
+        json.loads(output)["probabilities"]
+        == json.loads(run([str(predict), "A fine day"], project).stdout)["probabilities"]
+    )
+
+
 def test_test_labels_never_move_a_threshold(project):
     """Runs last: it rewrites the test probabilities file of the project copy."""
     before = read_json(project / "models" / "classifier" / "thresholds.json")
