@@ -241,7 +241,7 @@ CHROMIUM_FLAGS = [
 @pytest.fixture(scope="module")
 def plots_page(project) -> Path:
     """`make plots` in the project: the page and the Vega scripts beside it."""
-    run(["make", "-s", "plots", f"VENV={sys.prefix}", "PLOTS_DIR=plots_html"], project)
+    run(["make", "-s", "plots-page", "PLOTS_DIR=plots_html"], project)
     return project / "plots_html" / "index.html"
 
 

@@ -133,3 +133,46 @@ def test_training_curves_follow_the_epochs_and_mark_the_kept_one(trained):
     ]
     steps = [entry for entry in trainer.state.log_history if "loss" in entry]
     assert len(curves["learning_rate"]) == len(steps) == (loss["series"] == "train").sum()
+
+
+def test_positive_weights_follow_the_label_frequencies():
+    gold = np.array([[1, 0, 0], [1, 1, 0], [0, 0, 0], [1, 0, 0]])  # 3, 1 and 0 positives of 4
+    assert training.positive_weights(gold, 0.0).tolist() == [1.0, 1.0, 1.0]
+    # a label without positives in train counts as one positive: no division by zero
+    np.testing.assert_allclose(training.positive_weights(gold, 1.0), [1 / 3, 3.0, 3.0], rtol=1e-6)
+    np.testing.assert_allclose(
+        training.positive_weights(gold, 0.5), [3**-0.5, 3**0.5, 3**0.5], rtol=1e-6
+    )
+
+
+def test_weighted_bce_is_torch_bce_with_the_positive_weights():
+    logits = torch.tensor([[2.0, -1.0], [0.5, 0.0]])
+    labels = torch.tensor([[1.0, 0.0], [0.0, 1.0]])
+    weights = torch.tensor([1.0, 3.0])
+    outputs = type("Outputs", (), {"logits": logits})()
+    expected = (
+        -(
+            torch.log(torch.sigmoid(torch.tensor(2.0)))  # positive, weight 1
+            + torch.log(1 - torch.sigmoid(torch.tensor(-1.0)))  # negative
+            + torch.log(1 - torch.sigmoid(torch.tensor(0.5)))  # negative
+            + 3.0 * torch.log(torch.sigmoid(torch.tensor(0.0)))  # positive, weight 3
+        )
+        / 4
+    )
+    assert training.weighted_bce(weights)(outputs, labels).item() == pytest.approx(expected.item())
+
+
+def test_pos_weight_power_switches_to_the_weighted_loss(
+    processed_slice, tokenizer, schema, tmp_path
+):
+    spec = registry.resolve("tiny")
+    plain = TrainConfig.from_params(TRAIN_PARAMS, spec)
+    weighted = TrainConfig.from_params(
+        {"train": {**TRAIN_PARAMS["train"], "pos_weight_power": 0.5}}, spec
+    )
+    assert plain.pos_weight_power == 0.0
+    build = training.build_trainer
+    assert (
+        build(spec, schema, processed_slice, tokenizer, plain, tmp_path).compute_loss_func is None
+    )
+    assert build(spec, schema, processed_slice, tokenizer, weighted, tmp_path).compute_loss_func

@@ -239,6 +239,7 @@ class TrainConfig:
     sampling_strategy: str
     optimizer: str
     dropout: float | None
+    pos_weight_power: float
     precision: str
     logging_steps: int
     seed: int
@@ -285,6 +286,13 @@ class TrainConfig:
                 lambda v: 0 <= v < 1,
                 "a number in [0, 1)",
                 allow_none=True,
+            ),
+            pos_weight_power=_number(
+                "train",
+                "pos_weight_power",
+                section.get("pos_weight_power", 0.0),
+                lambda v: 0 <= v <= 1,
+                "a number in [0, 1]",
             ),
             precision=_choice("train", "precision", get("precision"), PRECISIONS),
             logging_steps=_integer("train", "logging_steps", get("logging_steps")),

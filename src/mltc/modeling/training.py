@@ -33,6 +33,26 @@ def compute_metrics(prediction: EvalPrediction) -> dict[str, float]:
     return label_metrics(np.asarray(gold).astype(np.int8), binarize(probs))
 
 
+def positive_weights(train_gold: np.ndarray, power: float) -> torch.Tensor:
+    """Per-label BCE weight of the positives, (negatives / positives) ** power, from the training
+    labels: 0 gives plain BCE, 1 weighs each label's positives as much as its negatives."""
+    gold = np.asarray(train_gold, dtype=np.float64)
+    positives = gold.sum(axis=0).clip(min=1.0)  # a label never seen in train gets weight 1
+    return torch.tensor(((len(gold) - positives) / positives) ** power, dtype=torch.float32)
+
+
+def weighted_bce(pos_weight: torch.Tensor):
+    """A Trainer `compute_loss_func`: BCE over every (text, label) pair, positives weighted."""
+
+    def loss(outputs, labels, num_items_in_batch=None) -> torch.Tensor:
+        logits = outputs.logits.float()
+        return torch.nn.functional.binary_cross_entropy_with_logits(
+            logits, labels.float(), pos_weight=pos_weight.to(logits.device)
+        )
+
+    return loss
+
+
 def mixed_precision(precision: str) -> dict[str, bool]:
     """TrainingArguments flags; `auto` is bf16 where the GPU or CPU does it natively, else fp32."""
     resolved = resolve_precision(precision, best_device())
@@ -101,8 +121,13 @@ def build_trainer(
     callbacks = [EpochSummaryCallback()]
     if config.early_stopping_patience:
         callbacks.append(EarlyStoppingCallback(config.early_stopping_patience))
+    loss_func = None  # the model's own BCE loss
+    if config.pos_weight_power > 0:
+        weights = positive_weights(processed["train"]["labels"], config.pos_weight_power)
+        loss_func = weighted_bce(weights)
     return Trainer(
         model=model,
+        compute_loss_func=loss_func,
         args=training_arguments(config, checkpoints_dir),
         train_dataset=processed["train"],
         eval_dataset=processed["validation"],
