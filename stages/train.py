@@ -1,6 +1,8 @@
 """Stage train: fine-tune with the Trainer, keep the best epoch, save model and tokenizer."""
 
+import os
 import shutil
+from dataclasses import asdict
 
 import dvc.api
 from datasets import load_from_disk
@@ -13,13 +15,17 @@ from mltc.fileio import publish, write_csv, write_json
 from mltc.modeling import checkpoints, registry, training
 from mltc.modeling.build import load_tokenizer
 from mltc.modeling.curves import training_curves
-from mltc.params import PreprocessConfig, TrainConfig
+from mltc.modeling.hardware import best_device, resolve_precision
+from mltc.params import DistributedConfig, PreprocessConfig, TrainConfig
 
 
 def main() -> None:
     params = dvc.api.params_show(stages="train")
     spec = registry.resolve(params["model"], params["trust_remote_code"])
     config = TrainConfig.from_params(params, spec)
+    distributed = DistributedConfig.from_params(params)
+    distributed.check_launched(int(os.environ.get("WORLD_SIZE", "1")))  # set by torchrun
+    per_process_batch = distributed.per_process_batch(config.batch_size)
     encoding = TextEncoding(PreprocessConfig.from_params(params).max_length)
     schema = LabelSchema.load(paths.LABELS)
     tokenizer = load_tokenizer(spec)
@@ -29,27 +35,49 @@ def main() -> None:
     key_params = {
         "model": spec.alias,
         "max_length": encoding.max_length,
-        **{k: getattr(config, k) for k in ("learning_rate", "batch_size", "epochs", "precision")},
+        "learning_rate": config.learning_rate,
+        "global_batch_size": config.batch_size,  # per_process_batch_size x processes
+        "per_process_batch_size": per_process_batch,
+        "processes": distributed.world_size,
+        "epochs": config.epochs,
+        "device": best_device().type,
+        "precision": resolve_precision(config.precision, best_device()),  # what auto became
     }
-    trainer = training.build_trainer(spec, schema, processed, tokenizer, config, paths.CHECKPOINTS)
+    trainer = training.build_trainer(
+        spec, schema, processed, tokenizer, config, paths.CHECKPOINTS, distributed
+    )
     # a checkpoint is reused only by a run with the same params, data and code (dvc.yaml's deps)
-    run_fingerprint = checkpoints.stage_fingerprint("train", params)
+    # (the rendezvous address is left out: a job restarted elsewhere may resume)
+    processes = {k: v for k, v in asdict(distributed).items() if not k.startswith("rdzv_")}
+    run_fingerprint = checkpoints.stage_fingerprint("train", {**params, "distributed": processes})
     resume_from, message = checkpoints.resume_point(paths.CHECKPOINTS, run_fingerprint)
     staging = paths.WEIGHTS.with_name(f".{paths.WEIGHTS.name}.partial")
-    if trainer.is_world_process_zero():
+    # the process that manages the checkpoints: one per node where each node keeps its own
+    manages_checkpoints = (
+        trainer.is_local_process_zero()
+        if distributed.save_on_each_node
+        else trainer.is_world_process_zero()
+    )
+    if manages_checkpoints:
         print(message)
         if resume_from is None:
             checkpoints.start_fresh(paths.CHECKPOINTS, run_fingerprint)
+    if trainer.is_world_process_zero():
         shutil.rmtree(staging, ignore_errors=True)
     trainer.accelerator.wait_for_everyone()
     result = trainer.train(resume_from_checkpoint=str(resume_from) if resume_from else None)
 
-    trainer.save_model(str(staging))  # every rank calls it; only rank 0 writes
+    trainer.save_model(str(staging))  # every process calls it; rank 0 (and with
+    # save_on_each_node each node's first process) writes, and only rank 0 publishes
     if trainer.is_world_process_zero():
         (staging / "training_args.bin").unlink(missing_ok=True)  # a pickle: never shipped
         encoding.save(staging)  # how predict must encode a text: as training and evaluate did
         publish(staging, paths.WEIGHTS)
+    trainer.accelerator.wait_for_everyone()  # every process has loaded the best checkpoint
+    if manages_checkpoints:
         shutil.rmtree(paths.CHECKPOINTS, ignore_errors=True)
+        shutil.rmtree(staging, ignore_errors=True)  # left where a node saved but never publishes
+    if trainer.is_world_process_zero():
         kept_epoch = training.best_epoch(trainer)
         for name, frame in training_curves(trainer.state.log_history, kept_epoch).items():
             write_csv(paths.TRAIN_CURVES / f"{name}.csv", frame)

@@ -5,7 +5,13 @@ import pytest
 from conftest import PARAMS, data_config
 from mltc.errors import PipelineError
 from mltc.modeling.registry import REGISTRY
-from mltc.params import DataConfig, EvaluateConfig, PreprocessConfig, TrainConfig
+from mltc.params import (
+    DataConfig,
+    DistributedConfig,
+    EvaluateConfig,
+    PreprocessConfig,
+    TrainConfig,
+)
 
 
 def with_value(section: str, key: str, value) -> dict:
@@ -52,6 +58,77 @@ def test_explicit_values_override_the_model_defaults():
 def test_bad_train_params_name_the_param(key, value, message):
     with pytest.raises(PipelineError, match=message):
         TrainConfig.from_params(with_value("train", key, value), REGISTRY["minilm"])
+
+
+def test_the_default_run_is_one_process_taking_the_whole_batch():
+    config = DistributedConfig.from_params(PARAMS)
+    assert config.world_size == 1
+    assert config.per_process_batch(32) == 32
+    config.check_launched(1)
+
+
+def test_the_global_batch_is_shared_by_every_process_of_every_node():
+    params = copy.deepcopy(PARAMS)
+    params["distributed"].update(
+        nproc_per_node=4, nnodes=2, rdzv_backend="static", rdzv_endpoint="node0:29400"
+    )
+    config = DistributedConfig.from_params(params)
+    assert config.world_size == 8
+    assert config.per_process_batch(64) == 8
+    with pytest.raises(
+        PipelineError,
+        match=r"train.batch_size=36 is the global batch and must split evenly over 8 processes "
+        r"\(distributed.nproc_per_node=4 x nnodes=2\): use a multiple of 8",
+    ):
+        config.per_process_batch(36)
+
+
+def test_several_machines_need_a_static_rendezvous_on_a_fixed_port():
+    params = copy.deepcopy(PARAMS)
+    params["distributed"].update(nnodes=2, rdzv_endpoint="node0:29400")
+    with pytest.raises(
+        PipelineError, match=r"distributed.nnodes=2 needs distributed.rdzv_backend=static"
+    ):
+        DistributedConfig.from_params(params)
+    params["distributed"].update(rdzv_backend="static", rdzv_endpoint="node0:0")
+    with pytest.raises(
+        PipelineError, match=r"rdzv_endpoint='node0:0': the static rendezvous needs a fixed port"
+    ):
+        DistributedConfig.from_params(params)
+    params["distributed"]["rdzv_endpoint"] = "node0:29400"
+    assert DistributedConfig.from_params(params).world_size == 2
+
+
+def test_a_launch_unlike_the_params_is_refused():
+    with pytest.raises(
+        PipelineError,
+        match=r"the train stage runs in 2 process\(es\) but distributed.nproc_per_node=1 x "
+        r"nnodes=1 ask for 1: launch it with dvc repro",
+    ):
+        DistributedConfig.from_params(PARAMS).check_launched(2)
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("nproc_per_node", 0, r"distributed.nproc_per_node=0: expected a positive integer"),
+        ("nnodes", "2", r"distributed.nnodes='2': expected a positive integer"),
+        ("rdzv_endpoint", "node0", r"distributed.rdzv_endpoint='node0': expected host:port"),
+        (
+            "rdzv_backend",
+            "etcd",
+            r"distributed.rdzv_backend='etcd': allowed values are c10d, static",
+        ),
+        (
+            "save_on_each_node",
+            "yes",
+            r"distributed.save_on_each_node='yes': expected true or false",
+        ),
+    ],
+)
+def test_bad_distributed_params_name_the_param(key, value, message):
+    with pytest.raises(PipelineError, match=message):
+        DistributedConfig.from_params(with_value("distributed", key, value))
 
 
 def test_max_length_beyond_the_model_limit_names_the_allowed_range():

@@ -293,7 +293,7 @@ def experiments_table(project: Path) -> list[dict[str, str]]:
 def test_experiments_table_shows_key_params_and_test_metrics_only(project):
     rows = experiments_table(project)
     columns = set(rows[0])
-    for column in ("params.yaml:model", "learning_rate", "epochs", "batch_size",
+    for column in ("params.yaml:model", "learning_rate", "epochs", "global_batch_size",
                    "max_length", "tune_thresholds.strategy", "metrics/tune_thresholds.json:tuning.strategy",
                    "metrics/tune_thresholds.json:test.micro_f1", "metrics/evaluate.json:test.jaccard"):  # fmt: skip
         assert column in columns, column

@@ -23,7 +23,7 @@ def test_results_table_lists_baseline_and_model_at_both_rules():
         "test": split_scores(0.46),
         "tuning": tuning,
     }
-    train = {"model": "minilm", "learning_rate": 1.5e-4, "epochs": 5, "best_epoch": 4.0, "batch_size": 32,
+    train = {"model": "minilm", "learning_rate": 1.5e-4, "epochs": 5, "best_epoch": 4.0, "global_batch_size": 32, "processes": 1,
              "max_length": 128, "precision": "auto"}  # fmt: skip
     table = results_table(evaluate, tuned, baseline, baseline_tuned, train)
     rows = table.splitlines()

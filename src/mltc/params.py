@@ -210,11 +210,15 @@ class DataConfig:
 @dataclass(frozen=True)
 class PreprocessConfig:
     max_length: int
+    num_proc: int  # processes that tokenize
 
     @classmethod
     def from_params(cls, params: dict[str, Any]) -> "PreprocessConfig":
         section = _section(params, "preprocess")
-        return cls(max_length=_integer("preprocess", "max_length", section.get("max_length")))
+        return cls(
+            max_length=_integer("preprocess", "max_length", section.get("max_length")),
+            num_proc=_integer("preprocess", "num_proc", section.get("num_proc", 1)),
+        )
 
     def check_model_limit(self, model_limit: int, model: str) -> None:
         if self.max_length > model_limit:
@@ -298,6 +302,81 @@ class TrainConfig:
             logging_steps=_integer("train", "logging_steps", get("logging_steps")),
             seed=_integer("train", "seed", get("seed"), minimum=0),
         )
+
+
+RENDEZVOUS_BACKENDS = ("c10d", "static")
+
+
+@dataclass(frozen=True)
+class DistributedConfig:
+    """`distributed`: the processes torchrun starts for the train stage. dvc.yaml's train command
+    passes these values to torchrun; this checks them and holds what the processes need."""
+
+    nproc_per_node: int
+    nnodes: int
+    rdzv_backend: str
+    rdzv_endpoint: str
+    save_on_each_node: bool
+
+    @classmethod
+    def from_params(cls, params: dict[str, Any]) -> "DistributedConfig":
+        section = _section(params, "distributed")
+        save_on_each_node = section.get("save_on_each_node", False)
+        if not isinstance(save_on_each_node, bool):
+            raise PipelineError(
+                f"distributed.save_on_each_node={save_on_each_node!r}: expected true or false"
+            )
+        endpoint = section.get("rdzv_endpoint")
+        host, _, port = str(endpoint).rpartition(":")
+        if not isinstance(endpoint, str) or not host or not port.isdigit():
+            raise PipelineError(
+                f"distributed.rdzv_endpoint={endpoint!r}: expected host:port, e.g. node0:29400"
+            )
+        config = cls(
+            nproc_per_node=_integer("distributed", "nproc_per_node", section.get("nproc_per_node")),
+            nnodes=_integer("distributed", "nnodes", section.get("nnodes")),
+            rdzv_backend=_choice(
+                "distributed", "rdzv_backend", section.get("rdzv_backend"), RENDEZVOUS_BACKENDS
+            ),
+            rdzv_endpoint=endpoint,
+            save_on_each_node=save_on_each_node,
+        )
+        if config.nnodes > 1 and config.rdzv_backend != "static":
+            raise PipelineError(
+                f"distributed.nnodes={config.nnodes} needs distributed.rdzv_backend=static: the "
+                "machine that runs dvc must be node 0, which writes the outputs (c10d numbers the "
+                "machines by host name)"
+            )
+        if config.rdzv_backend == "static" and int(port) == 0:
+            raise PipelineError(
+                f"distributed.rdzv_endpoint={endpoint!r}: the static rendezvous needs a fixed "
+                "port that every machine can reach (port 0 picks a free one on one machine only)"
+            )
+        return config
+
+    @property
+    def world_size(self) -> int:
+        return self.nproc_per_node * self.nnodes
+
+    def check_launched(self, world_size: int) -> None:
+        """The processes that run must be the ones the params ask for (`dvc repro` launches
+        them from dvc.yaml's train command; by hand, torchrun must get the same numbers)."""
+        if world_size != self.world_size:
+            raise PipelineError(
+                f"the train stage runs in {world_size} process(es) but distributed.nproc_per_node="
+                f"{self.nproc_per_node} x nnodes={self.nnodes} ask for {self.world_size}: launch "
+                "it with dvc repro, or give torchrun the same numbers"
+            )
+
+    def per_process_batch(self, batch_size: int) -> int:
+        """`train.batch_size` is the global batch: each process takes an equal share of it."""
+        if batch_size % self.world_size:
+            raise PipelineError(
+                f"train.batch_size={batch_size} is the global batch and must split evenly over "
+                f"{self.world_size} processes (distributed.nproc_per_node={self.nproc_per_node} x "
+                f"nnodes={self.nnodes}): use a multiple of {self.world_size}"
+            )
+        return batch_size // self.world_size
 
 
 @dataclass(frozen=True)

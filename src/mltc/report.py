@@ -46,7 +46,7 @@ def results_table(
     lines += [
         "",
         f"Run: model `{train['model']}`, learning rate {train['learning_rate']}, {train['epochs']} epochs "
-        f"(best: {train['best_epoch']:.0f}), batch size {train['batch_size']}, max length {train['max_length']}, "
+        f"(best: {train['best_epoch']:.0f}), global batch size {train['global_batch_size']} ({train['processes']} process(es)), max length {train['max_length']}, "
         f"precision {train['precision']}; thresholds tuned for {objective} on validation "
         f"(in-sample {tuned['tuning'][f'validation_{objective}_in_sample']:.4f}, "
         f"{tuned['tuning']['cv_folds']}-fold cross-validated "

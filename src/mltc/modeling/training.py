@@ -23,7 +23,15 @@ from mltc.modeling.callbacks import EpochSummaryCallback
 from mltc.modeling.cpu_dropout import use_cpu_dropout
 from mltc.modeling.hardware import best_device, resolve_precision
 from mltc.modeling.registry import ModelSpec
-from mltc.params import TrainConfig
+from mltc.params import DistributedConfig, TrainConfig
+
+SINGLE_PROCESS = DistributedConfig(
+    nproc_per_node=1,
+    nnodes=1,
+    rdzv_backend="c10d",
+    rdzv_endpoint="localhost:0",
+    save_on_each_node=False,
+)
 
 
 def compute_metrics(prediction: EvalPrediction) -> dict[str, float]:
@@ -60,13 +68,20 @@ def mixed_precision(precision: str) -> dict[str, bool]:
 
 
 def training_arguments(
-    config: TrainConfig, checkpoints_dir: Path, **overrides
+    config: TrainConfig,
+    checkpoints_dir: Path,
+    distributed: DistributedConfig = SINGLE_PROCESS,
+    **overrides,
 ) -> TrainingArguments:
-    """The train stage's TrainingArguments; `overrides` replace single ones (for benchmarks)."""
+    """The train stage's TrainingArguments; `overrides` replace single ones (for benchmarks).
+
+    `config.batch_size` is the global batch, shared evenly by the processes torchrun started, so
+    the optimisation (steps, learning-rate schedule) does not depend on the process count.
+    """
     settings = dict(
         output_dir=str(checkpoints_dir),
         num_train_epochs=config.epochs,
-        per_device_train_batch_size=config.batch_size,
+        per_device_train_batch_size=distributed.per_process_batch(config.batch_size),
         per_device_eval_batch_size=config.eval_batch_size,
         learning_rate=config.learning_rate,
         weight_decay=config.weight_decay,
@@ -88,6 +103,7 @@ def training_arguments(
         data_seed=config.seed,
         average_tokens_across_devices=False,  # else torchrun multiplies the BCE loss by world size
         ddp_find_unused_parameters=False,
+        save_on_each_node=distributed.save_on_each_node,  # for nodes that share no filesystem
         dataloader_pin_memory=torch.cuda.is_available(),
         use_cpu=best_device().type == "cpu",  # also what lets bf16 autocast run on a CPU
         **mixed_precision(config.precision),
@@ -116,6 +132,7 @@ def build_trainer(
     tokenizer: PreTrainedTokenizerBase,
     config: TrainConfig,
     checkpoints_dir: Path,
+    distributed: DistributedConfig = SINGLE_PROCESS,
 ) -> Trainer:
     model = build_classifier(spec, schema, config)
     callbacks = [EpochSummaryCallback()]
@@ -128,7 +145,7 @@ def build_trainer(
     return Trainer(
         model=model,
         compute_loss_func=loss_func,
-        args=training_arguments(config, checkpoints_dir),
+        args=training_arguments(config, checkpoints_dir, distributed),
         train_dataset=processed["train"],
         eval_dataset=processed["validation"],
         processing_class=tokenizer,

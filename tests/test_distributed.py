@@ -1,0 +1,143 @@
+"""Data-parallel training through the stage itself: `dvc repro` launches torchrun from the
+`distributed` params. Two CPU processes (gloo) and one process, same global batch, must train the
+same model: the processes split each global batch, and their gradients are averaged."""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from safetensors.numpy import load_file
+from test_guarantees import tiny_project
+
+from mltc.fileio import read_json
+from test_pipeline import dvc, run
+
+pytestmark = pytest.mark.slow
+# Summation order is all that differs (one batch of 16 against two of 8 whose gradients are
+# averaged): in fp32 the weights agree to about 1e-7, the losses to the printed digits.
+TOLERANCE = 1e-5
+
+
+def comparable_project(root: Path, processes: int, **distributed) -> Path:
+    """The tiny pipeline with nothing left to chance but the process count: fp32, no dropout,
+    random batches (length grouping would group by the per-process batch), 64 texts = 4 global
+    batches of 16 an epoch (no short last batch), the loss logged every step; trained unless
+    `distributed` (more params of that section) makes it one machine of several."""
+    tiny_project(root)
+    params = yaml.safe_load((root / "params.yaml").read_text())
+    params["train"].update(
+        batch_size=16, sampling_strategy="random", dropout=0.0, precision="fp32", logging_steps=1
+    )
+    params["distributed"].update(nproc_per_node=processes, **distributed)
+    (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qam", "comparable"], root)
+    dvc("repro", "preprocess" if distributed else "train", cwd=root)
+    return root
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("localhost", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def one_process(tmp_path_factory) -> Path:
+    return comparable_project(tmp_path_factory.mktemp("one"), processes=1)
+
+
+@pytest.fixture(scope="module")
+def two_processes(tmp_path_factory) -> Path:
+    return comparable_project(tmp_path_factory.mktemp("two"), processes=2)
+
+
+@pytest.fixture(scope="module")
+def two_machines(tmp_path_factory) -> tuple[Path, Path]:
+    """Two machines that share no files, one process each, played by two copies of the project:
+    node 0 runs `dvc repro`, node 1 the worker command of docs/distributed.md."""
+    endpoint = f"localhost:{free_port()}"
+    settings = dict(nnodes=2, rdzv_backend="static", rdzv_endpoint=endpoint, save_on_each_node=True)
+    nodes = [comparable_project(tmp_path_factory.mktemp(f"node{n}"), 1, **settings) for n in (0, 1)]
+    worker_command = ["torchrun", "--nnodes=2", "--node_rank=1", "--nproc_per_node=1",
+                      "--rdzv_backend=static", f"--rdzv_endpoint={endpoint}", "stages/train.py"]  # fmt: skip
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    worker = subprocess.Popen(
+        worker_command, cwd=nodes[1], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        text=True,
+    )  # fmt: skip
+    dvc("repro", "train", cwd=nodes[0])
+    output, _ = worker.communicate(timeout=300)
+    assert worker.returncode == 0, output[-3000:]
+    return nodes[0], nodes[1]
+
+
+def test_two_processes_write_one_model_and_state_the_global_batch(two_processes, one_process):
+    summary = read_json(two_processes / "metrics" / "train.json")
+    assert (summary["processes"], summary["per_process_batch_size"]) == (2, 8)
+    assert summary["global_batch_size"] == 16
+    models = sorted(path.name for path in (two_processes / "models").iterdir())
+    assert models == [".gitignore", "weights"]  # no checkpoints or staging copies left
+    assert sorted(p.name for p in (two_processes / "models" / "weights").iterdir()) == sorted(
+        p.name for p in (one_process / "models" / "weights").iterdir()
+    )
+    lock = yaml.safe_load((two_processes / "dvc.lock").read_text())["stages"]["train"]
+    assert "--nproc_per_node=2" in lock["cmd"]
+
+
+def test_two_processes_train_as_one_with_the_same_global_batch(two_processes, one_process):
+    train_loss = pd.read_csv(one_process / "metrics" / "train" / "loss.csv").query(
+        "series == 'train'"
+    )
+    assert len(train_loss) == 12  # every step of 3 epochs x 4 global batches
+    for curve, value in (("loss.csv", "loss"), ("validation.csv", "value")):
+        two = pd.read_csv(two_processes / "metrics" / "train" / curve)
+        one = pd.read_csv(one_process / "metrics" / "train" / curve)
+        assert two.drop(columns=value).equals(one.drop(columns=value))
+        np.testing.assert_allclose(two[value], one[value], rtol=0, atol=TOLERANCE)
+    weights = [load_file(root / "models" / "weights" / "model.safetensors")
+               for root in (two_processes, one_process)]  # fmt: skip
+    for name, tensor in weights[1].items():
+        np.testing.assert_allclose(weights[0][name], tensor, rtol=0, atol=TOLERANCE)
+    summaries = [
+        read_json(root / "metrics" / "train.json") for root in (two_processes, one_process)
+    ]
+    assert summaries[0]["best_epoch"] == summaries[1]["best_epoch"]
+
+
+def test_two_machines_train_as_one_and_only_node_0_writes(two_machines, one_process):
+    node0, node1 = two_machines
+    assert read_json(node0 / "metrics" / "train.json")["processes"] == 2
+    assert sorted(path.name for path in (node0 / "models").iterdir()) == [".gitignore", "weights"]
+    assert sorted(path.name for path in (node1 / "models").iterdir()) == [".gitignore"]
+    assert not (node1 / "metrics" / "train.json").exists()
+    for curve, value in (("loss.csv", "loss"), ("validation.csv", "value")):
+        two = pd.read_csv(node0 / "metrics" / "train" / curve)
+        one = pd.read_csv(one_process / "metrics" / "train" / curve)
+        np.testing.assert_allclose(two[value], one[value], rtol=0, atol=TOLERANCE)
+
+
+def test_a_train_command_that_disagrees_with_the_params_stops_before_training(
+    one_process, tmp_path
+):
+    root = tmp_path / "project"
+    shutil.copytree(one_process, root, symlinks=True)
+    params = yaml.safe_load((root / "params.yaml").read_text())
+    params["distributed"]["nproc_per_node"] = 2
+    (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    weights = (root / "models" / "weights" / "model.safetensors").read_bytes()
+    plain = subprocess.run(
+        [sys.executable, "stages/train.py"], cwd=root, capture_output=True, text=True
+    )
+    assert plain.returncode == 2
+    assert plain.stderr.strip().splitlines()[-1] == (
+        "error: the train stage runs in 1 process(es) but distributed.nproc_per_node=2 x nnodes=1 "
+        "ask for 2: launch it with dvc repro, or give torchrun the same numbers"
+    )
+    assert (root / "models" / "weights" / "model.safetensors").read_bytes() == weights
