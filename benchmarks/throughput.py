@@ -118,7 +118,7 @@ def train_recipe(
         )  # fmt: skip
         collator = default_data_collator
     else:
-        processed = tokenize_splits(
+        processed, _ = tokenize_splits(
             DatasetDict(train=splits["train"]), tokenizer, TextEncoding(128)
         )
         train = processed["train"]

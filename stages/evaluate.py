@@ -7,12 +7,14 @@ from datasets import load_from_disk
 
 from mltc import paths
 from mltc.data.labels import LabelSchema
+from mltc.data.text import arrow_column, label_matrix
 from mltc.errors import run_stage
 from mltc.fileio import write_csv, write_json, write_npz
 from mltc.metrics import evaluation_report, interpolated_pr_curves
 from mltc.modeling.build import load_classifier
+from mltc.modeling.chunking import CHUNK_TEXTS, chunk_starts
 from mltc.modeling.hardware import best_device
-from mltc.modeling.inference import predict_proba
+from mltc.modeling.inference import predict_proba_chunks
 from mltc.params import EvaluateConfig
 
 
@@ -28,16 +30,17 @@ def main() -> None:
     report, curves = {}, None
     for split in (split for split in paths.EVALUATED_SPLITS if split in processed):
         dataset = processed[split]
-        probs = predict_proba(
-            model, tokenizer, dataset.to_dict(), config.batch_size, precision=config.precision
+        chunks = (dataset[start : start + CHUNK_TEXTS] for start in chunk_starts(len(dataset)))
+        probs = predict_proba_chunks(
+            model, tokenizer, chunks, config.batch_size, precision=config.precision
         )
         arrays = {
-            "ids": np.asarray(dataset["id"]),
+            "ids": arrow_column(dataset, "id").to_numpy().astype(str),
             "probs": probs,
             "label_names": np.asarray(schema.label_names),
         }
         if schema.is_labelled(split):
-            gold = np.asarray(dataset["labels"], dtype=np.float32)
+            gold = label_matrix(dataset)
             arrays["labels"] = gold
             report[split] = evaluation_report(gold, probs, schema.label_names)
             curves = pd.DataFrame(interpolated_pr_curves(gold, probs, schema.label_names))

@@ -1,7 +1,10 @@
-"""Stage preprocess: tokenize with the selected model's tokenizer, build the label matrix."""
+"""Stage preprocess: tokenize with the selected model's tokenizer, batch by batch (bounded memory)."""
+
+import shutil
+import tempfile
 
 import dvc.api
-from datasets import Dataset, DatasetDict
+from datasets import DatasetDict
 
 from mltc import paths
 from mltc.data import raw
@@ -13,6 +16,8 @@ from mltc.modeling import registry
 from mltc.modeling.build import load_tokenizer, max_positions
 from mltc.params import PreprocessConfig
 
+ARROW_CACHE = ".arrow."
+
 
 def main() -> None:
     params = dvc.api.params_show(stages="preprocess")
@@ -21,22 +26,28 @@ def main() -> None:
     tokenizer = load_tokenizer(spec)  # fails fast when the model cannot be reached
     config.check_model_limit(max_positions(spec, tokenizer), spec.alias)
     schema = LabelSchema.load(paths.LABELS)
-    frames = {split: raw.read_split(split) for split in raw.available_splits()}
-    for split, frame in frames.items():
-        raw.gold_matrix(frame, schema, split)  # the label count must be labels.json's
     encoding = TextEncoding(config.max_length)
-    for split, frame in frames.items():
-        truncated = encoding.count_truncated(tokenizer, frame["text"].tolist())
-        if truncated:
-            print(
-                f"{split}: {truncated} of {len(frame)} texts are longer than {config.max_length} tokens and are truncated"
-            )
-    datasets = DatasetDict(
-        {split: Dataset.from_pandas(frame, preserve_index=False) for split, frame in frames.items()}
-    )
-    processed = tokenize_splits(datasets, tokenizer, encoding)
-    with atomic_path(paths.PROCESSED) as staging:
-        processed.save_to_disk(str(staging))
+    # Arrow files converted from the raw splits and the tokenizer's output, removed at the end
+    # (and, left by a killed run, at the next start)
+    for stale in paths.PROCESSED.parent.glob(f"{ARROW_CACHE}*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    with tempfile.TemporaryDirectory(prefix=ARROW_CACHE, dir=paths.PROCESSED.parent) as cache:
+        splits = DatasetDict(
+            {split: raw.split_dataset(split, cache) for split in raw.available_splits()}
+        )
+        for split, dataset in splits.items():
+            count = raw.label_count(dataset)
+            if count is not None:  # the label count must be labels.json's
+                schema.check_label_count(count, str(paths.raw_split(split)))
+        processed, truncated = tokenize_splits(splits, tokenizer, encoding, config.num_proc)
+        for split, count in truncated.items():
+            if count:
+                print(
+                    f"{split}: {count} of {len(processed[split])} texts are longer than "
+                    f"{config.max_length} tokens and are truncated"
+                )
+        with atomic_path(paths.PROCESSED) as staging:
+            processed.save_to_disk(str(staging))
     print(processed)
 
 

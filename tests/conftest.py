@@ -75,7 +75,7 @@ def raw_slice(semeval_slice) -> DatasetDict:
 
 @pytest.fixture(scope="session")
 def processed_slice(raw_slice, tokenizer) -> DatasetDict:
-    return tokenize_splits(raw_slice, tokenizer, TextEncoding(MAX_LENGTH))
+    return tokenize_splits(raw_slice, tokenizer, TextEncoding(MAX_LENGTH))[0]
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 import numpy as np
 
 from mltc.data.labels import LabelSchema
-from mltc.data.stats import data_summary
+from mltc.data.stats import LabelTally, data_summary
 from mltc.decision.rule import DecisionRule
 from mltc.serving.model_card import model_card
 
@@ -9,8 +9,11 @@ from mltc.serving.model_card import model_card
 def test_card_has_hub_metadata_data_labels_rule_metrics_and_loading():
     schema = LabelSchema(("bug", "billing"), labelled_splits=("train", "validation"))
     summary = data_summary(
-        {"train": np.array([[1, 0], [1, 1]]), "validation": np.array([[0, 1]]), "test": None},
-        {"train": 2, "validation": 1, "test": 4},
+        {
+            "train": LabelTally.of(np.array([[1, 0], [1, 1]])),
+            "validation": LabelTally.of(np.array([[0, 1]])),
+            "test": LabelTally.of(None, texts=4),
+        },
         schema.label_names,
     )
     rule = DecisionRule({"bug": 0.35, "billing": 0.6}, 1, "per_label", "micro_f1")

@@ -143,3 +143,55 @@ def test_bf16_and_int8_stay_close_to_fp32(tuned_model_dir):
     np.testing.assert_allclose(bf16, reference, atol=1e-2)
     np.testing.assert_allclose(int8, reference, atol=2e-2)
     assert not np.array_equal(int8, reference)  # the quantised model really is another model
+
+
+@pytest.mark.parametrize("suffix", [".txt", ".csv", ".jsonl", ".parquet"])
+def test_cli_streams_a_file_chunk_by_chunk_with_one_header(
+    tuned_model_dir, tmp_path, monkeypatch, suffix
+):
+    """A file is read, scored and written 3 texts at a time here (CHUNK_TEXTS in use): every row
+    comes out once, in order, scored as when the texts are scored all at once."""
+    import pandas as pd
+
+    from mltc.modeling import chunking
+    from mltc.serving import predictor as predictor_module
+
+    texts = [f"text number {i} {'!' * i}" for i in range(8)]
+    source = tmp_path / f"in{suffix}"
+    if suffix == ".txt":
+        source.write_text("\n".join(texts) + "\n", encoding="utf-8")
+    else:
+        frame = pd.DataFrame({"text": texts})
+        if suffix == ".csv":
+            frame.to_csv(source, index=False)
+        elif suffix == ".jsonl":
+            frame.to_json(source, orient="records", lines=True)
+        else:
+            frame.to_parquet(source)
+    whole = Predictor(tuned_model_dir).predict_proba(texts)
+    for module in (chunking, cli, predictor_module):
+        monkeypatch.setattr(module, "CHUNK_TEXTS", 3)
+    assert [len(chunk) for chunk in cli.text_chunks(source, "text")] == [3, 3, 2]
+    output = tmp_path / "out.csv"
+    cli.main(["--model", str(tuned_model_dir), "--input", str(source), "--output", str(output)])
+    written = pd.read_csv(output, keep_default_na=False)
+    assert written["text"].tolist() == texts
+    probs = written[list(Predictor(tuned_model_dir).label_names)].to_numpy()
+    np.testing.assert_allclose(probs, whole, atol=1e-5)  # written with 6 decimals
+
+
+def test_a_bad_row_after_the_first_chunk_stops_before_any_scoring(
+    tuned_model_dir, tmp_path, monkeypatch, capsys
+):
+    monkeypatch.setattr(cli, "CHUNK_TEXTS", 2)
+    source = tmp_path / "in.txt"
+    source.write_text("one\ntwo\nthree\n \nfive\n", encoding="utf-8")
+    output = tmp_path / "out.jsonl"
+    output.write_text("kept\n", encoding="utf-8")
+    scored = []
+    monkeypatch.setattr(Predictor, "predict_proba", lambda self, texts, **_: scored.append(texts))
+    with pytest.raises(SystemExit):
+        cli.main(["--model", str(tuned_model_dir), "--input", str(source), "--output", str(output)])
+    assert "in.txt, row 4: empty text" in capsys.readouterr().err
+    assert scored == []
+    assert output.read_text(encoding="utf-8") == "kept\n"

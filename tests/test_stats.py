@@ -1,11 +1,12 @@
 import numpy as np
 
-from mltc.data.stats import data_summary, label_count_rows
+from mltc.data.stats import LabelTally, data_summary, label_count_rows
 
 
 def test_summary_counts_labels_cardinality_and_empty_texts_per_split():
-    gold = {"train": np.array([[1, 0], [1, 1], [0, 0]]), "test": None}
-    summary = data_summary(gold, {"train": 3, "test": 5}, ("a", "b"))
+    gold = np.array([[1, 0], [1, 1], [0, 0]])
+    tallies = {"train": LabelTally.of(gold), "test": LabelTally.of(None, texts=5)}
+    summary = data_summary(tallies, ("a", "b"))
     assert summary == {
         "labels": 2,
         "splits": {
@@ -18,3 +19,15 @@ def test_summary_counts_labels_cardinality_and_empty_texts_per_split():
         {"label": "a", "split": "train", "texts": 2},
         {"label": "b", "split": "train", "texts": 1},
     ]
+
+
+def test_a_tally_added_chunk_by_chunk_equals_one_of_the_whole():
+    gold = np.random.default_rng(0).random((10, 3)) < 0.3
+    chunked = LabelTally()
+    for start in (0, 4, 8):
+        chunked.add(len(gold[start : start + 4]), gold[start : start + 4])
+    whole = LabelTally.of(gold)
+    assert (chunked.texts, chunked.labels, chunked.without_labels) == (
+        whole.texts, whole.labels, whole.without_labels,
+    )  # fmt: skip
+    assert chunked.label_counts.tolist() == whole.label_counts.tolist() == gold.sum(axis=0).tolist()

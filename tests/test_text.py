@@ -1,25 +1,40 @@
 import numpy as np
 import pytest
+from datasets import Dataset, DatasetDict
 
 from mltc.data.text import TextEncoding, tokenize_splits
 from mltc.errors import PipelineError
 
 
 def test_tokens_are_truncated_but_not_padded(raw_slice, tokenizer):
-    processed = tokenize_splits(raw_slice, tokenizer, TextEncoding(16))
+    processed, _ = tokenize_splits(raw_slice, tokenizer, TextEncoding(16))
     lengths = [len(ids) for ids in processed["train"]["input_ids"]]
     assert max(lengths) == 16  # long tweets cut at max_length
     assert min(lengths) < 16  # short ones keep their own length: no padding
     assert all(tokenizer.pad_token_id not in ids for ids in processed["train"]["input_ids"])
 
 
-def test_count_truncated_counts_exactly_the_texts_over_the_limit(tokenizer):
+def test_too_long_marks_exactly_the_texts_over_the_limit(tokenizer):
     texts = ["one", "one two three", "one two three four five six"]
     full = [len(ids) for ids in tokenizer(texts)["input_ids"]]  # [CLS] ... [SEP]
     assert full == [3, 5, 8]
-    assert TextEncoding(5).count_truncated(tokenizer, texts) == 1  # 5 fits, 8 does not
-    assert TextEncoding(4).count_truncated(tokenizer, texts) == 2
-    assert TextEncoding(8).count_truncated(tokenizer, texts) == 0
+    assert TextEncoding(5).too_long(tokenizer, texts) == [False, False, True]  # 5 fits, 8 not
+    assert TextEncoding(4).too_long(tokenizer, texts) == [False, True, True]
+    assert TextEncoding(8).too_long(tokenizer, texts) == [False, False, False]
+
+
+def test_each_split_counts_its_truncated_texts_in_one_or_several_processes(tokenizer):
+    texts = ["one", "one two three", "one two three four five six"] * 4
+    splits = DatasetDict(
+        train=Dataset.from_dict({"id": [str(i) for i in range(12)], "text": texts}),
+        test=Dataset.from_dict({"id": ["a"], "text": ["one"]}),
+    )
+    one, counts = tokenize_splits(splits, tokenizer, TextEncoding(5))
+    assert counts == {"train": 4, "test": 0}
+    two, counts_in_two = tokenize_splits(splits, tokenizer, TextEncoding(5), num_proc=2)
+    assert counts_in_two == counts
+    assert two["train"]["input_ids"] == one["train"]["input_ids"]
+    assert "truncated" not in one["train"].column_names
 
 
 def test_labels_are_a_float32_matrix_in_contract_order(processed_slice, semeval_slice):
@@ -37,7 +52,7 @@ def test_only_ids_model_inputs_and_labels_are_kept(processed_slice, raw_slice):
 
 def test_a_split_without_labels_is_tokenized_without_them(raw_slice, tokenizer):
     unlabelled = raw_slice["test"].remove_columns("labels")
-    processed = tokenize_splits({"test": unlabelled}, tokenizer, TextEncoding(16))
+    processed, _ = tokenize_splits({"test": unlabelled}, tokenizer, TextEncoding(16))
     assert "labels" not in processed["test"].column_names
 
 

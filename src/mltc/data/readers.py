@@ -8,9 +8,11 @@ header row, columns are named by position: "0", "1", ...
 import csv
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 
 from mltc.errors import PipelineError
 
@@ -58,9 +60,33 @@ def read_table(path: Path, fmt: str = "auto", header: bool = True) -> pd.DataFra
     return frame
 
 
-def _read_delimited(path: Path, delimiter: str, header: bool) -> pd.DataFrame:
+def read_table_chunks(
+    path: Path, rows: int, fmt: str = "auto", header: bool = True
+) -> Iterator[pd.DataFrame]:
+    """`read_table` in consecutive pieces of `rows` rows: a file of any size in bounded memory,
+    with the same parsing and the same errors."""
+    path = Path(path)
+    if not path.is_file():
+        raise PipelineError(f"{path}: no such file")
+    fmt = file_format(path, fmt)
+    if fmt in DELIMITERS:
+        chunks = _read_delimited(path, DELIMITERS[fmt], header, rows)
+    elif fmt == "jsonl":
+        chunks = (pd.DataFrame.from_records(records) for records in _jsonl_records(path, rows))
+    else:
+        chunks = _parquet_batches(path, rows)
+    for frame in chunks:
+        frame.columns = [str(column) for column in frame.columns]
+        yield frame
+
+
+def _read_delimited(
+    path: Path, delimiter: str, header: bool, rows: int | None = None
+) -> pd.DataFrame | Iterator[pd.DataFrame]:
+    """The table, or with `rows` an iterator of its pieces (parsing errors surface while
+    iterating, and are named the same way)."""
     try:
-        return pd.read_csv(
+        frames = pd.read_csv(
             path,
             sep=delimiter,
             header=0 if header else None,
@@ -69,11 +95,25 @@ def _read_delimited(path: Path, delimiter: str, header: bool) -> pd.DataFrame:
             encoding="utf-8",
             quoting=csv.QUOTE_MINIMAL,
             engine="c",
+            chunksize=rows,
         )
+        return frames if rows is None else _named_errors(frames, path, header)
     except UnicodeDecodeError as error:
         raise not_utf8(path, error) from error
     except pd.errors.EmptyDataError as error:
         raise PipelineError(f"{path}: the file is empty") from error
+    except pd.errors.ParserError as error:
+        raise PipelineError(f"{path}: {field_count_message(str(error), header)}") from error
+
+
+def _named_errors(
+    frames: Iterator[pd.DataFrame], path: Path, header: bool
+) -> Iterator[pd.DataFrame]:
+    try:
+        with frames:
+            yield from frames
+    except UnicodeDecodeError as error:
+        raise not_utf8(path, error) from error
     except pd.errors.ParserError as error:
         raise PipelineError(f"{path}: {field_count_message(str(error), header)}") from error
 
@@ -90,8 +130,14 @@ def field_count_message(message: str, header: bool) -> str:
 
 
 def _read_jsonl(path: Path) -> pd.DataFrame:
-    """One JSON object a line; only LF ends a record, so U+2028 or U+0085 inside a text stay."""
-    records = []
+    records = [record for chunk in _jsonl_records(path) for record in chunk]
+    return pd.DataFrame.from_records(records)
+
+
+def _jsonl_records(path: Path, rows: int | None = None) -> Iterator[list[dict]]:
+    """One JSON object a line, `rows` at a time (all at once without); only LF ends a record, so
+    U+2028 or U+0085 inside a text stay."""
+    records, seen = [], False
     try:
         with path.open(encoding="utf-8", newline="") as handle:
             for number, line in enumerate(handle, start=1):
@@ -104,20 +150,35 @@ def _read_jsonl(path: Path) -> pd.DataFrame:
                 if not isinstance(record, dict):
                     raise PipelineError(f"{path}, line {number}: expected a JSON object")
                 records.append(record)
+                if rows is not None and len(records) == rows:
+                    yield records
+                    records, seen = [], True
     except UnicodeDecodeError as error:
         raise not_utf8(path, error) from error
-    if not records:
+    if not records and not seen:
         raise PipelineError(f"{path}: the file is empty")
-    return pd.DataFrame.from_records(records)
+    if records:
+        yield records
 
 
 def _read_parquet(path: Path) -> pd.DataFrame:
     try:
         return pd.read_parquet(path)
     except Exception as error:  # pyarrow raises several types for a file that is not parquet
-        raise PipelineError(
-            f"{path}: not a Parquet file ({type(error).__name__}: {error})"
-        ) from error
+        raise _not_parquet(path, error) from error
+
+
+def _parquet_batches(path: Path, rows: int) -> Iterator[pd.DataFrame]:
+    try:
+        batches = pq.ParquetFile(path).iter_batches(batch_size=rows)
+    except Exception as error:
+        raise _not_parquet(path, error) from error
+    for batch in batches:
+        yield batch.to_pandas()
+
+
+def _not_parquet(path: Path, error: Exception) -> PipelineError:
+    return PipelineError(f"{path}: not a Parquet file ({type(error).__name__}: {error})")
 
 
 def not_utf8(path: Path, error: UnicodeDecodeError) -> PipelineError:

@@ -7,6 +7,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
+import pyarrow
+import pyarrow.compute
 from datasets import Dataset, DatasetDict, Features, List, Value
 from transformers import BatchEncoding, PreTrainedTokenizerBase
 
@@ -14,6 +16,7 @@ from mltc.errors import PipelineError
 from mltc.fileio import write_json
 
 ENCODING_FILE = "text_encoding.json"
+TRUNCATED = "truncated"  # a column while tokenizing: the text was longer than max_length
 
 
 @dataclass(frozen=True)
@@ -26,12 +29,13 @@ class TextEncoding:
     def encode(self, tokenizer: PreTrainedTokenizerBase, texts: Sequence[str]) -> BatchEncoding:
         return tokenizer(list(texts), truncation=True, max_length=self.max_length)
 
-    def count_truncated(self, tokenizer: PreTrainedTokenizerBase, texts: Sequence[str]) -> int:
-        """How many texts are longer than `max_length` tokens (one token more tells)."""
-        longer = tokenizer(
+    def too_long(self, tokenizer: PreTrainedTokenizerBase, texts: Sequence[str]) -> list[bool]:
+        """Which texts are longer than `max_length` tokens, and so truncated (one token more
+        tells)."""
+        lengths = tokenizer(
             list(texts), truncation=True, max_length=self.max_length + 1, return_length=True
         )["length"]
-        return int(np.sum(np.asarray(longer) > self.max_length))
+        return [length > self.max_length for length in lengths]
 
     def save(self, model_dir: Path) -> None:
         write_json(Path(model_dir) / ENCODING_FILE, asdict(self))
@@ -48,37 +52,65 @@ class TextEncoding:
 
 
 def tokenize_split(
-    dataset: Dataset, tokenizer: PreTrainedTokenizerBase, encoding: TextEncoding, desc: str
-) -> Dataset:
-    """Token ids of `text`, `labels` as float32 when the split has labels; keeps `id`."""
+    dataset: Dataset,
+    tokenizer: PreTrainedTokenizerBase,
+    encoding: TextEncoding,
+    desc: str,
+    num_proc: int | None = None,
+) -> tuple[Dataset, int]:
+    """Token ids of `text`, `labels` as float32 when the split has labels; keeps `id`. Also the
+    number of texts truncated. Batch by batch (`datasets.map`, in `num_proc` processes): a split
+    read from Arrow files is never held in memory whole."""
     sample = encoding.encode(tokenizer, ["x"])
     features = {"id": Value("string"), **{name: List(Value("int32")) for name in sample}}
     if "labels" in dataset.column_names:
         features["labels"] = List(Value("float32"))
+    features[TRUNCATED] = Value("bool")
 
     def encode(batch: dict) -> dict:
         encoded = dict(encoding.encode(tokenizer, batch["text"]))
+        encoded[TRUNCATED] = encoding.too_long(tokenizer, batch["text"])
         if "labels" in batch:
             encoded["labels"] = np.asarray(batch["labels"], dtype=np.float32)
         return encoded
 
-    return dataset.map(
+    encoded = dataset.map(
         encode,
         batched=True,
         remove_columns=[
             column for column in dataset.column_names if column not in ("id", "labels")
         ],
         features=Features(features),
+        num_proc=num_proc if num_proc and num_proc > 1 and len(dataset) > 1 else None,
         desc=desc,
     )
+    truncated = pyarrow.compute.sum(arrow_column(encoded, TRUNCATED)).as_py() or 0
+    return encoded.remove_columns(TRUNCATED), int(truncated)
 
 
 def tokenize_splits(
-    raw: DatasetDict, tokenizer: PreTrainedTokenizerBase, encoding: TextEncoding
-) -> DatasetDict:
-    return DatasetDict(
-        {
-            split: tokenize_split(data, tokenizer, encoding, f"tokenize {split}")
-            for split, data in raw.items()
-        }
-    )
+    raw: DatasetDict,
+    tokenizer: PreTrainedTokenizerBase,
+    encoding: TextEncoding,
+    num_proc: int | None = None,
+) -> tuple[DatasetDict, dict[str, int]]:
+    """Every split tokenized, and how many texts of each were truncated."""
+    results = {
+        split: tokenize_split(data, tokenizer, encoding, f"tokenize {split}", num_proc)
+        for split, data in raw.items()
+    }
+    processed = DatasetDict({split: data for split, (data, _) in results.items()})
+    return processed, {split: truncated for split, (_, truncated) in results.items()}
+
+
+def label_matrix(dataset: Dataset) -> np.ndarray:
+    """A tokenized split's labels as a float32 (texts x labels) array, read from the Arrow column
+    without a Python object per value."""
+    column = arrow_column(dataset, "labels").combine_chunks()
+    values = column.flatten().to_numpy(zero_copy_only=False)
+    return values.astype(np.float32, copy=False).reshape(len(dataset), -1)
+
+
+def arrow_column(dataset: Dataset, name: str) -> pyarrow.ChunkedArray:
+    """One column in the dataset's row order, as Arrow data (no Python object per value)."""
+    return dataset.with_format("arrow")[name]

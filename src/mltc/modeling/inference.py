@@ -1,6 +1,6 @@
 """Batched probabilities from a classifier: length-sorted batches, dynamic padding, no autograd."""
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import torch
@@ -42,3 +42,20 @@ def predict_proba(
             logits = model(**batch.to(model.device)).logits
             probs[rows] = torch.sigmoid(logits.float()).cpu().numpy()
     return probs
+
+
+def predict_proba_chunks(
+    model: PreTrainedModel,
+    tokenizer: PreTrainedTokenizerBase,
+    chunks: Iterable[Mapping[str, Sequence[Sequence[int]]]],
+    batch_size: int,
+    progress: bool = False,
+    precision: str = "fp32",
+) -> np.ndarray:
+    """`predict_proba` over consecutive chunks of encodings (mltc.modeling.chunking), stacked."""
+    parts = [
+        predict_proba(model, tokenizer, chunk, batch_size, progress, precision) for chunk in chunks
+    ]
+    if not parts:
+        return np.zeros((0, model.config.num_labels), dtype=np.float32)
+    return np.concatenate(parts)

@@ -4,15 +4,17 @@ import argparse
 import csv
 import json
 import sys
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TextIO
 
 import numpy as np
 
 from mltc import paths
-from mltc.data.readers import not_utf8, read_table
+from mltc.data.readers import not_utf8, read_table_chunks
 from mltc.errors import PipelineError, run_stage
 from mltc.fileio import atomic_path
+from mltc.modeling.chunking import CHUNK_TEXTS
 from mltc.params import PRECISIONS
 
 INPUT_SUFFIXES = (".txt", ".csv", ".tsv", ".jsonl", ".parquet")
@@ -63,40 +65,66 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def read_texts(path: Path, text_column: str) -> list[str]:
-    """Texts from a file, read by the pipeline's table readers (quoted fields may hold line breaks;
-    a .txt file is one text a line, and only a line feed ends a line); errors name the file, the
-    row and what to do."""
+def text_chunks(path: Path, text_column: str) -> Iterator[list[str]]:
+    """Texts from a file, CHUNK_TEXTS at a time, read by the pipeline's table readers (quoted
+    fields may hold line breaks; a .txt file is one text a line, and only a line feed ends a
+    line); errors name the file, the row and what to do."""
     suffix = path.suffix.lower()
     if suffix not in INPUT_SUFFIXES:
         raise PipelineError(
             f"{path}: unsupported input type '{suffix}'; use one of {', '.join(INPUT_SUFFIXES)}"
         )
     if suffix == ".txt":
-        texts = read_lines(path)
-    else:
-        table = read_table(path)
+        yield from _batched(_lines(path), CHUNK_TEXTS)
+        return
+    for table in read_table_chunks(path, CHUNK_TEXTS):
         if text_column not in table.columns:
             raise PipelineError(
                 f"{path}: no column '{text_column}'; columns are {list(table.columns)} "
                 "(set --text-column)"
             )
-        texts = table[text_column].tolist()
-    for row, text in enumerate(texts, start=1):
-        if not isinstance(text, str) or not text.strip():
-            raise PipelineError(f"{path}, row {row}: empty text")
-    return texts
+        yield table[text_column].tolist()
 
 
-def read_lines(path: Path) -> list[str]:
+def check_texts(path: Path, text_column: str) -> int:
+    """Read the whole file once before any text is scored: the number of texts, or the first
+    bad row."""
+    count = 0
+    for chunk in text_chunks(path, text_column):
+        for row, text in enumerate(chunk, start=count + 1):
+            if not isinstance(text, str) or not text.strip():
+                raise PipelineError(f"{path}, row {row}: empty text")
+        count += len(chunk)
+    return count
+
+
+def read_texts(path: Path, text_column: str) -> list[str]:
+    check_texts(path, text_column)
+    return [text for chunk in text_chunks(path, text_column) for text in chunk]
+
+
+def _lines(path: Path) -> Iterator[str]:
+    """One text a line; only a line feed ends one (a CR before it is dropped)."""
     if not path.is_file():
         raise PipelineError(f"{path}: no such file")
-    try:
-        content = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise not_utf8(path, error) from error
-    lines = content.replace("\r\n", "\n").split("\n")
-    return lines[:-1] if lines and lines[-1] == "" else lines
+    with path.open("rb") as handle:
+        for raw in handle:
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as error:
+                raise not_utf8(path, error) from error
+            yield line.removesuffix("\n").removesuffix("\r")
+
+
+def _batched(items: Iterable[str], size: int) -> Iterator[list[str]]:
+    batch: list[str] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def write_predictions(
@@ -106,6 +134,7 @@ def write_predictions(
     probs: np.ndarray,
     label_names: list[str],
     fmt: str,
+    header: bool = True,
 ) -> None:
     """JSONL: text, labels and every label's probability a line; CSV: the same as columns."""
     if fmt == "jsonl":
@@ -119,7 +148,8 @@ def write_predictions(
             )
         return
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["text", "labels", *label_names])
+    if header:
+        writer.writerow(["text", "labels", *label_names])
     for text, labels, row in zip(texts, label_lists, probs, strict=True):
         writer.writerow([text, ";".join(labels), *(f"{p:.6f}" for p in row)])
 
@@ -128,7 +158,11 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
 
     def run() -> None:
-        texts = read_texts(args.input, args.text_column) if args.input else list(args.texts)
+        if args.input:
+            check_texts(args.input, args.text_column)  # every row, before the model loads
+            chunks = text_chunks(args.input, args.text_column)
+        else:
+            chunks = iter([list(args.texts)])
         from mltc.serving.predictor import Predictor  # heavy imports after the cheap checks
 
         predictor = Predictor(
@@ -139,19 +173,26 @@ def main(argv: list[str] | None = None) -> None:
             int8=args.int8,
             trust_remote_code=args.trust_remote_code,
         )
-        probs = predictor.predict_proba(texts, progress=args.input is not None)
-        label_lists = predictor.labels_from_proba(probs)
         fmt = args.format or (
             "csv" if args.output and args.output.suffix.lower() == ".csv" else "jsonl"
         )
+
+        def write(out: TextIO) -> None:  # chunk by chunk: a file of any size in bounded memory
+            for number, texts in enumerate(chunks):
+                probs = predictor.predict_proba(texts, progress=args.input is not None)
+                label_lists = predictor.labels_from_proba(probs)
+                write_predictions(
+                    out, texts, label_lists, probs, predictor.label_names, fmt, number == 0
+                )
+
         if not args.output:
-            write_predictions(sys.stdout, texts, label_lists, probs, predictor.label_names, fmt)
+            write(sys.stdout)
             return
         with (
             atomic_path(args.output) as staging,
             staging.open("w", encoding="utf-8", newline="") as out,
         ):
-            write_predictions(out, texts, label_lists, probs, predictor.label_names, fmt)
+            write(out)
 
     run_stage(run)
 

@@ -14,8 +14,9 @@ from mltc.decision import rule as decision_rule
 from mltc.errors import PipelineError
 from mltc.metrics import binarize
 from mltc.modeling.build import load_classifier
+from mltc.modeling.chunking import CHUNK_TEXTS, chunk_starts
 from mltc.modeling.hardware import best_device
-from mltc.modeling.inference import predict_proba
+from mltc.modeling.inference import predict_proba_chunks
 
 
 def quantize_int8(model: PreTrainedModel) -> PreTrainedModel:
@@ -69,9 +70,12 @@ class Predictor:
         for index, text in enumerate(texts):
             if not isinstance(text, str) or not text.strip():
                 raise PipelineError(f"text {index + 1} is empty: every text needs some content")
-        encodings = self.encoding.encode(self.tokenizer, texts)
-        return predict_proba(
-            self.model, self.tokenizer, encodings, self.batch_size, progress, self.precision
+        chunks = (
+            self.encoding.encode(self.tokenizer, texts[start : start + CHUNK_TEXTS])
+            for start in chunk_starts(len(texts))
+        )
+        return predict_proba_chunks(
+            self.model, self.tokenizer, chunks, self.batch_size, progress, self.precision
         )
 
     def labels_from_proba(self, probs: np.ndarray) -> list[list[str]]:
