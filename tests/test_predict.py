@@ -121,8 +121,8 @@ def test_cli_keeps_line_breaks_inside_quoted_fields_and_unicode_separators(
     with source.open("w", encoding="utf-8", newline="") as handle:
         csv.writer(handle).writerows([["text"], *([t] for t in texts)])
     lines.write_text("\n".join(texts[1:]) + "\n", encoding="utf-8")
-    assert cli.read_texts(source, "text") == texts
-    assert cli.read_texts(lines, "text") == texts[1:]  # only a line feed ends a line
+    assert list(cli.text_chunks(source, "text")) == [texts]
+    assert list(cli.text_chunks(lines, "text")) == [texts[1:]]  # only a line feed ends a line
 
 
 def test_thresholds_for_other_labels_are_refused(tuned_model_dir, tmp_path):

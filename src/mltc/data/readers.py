@@ -45,19 +45,9 @@ def file_format(path: Path, declared: str = "auto") -> str:
 
 
 def read_table(path: Path, fmt: str = "auto", header: bool = True) -> pd.DataFrame:
-    """One file as a DataFrame with string column names."""
-    path = Path(path)
-    if not path.is_file():
-        raise PipelineError(f"{path}: no such file")
-    fmt = file_format(path, fmt)
-    if fmt in DELIMITERS:
-        frame = _read_delimited(path, DELIMITERS[fmt], header)
-    elif fmt == "jsonl":
-        frame = _read_jsonl(path)
-    else:
-        frame = _read_parquet(path)
-    frame.columns = [str(column) for column in frame.columns]
-    return frame
+    """One file as a DataFrame with string column names (`read_table_chunks`, joined)."""
+    frames = list(read_table_chunks(path, 1 << 20, fmt, header))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
 def read_table_chunks(
@@ -80,11 +70,9 @@ def read_table_chunks(
         yield frame
 
 
-def _read_delimited(
-    path: Path, delimiter: str, header: bool, rows: int | None = None
-) -> pd.DataFrame | Iterator[pd.DataFrame]:
-    """The table, or with `rows` an iterator of its pieces (parsing errors surface while
-    iterating, and are named the same way)."""
+def _read_delimited(path: Path, delimiter: str, header: bool, rows: int) -> Iterator[pd.DataFrame]:
+    """The table in pieces of `rows` rows; parsing errors name the line, when the reader opens
+    or while it reads."""
     try:
         frames = pd.read_csv(
             path,
@@ -97,13 +85,13 @@ def _read_delimited(
             engine="c",
             chunksize=rows,
         )
-        return frames if rows is None else _named_errors(frames, path, header)
     except UnicodeDecodeError as error:
         raise not_utf8(path, error) from error
     except pd.errors.EmptyDataError as error:
         raise PipelineError(f"{path}: the file is empty") from error
     except pd.errors.ParserError as error:
         raise PipelineError(f"{path}: {field_count_message(str(error), header)}") from error
+    return _named_errors(frames, path, header)
 
 
 def _named_errors(
@@ -129,14 +117,9 @@ def field_count_message(message: str, header: bool) -> str:
     )
 
 
-def _read_jsonl(path: Path) -> pd.DataFrame:
-    records = [record for chunk in _jsonl_records(path) for record in chunk]
-    return pd.DataFrame.from_records(records)
-
-
-def _jsonl_records(path: Path, rows: int | None = None) -> Iterator[list[dict]]:
-    """One JSON object a line, `rows` at a time (all at once without); only LF ends a record, so
-    U+2028 or U+0085 inside a text stay."""
+def _jsonl_records(path: Path, rows: int) -> Iterator[list[dict]]:
+    """One JSON object a line, `rows` at a time; only LF ends a record, so U+2028 or U+0085
+    inside a text stay."""
     records, seen = [], False
     try:
         with path.open(encoding="utf-8", newline="") as handle:
@@ -150,7 +133,7 @@ def _jsonl_records(path: Path, rows: int | None = None) -> Iterator[list[dict]]:
                 if not isinstance(record, dict):
                     raise PipelineError(f"{path}, line {number}: expected a JSON object")
                 records.append(record)
-                if rows is not None and len(records) == rows:
+                if len(records) == rows:
                     yield records
                     records, seen = [], True
     except UnicodeDecodeError as error:
@@ -159,13 +142,6 @@ def _jsonl_records(path: Path, rows: int | None = None) -> Iterator[list[dict]]:
         raise PipelineError(f"{path}: the file is empty")
     if records:
         yield records
-
-
-def _read_parquet(path: Path) -> pd.DataFrame:
-    try:
-        return pd.read_parquet(path)
-    except Exception as error:  # pyarrow raises several types for a file that is not parquet
-        raise _not_parquet(path, error) from error
 
 
 def _parquet_batches(path: Path, rows: int) -> Iterator[pd.DataFrame]:

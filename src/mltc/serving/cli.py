@@ -98,11 +98,6 @@ def check_texts(path: Path, text_column: str) -> int:
     return count
 
 
-def read_texts(path: Path, text_column: str) -> list[str]:
-    check_texts(path, text_column)
-    return [text for chunk in text_chunks(path, text_column) for text in chunk]
-
-
 def _lines(path: Path) -> Iterator[str]:
     """One text a line; only a line feed ends one (a CR before it is dropped)."""
     if not path.is_file():
