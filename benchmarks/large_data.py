@@ -3,10 +3,11 @@
 Synthetic multi-label data (random words, about 2 of `--labels` labels a text, Zipf-distributed
 label frequencies) is written as train/validation/test CSV files (80/10/10, label names joined by
 spaces), then the real stage scripts run on it in a scratch copy of the project, each in its own
-process under `/usr/bin/time` (peak resident memory). The threshold search runs on synthetic
+process whose memory (with its children's) is sampled. The threshold search runs on synthetic
 validation probabilities of the validation split's size.
 
     python benchmarks/large_data.py [--sizes 10000 100000 1000000] [--labels 200] [--num-proc 2]
+                                    [--no-search]
 """
 
 import argparse
@@ -91,29 +92,40 @@ def scratch_project(work: Path, size: int, labels: int, num_proc: int) -> Path:
     return project
 
 
+def anonymous_bytes(process: psutil.Process) -> int:
+    """Resident anonymous memory (RssAnon): what must stay in RAM. Pages of memory-mapped files,
+    such as the Arrow files `datasets` reads, are left out: the kernel may drop them any time."""
+    with open(f"/proc/{process.pid}/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("RssAnon:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
 def measured(command: list[str], cwd: Path) -> tuple[float, float, float]:
-    """Wall seconds, and the peaks (MiB) of the resident and of the private memory of a command
-    and its child processes, sampled every 50 ms. Private memory is resident less file-backed
-    pages: Arrow files are read memory-mapped, and their pages count as resident while the
-    kernel may drop them at any time."""
-    started = time.perf_counter()
-    process = psutil.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    peak_rss = peak_private = 0
-    while process.poll() is None:
-        rss = private = 0
-        for member in [process, *process.children(recursive=True)]:
-            try:
-                memory = member.memory_info()
-            except psutil.NoSuchProcess:
-                continue
-            rss, private = rss + memory.rss, private + memory.rss - memory.shared
-        peak_rss, peak_private = max(peak_rss, rss), max(peak_private, private)
-        time.sleep(0.05)
-    seconds = time.perf_counter() - started
-    output = process.stdout.read().decode(errors="replace")
+    """Wall seconds, and the peaks (MiB) of the resident and of the anonymous memory of a command
+    and its child processes together, sampled every 50 ms (a forked child's copy-on-write pages
+    count once in each process that holds them)."""
+    with tempfile.TemporaryFile() as log:  # not a pipe: a full pipe would stop the command
+        started = time.perf_counter()
+        process = psutil.Popen(command, cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
+        peak_rss = peak_anonymous = 0
+        while process.poll() is None:
+            rss = anonymous = 0
+            for member in [process, *process.children(recursive=True)]:
+                try:
+                    rss += member.memory_info().rss
+                    anonymous += anonymous_bytes(member)
+                except (psutil.NoSuchProcess, FileNotFoundError, ProcessLookupError):
+                    continue
+            peak_rss, peak_anonymous = max(peak_rss, rss), max(peak_anonymous, anonymous)
+            time.sleep(0.05)
+        seconds = time.perf_counter() - started
+        log.seek(0)
+        output = log.read().decode(errors="replace")
     if process.returncode:
         sys.exit(f"{command} failed:\n{output[-3000:]}")
-    return seconds, peak_rss / 2**20, peak_private / 2**20
+    return seconds, peak_rss / 2**20, peak_anonymous / 2**20
 
 
 def cpu_name() -> str:
@@ -132,10 +144,13 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--labels", type=int, default=200)
     parser.add_argument("--num-proc", type=int, default=2, help="preprocess.num_proc")
+    parser.add_argument(
+        "--no-search", action="store_true", help="leave out the threshold search (slow at 1M)"
+    )
     args = parser.parse_args()
     print(f"{cpu_name()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
     print(
-        "| texts | labels | step | wall (s) | peak resident (MiB) | peak private (MiB) | input (MiB) |"
+        "| texts | labels | step | wall (s) | peak resident (MiB) | peak anonymous (MiB) | input (MiB) |"
     )
     print("| ---: | ---: | --- | ---: | ---: | ---: | ---: |")
     with tempfile.TemporaryDirectory(prefix="mltc-large-") as work:
@@ -151,11 +166,13 @@ def main() -> None:
                     sys.executable, "-c", TUNING, str(int(size * SPLIT_SHARES["validation"])), str(args.labels),
                 ],
             }  # fmt: skip
+            if args.no_search:
+                steps = {step: command for step, command in steps.items() if "search" not in step}
             for step, command in steps.items():
                 cwd = project if not step.startswith("threshold") else ROOT
-                seconds, resident, private = measured(command, cwd)
+                seconds, resident, anonymous = measured(command, cwd)
                 print(
-                    f"| {size} | {args.labels} | {step} | {seconds:.1f} | {resident:.0f} | {private:.0f} | {input_mib:.0f} |",
+                    f"| {size} | {args.labels} | {step} | {seconds:.1f} | {resident:.0f} | {anonymous:.0f} | {input_mib:.0f} |",
                     flush=True,
                 )
             shutil.rmtree(project)
