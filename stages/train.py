@@ -2,6 +2,7 @@
 
 import os
 import shutil
+import sys
 from dataclasses import asdict
 
 import dvc.api
@@ -93,5 +94,14 @@ def main() -> None:
         )
 
 
+def check_params() -> None:
+    """Run by dvc.yaml before torchrun starts: bad train or distributed params stop here with one
+    line (torchrun itself fails on some of them with a bare traceback)."""
+    params = dvc.api.params_show(stages="train")
+    spec = registry.resolve(params["model"], params["trust_remote_code"])
+    batch_size = TrainConfig.from_params(params, spec).batch_size
+    DistributedConfig.from_params(params).per_process_batch(batch_size)
+
+
 if __name__ == "__main__":
-    run_stage(main)
+    run_stage(check_params if sys.argv[1:] == ["--check-params"] else main)

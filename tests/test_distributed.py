@@ -141,3 +141,29 @@ def test_a_train_command_that_disagrees_with_the_params_stops_before_training(
         "ask for 2: launch it with dvc repro, or give torchrun the same numbers"
     )
     assert (root / "models" / "weights" / "model.safetensors").read_bytes() == weights
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("nproc_per_node", 0, "error: distributed.nproc_per_node=0: expected a positive integer"),
+        ("nproc_per_node", 3, "error: train.batch_size=16 is the global batch and must split "
+                              "evenly over 3 processes"),
+    ],
+)  # fmt: skip
+def test_bad_distributed_params_stop_with_one_line_before_torchrun(
+    one_process, tmp_path, key, value, message
+):
+    root = tmp_path / "project"
+    shutil.copytree(one_process, root, symlinks=True)
+    params = yaml.safe_load((root / "params.yaml").read_text())
+    params["distributed"][key] = value
+    (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    repro = subprocess.run(
+        [sys.executable, "-m", "dvc", "repro", "train"], cwd=root, env=env, capture_output=True,
+        text=True,
+    )  # fmt: skip
+    assert repro.returncode != 0
+    assert repro.stderr.count(message) == 1  # once, from the check: no process was started
+    assert "Traceback" not in repro.stderr
