@@ -1,0 +1,109 @@
+"""Quality runs kept as records, and the table of variants made from them, never typed by hand.
+
+After a full run (`dvc repro`, or `dvc exp run -S ...` and `dvc exp apply`), record its metrics
+under a variant name; `table` then writes one row per variant: the number of seeds, the mean and
+spread (sample standard deviation) of the validation and test figures, the training time and
+whether the variant is the default.
+
+    python benchmarks/quality_runs.py record VARIANT [--project .] [--default]
+    python benchmarks/quality_runs.py table          # -> benchmarks/results/quality/table.md
+"""
+
+import argparse
+import json
+import statistics
+from pathlib import Path
+
+import yaml
+from large_data import cpu_name
+
+RESULTS = Path(__file__).resolve().parent / "results" / "quality"
+KEYS = ("jaccard", "micro_f1", "macro_f1")
+
+
+def record(project: Path, variant: str, default: bool, results: Path = RESULTS) -> Path:
+    """One run's figures as `results/<variant>/seed-<seed>.json`."""
+    read = lambda name: json.loads((project / "metrics" / name).read_text(encoding="utf-8"))  # noqa: E731
+    params = yaml.safe_load((project / "params.yaml").read_text(encoding="utf-8"))
+    train, tuned, evaluate = read("train.json"), read("tune_thresholds.json"), read("evaluate.json")
+    entry = {
+        "variant": variant,
+        "default": default,
+        "seed": params["train"]["seed"],
+        "model": Path(str(train["model"])).name,  # an alias, or a local folder by its name
+        "epochs": train["epochs"],
+        "best_epoch": train["best_epoch"],
+        "train_runtime_s": train["train_runtime_s"],
+        "cpu": cpu_name(),
+        "validation_micro_f1_at_0_5": evaluate["validation"]["micro_f1"],
+        "validation_micro_f1_cross_validated": tuned["tuning"][
+            "validation_micro_f1_cross_validated"
+        ],
+        "rule": f"{tuned['tuning']['strategy']}, min_labels={tuned['tuning']['min_labels']}",
+        "test_tuned": {key: tuned["test"][key] for key in KEYS},
+    }
+    path = results / variant / f"seed-{entry['seed']}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(entry, indent=2) + "\n", encoding="utf-8")
+    return path
+
+
+def _spread(values: list[float]) -> str:
+    mean = statistics.fmean(values)
+    if len(values) == 1:
+        return f"{mean:.4f}"
+    return f"{mean:.4f} ± {statistics.stdev(values):.4f}"
+
+
+def table(results: Path = RESULTS) -> str:
+    """Markdown, one row per variant (default first, then by mean validation figure)."""
+    runs: dict[str, list[dict]] = {}
+    for path in sorted(results.glob("*/seed-*.json")):
+        entry = json.loads(path.read_text(encoding="utf-8"))
+        runs.setdefault(entry["variant"], []).append(entry)
+    order = sorted(
+        runs,
+        key=lambda v: (not runs[v][0]["default"], -statistics.fmean(
+            e["validation_micro_f1_cross_validated"] for e in runs[v]
+        )),
+    )  # fmt: skip
+    lines = [
+        "| variant | model | seeds | validation micro-F1 (5-fold CV of the rule) "
+        "| test Jaccard | test micro-F1 | test macro-F1 | train time (s) | default | CPU |",
+        "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | --- | --- |",
+    ]
+    for variant in order:
+        entries = runs[variant]
+        test = [_spread([e["test_tuned"][key] for e in entries]) for key in KEYS]
+        cells = [
+            variant,
+            ", ".join(sorted({str(e["model"]) for e in entries})),
+            ", ".join(str(e["seed"]) for e in entries),
+            _spread([e["validation_micro_f1_cross_validated"] for e in entries]),
+            *test,
+            f"{statistics.fmean(e['train_runtime_s'] for e in entries):.0f}",
+            "yes" if entries[0]["default"] else "no",
+            "; ".join(sorted({e["cpu"] for e in entries})),
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    add = commands.add_parser("record", help="record the metrics of the run in --project")
+    add.add_argument("variant")
+    add.add_argument("--project", type=Path, default=Path("."))
+    add.add_argument("--default", action="store_true", help="the run used the default params")
+    commands.add_parser("table", help="write results/quality/table.md")
+    args = parser.parse_args()
+    if args.command == "record":
+        print(record(args.project, args.variant, args.default))
+    else:
+        (RESULTS / "table.md").write_text(table(), encoding="utf-8")
+        print(table())
+
+
+if __name__ == "__main__":
+    main()
