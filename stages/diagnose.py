@@ -10,6 +10,7 @@ from mltc.decision import rule as decision_rule
 from mltc.errors import run_stage
 from mltc.fileio import atomic_path
 from mltc.metrics import binarize
+from mltc.modeling.probabilities import load_probs
 
 
 def main() -> None:
@@ -17,16 +18,20 @@ def main() -> None:
     names = list(schema.label_names)
     rule = decision_rule.load(paths.CLASSIFIER, names)
     thresholds = rule.thresholds(names)
+    available = raw.available_splits()
+    rows = {
+        split: raw.read_split(split, ["id", "text"])
+        for split in paths.EVALUATED_SPLITS
+        if split in available
+    }
+    test_ids = rows["test"]["id"].tolist() if "test" in rows else None
+    saved = load_probs(paths.PROBS, schema, test_ids)
     with atomic_path(paths.DIAGNOSTICS) as staging:
-        for split in paths.EVALUATED_SPLITS:
-            if not schema.is_labelled(split) or split not in raw.available_splits():
+        for split, arrays in saved.items():
+            if not schema.is_labelled(split):
                 continue
-            saved = np.load(paths.probs_file(split))
-            schema.check_same_labels(
-                saved["label_names"].tolist(), str(paths.probs_file(split)), "run dvc repro"
-            )
-            texts = raw.read_split(split, ["text"])["text"].tolist()
-            gold, probs = saved["labels"].astype(np.int8), saved["probs"]
+            texts = rows[split]["text"].tolist()
+            gold, probs = arrays["labels"].astype(np.int8), arrays["probs"]
             pred = binarize(probs, thresholds, rule.min_labels)
             folder = staging / split
             folder.mkdir(parents=True)

@@ -17,16 +17,23 @@ from mltc.modeling import checkpoints, registry, training
 from mltc.modeling.build import load_tokenizer
 from mltc.modeling.curves import training_curves
 from mltc.modeling.hardware import best_device, resolve_precision
+from mltc.modeling.registry import ModelSpec
 from mltc.params import DistributedConfig, PreprocessConfig, TrainConfig
 
 
-def main() -> None:
+def read_params() -> tuple[dict, ModelSpec, TrainConfig, DistributedConfig, int]:
+    """The stage's params, checked: the model, the train and distributed settings, and the
+    batch of each process."""
     params = dvc.api.params_show(stages="train")
     spec = registry.resolve(params["model"], params["trust_remote_code"])
     config = TrainConfig.from_params(params, spec)
     distributed = DistributedConfig.from_params(params)
+    return params, spec, config, distributed, distributed.per_process_batch(config.batch_size)
+
+
+def main() -> None:
+    params, spec, config, distributed, per_process_batch = read_params()
     distributed.check_launched(int(os.environ.get("WORLD_SIZE", "1")))  # set by torchrun
-    per_process_batch = distributed.per_process_batch(config.batch_size)
     encoding = TextEncoding(PreprocessConfig.from_params(params).max_length)
     schema = LabelSchema.load(paths.LABELS)
     tokenizer = load_tokenizer(spec)
@@ -97,10 +104,7 @@ def main() -> None:
 def check_params() -> None:
     """Run by dvc.yaml before torchrun starts: bad train or distributed params stop here with one
     line (torchrun itself fails on some of them with a bare traceback)."""
-    params = dvc.api.params_show(stages="train")
-    spec = registry.resolve(params["model"], params["trust_remote_code"])
-    batch_size = TrainConfig.from_params(params, spec).batch_size
-    DistributedConfig.from_params(params).per_process_batch(batch_size)
+    read_params()
 
 
 if __name__ == "__main__":

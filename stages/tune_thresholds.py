@@ -6,7 +6,6 @@ file is written.
 """
 
 import shutil
-from pathlib import Path
 
 import dvc.api
 import numpy as np
@@ -18,32 +17,13 @@ from mltc.data.labels import LabelSchema
 from mltc.data.text import TextEncoding
 from mltc.decision import rule as decision_rule
 from mltc.decision.thresholds import TuningResult, tune
-from mltc.errors import PipelineError, run_stage
+from mltc.errors import run_stage
 from mltc.fileio import atomic_path, read_json, write_csv, write_json
 from mltc.metrics import binarize, evaluation_report
+from mltc.modeling.probabilities import load_probs
 from mltc.params import TuningConfig
 from mltc.serving.model_card import model_card
 from mltc.serving.writers import write_predictions
-
-
-def load_probs(folder: Path, schema: LabelSchema, test_ids: list[str] | None) -> dict[str, dict]:
-    """Saved probabilities by split, checked against the label list and the test split."""
-    saved = {}
-    for split in paths.EVALUATED_SPLITS:
-        path = paths.probs_file(split, folder)
-        if split == "test" and test_ids is None:
-            continue
-        if not path.is_file():
-            raise PipelineError(f"missing {path}: run dvc repro")
-        saved[split] = dict(np.load(path))
-        schema.check_same_labels(
-            saved[split]["label_names"].tolist(), str(path), "run dvc repro to recompute it"
-        )
-    if test_ids is not None and saved["test"]["ids"].tolist() != test_ids:
-        raise PipelineError(
-            f"{paths.probs_file('test', folder)} is out of step with {paths.raw_split('test')}: run dvc repro"
-        )
-    return saved
 
 
 def tune_and_report(

@@ -77,6 +77,15 @@ def split_table(ids: np.ndarray, texts: np.ndarray, gold: np.ndarray | None) -> 
     return pa.table(columns)
 
 
+def label_rows(column: pa.Array | pa.ChunkedArray, texts: int, dtype: type) -> np.ndarray:
+    """A labels column (a list per text) as a (texts x labels) matrix, read from Arrow without a
+    Python object per value."""
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    values = column.flatten().to_numpy(zero_copy_only=False)
+    return values.astype(dtype, copy=False).reshape(texts, -1)
+
+
 def read_chunks(path: Path, rows: int) -> Iterator[tuple[int, "Split"]]:
     """A raw split file back in chunks of `rows`, each with the number of rows before it."""
     before = 0
@@ -121,8 +130,7 @@ class Split:
         texts = batch.column("text").to_numpy(zero_copy_only=False)
         gold = None
         if "labels" in batch.schema.names:
-            values = batch.column("labels").flatten().to_numpy(zero_copy_only=False)
-            gold = values.astype(np.int8).reshape(len(ids), -1)
+            gold = label_rows(batch.column("labels"), len(ids), np.int8)
         return cls(ids, texts, gold)
 
 

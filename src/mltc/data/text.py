@@ -12,6 +12,7 @@ import pyarrow.compute
 from datasets import Dataset, DatasetDict, Features, List, Value
 from transformers import BatchEncoding, PreTrainedTokenizerBase
 
+from mltc.data.raw import label_rows
 from mltc.errors import PipelineError
 from mltc.fileio import write_json
 
@@ -106,9 +107,7 @@ def tokenize_splits(
 def label_matrix(dataset: Dataset) -> np.ndarray:
     """A tokenized split's labels as a float32 (texts x labels) array, read from the Arrow column
     without a Python object per value."""
-    column = arrow_column(dataset, "labels").combine_chunks()
-    values = column.flatten().to_numpy(zero_copy_only=False)
-    return values.astype(np.float32, copy=False).reshape(len(dataset), -1)
+    return label_rows(arrow_column(dataset, "labels"), len(dataset), np.float32)
 
 
 def arrow_column(dataset: Dataset, name: str) -> pyarrow.ChunkedArray:

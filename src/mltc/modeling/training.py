@@ -25,14 +25,6 @@ from mltc.modeling.hardware import best_device, resolve_precision
 from mltc.modeling.registry import ModelSpec
 from mltc.params import DistributedConfig, TrainConfig
 
-SINGLE_PROCESS = DistributedConfig(
-    nproc_per_node=1,
-    nnodes=1,
-    rdzv_backend="c10d",
-    rdzv_endpoint="localhost:0",
-    save_on_each_node=False,
-)
-
 
 def compute_metrics(prediction: EvalPrediction) -> dict[str, float]:
     """Validation metrics at threshold 0.5, logged by the Trainer as eval_<name> each epoch."""
@@ -70,18 +62,24 @@ def mixed_precision(precision: str) -> dict[str, bool]:
 def training_arguments(
     config: TrainConfig,
     checkpoints_dir: Path,
-    distributed: DistributedConfig = SINGLE_PROCESS,
+    distributed: DistributedConfig | None = None,
     **overrides,
 ) -> TrainingArguments:
     """The train stage's TrainingArguments; `overrides` replace single ones (for benchmarks).
 
     `config.batch_size` is the global batch, shared evenly by the processes torchrun started, so
-    the optimisation (steps, learning-rate schedule) does not depend on the process count.
+    the optimisation (steps, learning-rate schedule) does not depend on the process count; without
+    `distributed`, one process takes it all.
     """
+    if distributed is None:
+        per_process_batch, save_on_each_node = config.batch_size, False
+    else:
+        per_process_batch = distributed.per_process_batch(config.batch_size)
+        save_on_each_node = distributed.save_on_each_node
     settings = dict(
         output_dir=str(checkpoints_dir),
         num_train_epochs=config.epochs,
-        per_device_train_batch_size=distributed.per_process_batch(config.batch_size),
+        per_device_train_batch_size=per_process_batch,
         per_device_eval_batch_size=config.eval_batch_size,
         learning_rate=config.learning_rate,
         weight_decay=config.weight_decay,
@@ -103,7 +101,7 @@ def training_arguments(
         data_seed=config.seed,
         average_tokens_across_devices=False,  # else torchrun multiplies the BCE loss by world size
         ddp_find_unused_parameters=False,
-        save_on_each_node=distributed.save_on_each_node,  # for nodes that share no filesystem
+        save_on_each_node=save_on_each_node,  # for nodes that share no filesystem
         dataloader_pin_memory=torch.cuda.is_available(),
         use_cpu=best_device().type == "cpu",  # also what lets bf16 autocast run on a CPU
         **mixed_precision(config.precision),
@@ -132,7 +130,7 @@ def build_trainer(
     tokenizer: PreTrainedTokenizerBase,
     config: TrainConfig,
     checkpoints_dir: Path,
-    distributed: DistributedConfig = SINGLE_PROCESS,
+    distributed: DistributedConfig | None = None,
 ) -> Trainer:
     model = build_classifier(spec, schema, config)
     callbacks = [EpochSummaryCallback()]
