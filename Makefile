@@ -6,8 +6,9 @@ BIN := $(VENV)/bin
 # Stage commands run `python`: the venv's, with the project installed.
 export PATH := $(abspath $(BIN)):$(PATH)
 
-# `make experiments`: the key params (effective values from metrics/train.json) and test metrics.
-EXP_COLUMNS := ^(Experiment|Created|(params\.yaml:)?model|(metrics/train\.json:)?learning_rate|epochs|best_epoch|global_batch_size|processes|max_length|tune_thresholds\.(strategy|objective)|(metrics/tune_thresholds\.json:)?tuning\.(strategy|min_labels)|(metrics/[a-z_]+\.json:)?test\.(jaccard|micro_f1|macro_f1))$$
+# `make experiments`: the params that differ between runs (the ensemble's members among them), each
+# member's model and kept epoch, the ensemble's baseline weight and rule, and its test metrics.
+EXP_COLUMNS := ^(Experiment|Created|(params\.yaml:)?(model|ensemble\.members\..+|train\.(learning_rate|epochs|batch_size|seed|pos_weight_power))|metrics/members/[^/]+/train\.json:best_epoch|tune_thresholds\.(strategy|objective)|(metrics/tune_thresholds\.json:)?(ensemble\.baseline_weight|tuning\.(strategy|min_labels))|metrics/tune_thresholds\.json:test\.(jaccard|micro_f1|macro_f1))$$
 EXP_SHOW_ARGS ?=
 
 .PHONY: install fetch-mpnet repro test gpu-check lint format report experiments plots plots-page benchmark clean
@@ -77,4 +78,4 @@ format: install
 	ruff format .
 
 clean:
-	rm -rf $(VENV) data/raw data/processed data/predictions models/weights models/classifier models/checkpoints plots/node_modules dvc_plots
+	rm -rf $(VENV) data/raw data/processed data/predictions models/members models/baseline models/classifier models/checkpoints plots/node_modules dvc_plots

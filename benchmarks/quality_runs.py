@@ -1,11 +1,11 @@
 """Quality runs kept as records, and the table of variants made from them, never typed by hand.
 
 After a full run (`dvc repro`, or `dvc exp run -S ...` and `dvc exp apply`), record its metrics
-under a variant name; `table` then writes one row per variant: the number of seeds, the mean and
-spread (sample standard deviation) of the validation and test figures, the training time and
-whether the variant is the default.
+under a variant name; `table` then writes one row per variant: the seeds (of each run's members,
+joined by '+'), the mean and spread (sample standard deviation) of the validation and test
+figures, the training and pipeline times and whether the variant is the default.
 
-    python benchmarks/quality_runs.py record VARIANT [--project .] [--default]
+    python benchmarks/quality_runs.py record VARIANT [--project .] [--default] [--wall-s S]
     python benchmarks/quality_runs.py table          # -> benchmarks/results/quality/table.md
 """
 
@@ -17,31 +17,43 @@ from pathlib import Path
 import yaml
 from large_data import cpu_name
 
+from mltc.params import member_params
+
 RESULTS = Path(__file__).resolve().parent / "results" / "quality"
 KEYS = ("jaccard", "micro_f1", "macro_f1")
 
 
-def record(project: Path, variant: str, default: bool, results: Path = RESULTS) -> Path:
-    """One run's figures as `results/<variant>/seed-<seed>.json`."""
-    read = lambda name: json.loads((project / "metrics" / name).read_text(encoding="utf-8"))  # noqa: E731
+def record(
+    project: Path, variant: str, default: bool, wall_s: float | None = None, results: Path = RESULTS
+) -> Path:
+    """One run's figures as `results/<variant>/seed-<seeds>.json` (the members' seeds, joined
+    by '+'); `wall_s`: the `dvc repro` wall time, measured by the caller."""
+    metrics = project / "metrics"
+    read = lambda path: json.loads(path.read_text(encoding="utf-8"))  # noqa: E731
     params = yaml.safe_load((project / "params.yaml").read_text(encoding="utf-8"))
-    train, tuned, evaluate = read("train.json"), read("tune_thresholds.json"), read("evaluate.json")
+    tuned = read(metrics / "tune_thresholds.json")
+    members = list(tuned["ensemble"]["members"])
+    trains = [read(metrics / "members" / name / "train.json") for name in members]
+    seeds = [member_params(params, name)["train"]["seed"] for name in members]
     entry = {
         "variant": variant,
         "default": default,
-        "seed": params["train"]["seed"],
-        "model": Path(str(train["model"])).name,  # an alias, or a local folder by its name
-        "epochs": train["epochs"],
-        "best_epoch": train["best_epoch"],
-        "train_runtime_s": train["train_runtime_s"],
+        "seed": "+".join(map(str, seeds)),
+        "members": {name: Path(str(train["model"])).name for name, train in zip(members, trains, strict=True)},
+        "model": "+".join(Path(str(train["model"])).name for train in trains),
+        "baseline_weight": tuned["ensemble"]["baseline_weight"],
+        "epochs": [train["epochs"] for train in trains],
+        "best_epoch": [train["best_epoch"] for train in trains],
+        "train_runtime_s": sum(train["train_runtime_s"] for train in trains),
+        "repro_wall_s": wall_s,
         "cpu": cpu_name(),
-        "validation_micro_f1_at_0_5": evaluate["validation"]["micro_f1"],
+        "validation_micro_f1_at_0_5": tuned["ensemble"]["threshold_0_5"]["validation"]["micro_f1"],
         "validation_micro_f1_cross_validated": tuned["tuning"][
             "validation_micro_f1_cross_validated"
         ],
         "rule": f"{tuned['tuning']['strategy']}, min_labels={tuned['tuning']['min_labels']}",
         "test_tuned": {key: tuned["test"][key] for key in KEYS},
-    }
+    }  # fmt: skip
     path = results / variant / f"seed-{entry['seed']}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(entry, indent=2) + "\n", encoding="utf-8")
@@ -53,6 +65,11 @@ def _spread(values: list[float]) -> str:
     if len(values) == 1:
         return f"{mean:.4f}"
     return f"{mean:.4f} ± {statistics.stdev(values):.4f}"
+
+
+def _mean_if_all(values: list[float | None]) -> str:
+    """The mean, where every run measured it; else blank (older records did not)."""
+    return "" if None in values else f"{statistics.fmean(values):.0f}"
 
 
 def table(results: Path = RESULTS) -> str:
@@ -69,8 +86,9 @@ def table(results: Path = RESULTS) -> str:
     )  # fmt: skip
     lines = [
         "| variant | model | seeds | validation micro-F1 (5-fold CV of the rule) "
-        "| test Jaccard | test micro-F1 | test macro-F1 | train time (s) | default | CPU |",
-        "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | --- | --- |",
+        "| test Jaccard | test micro-F1 | test macro-F1 | train time (s) | `dvc repro` (s) "
+        "| default | CPU |",
+        "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |",
     ]
     for variant in order:
         entries = runs[variant]
@@ -82,6 +100,7 @@ def table(results: Path = RESULTS) -> str:
             _spread([e["validation_micro_f1_cross_validated"] for e in entries]),
             *test,
             f"{statistics.fmean(e['train_runtime_s'] for e in entries):.0f}",
+            _mean_if_all([e.get("repro_wall_s") for e in entries]),
             "yes" if entries[0]["default"] else "no",
             "; ".join(sorted({e["cpu"] for e in entries})),
         ]
@@ -96,10 +115,11 @@ def main() -> None:
     add.add_argument("variant")
     add.add_argument("--project", type=Path, default=Path("."))
     add.add_argument("--default", action="store_true", help="the run used the default params")
+    add.add_argument("--wall-s", type=float, help="the dvc repro wall time, in seconds")
     commands.add_parser("table", help="write results/quality/table.md")
     args = parser.parse_args()
     if args.command == "record":
-        print(record(args.project, args.variant, args.default))
+        print(record(args.project, args.variant, args.default, args.wall_s))
     else:
         (RESULTS / "table.md").write_text(table(), encoding="utf-8")
         print(table())

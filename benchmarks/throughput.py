@@ -43,9 +43,11 @@ from transformers import (
     set_seed,
 )
 
+from mltc import paths
 from mltc.data import sources
 from mltc.data.labels import LabelSchema
 from mltc.data.text import TextEncoding, tokenize_splits
+from mltc.ensemble.manifest import MANIFEST_FILE
 from mltc.metrics import binarize, label_metrics, ranking_metrics
 from mltc.modeling import registry
 from mltc.modeling.build import build_model, load_tokenizer
@@ -218,7 +220,7 @@ def inference_throughput(texts: list[str], schema: LabelSchema, tokenizer, round
 
 def int8_quality(model_dir: Path, texts: list[str], gold: np.ndarray) -> dict:
     """Test metrics at the shipped decision rule: the default predict path against --int8."""
-    if not (model_dir / "config.json").is_file():
+    if not (model_dir / MANIFEST_FILE).is_file():
         return {"skipped": f"no trained model in {model_dir}: run dvc repro first"}
     scores = {}
     for name, int8 in (("default", False), ("int8", True)):
@@ -369,7 +371,7 @@ def main() -> None:
     )
     inference = inference_throughput(list(splits["validation"]["text"]), loaded.schema, tokenizer)
     int8 = int8_quality(
-        Path("models/classifier"), list(loaded.splits["test"].texts), loaded.splits["test"].gold
+        paths.CLASSIFIER, list(loaded.splits["test"].texts), loaded.splits["test"].gold
     )
     report = {
         "machine": machine(),

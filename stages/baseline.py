@@ -1,7 +1,8 @@
 """Stage baseline: TF-IDF + logistic regression on the same data, with the same metrics.
 
-Its probabilities go to tune_thresholds, which tunes its decision rule like the model's, so a
-threshold param change never re-fits the baseline.
+Its probabilities go to tune_thresholds, which tunes its decision rule like the model's (so a
+threshold param change never re-fits the baseline) and may add it to the ensemble; the fitted
+pipeline is saved for that.
 """
 
 import dvc.api
@@ -11,9 +12,9 @@ from mltc import paths
 from mltc.data import raw
 from mltc.data.labels import LabelSchema
 from mltc.errors import run_stage
-from mltc.fileio import write_json, write_npz
+from mltc.fileio import atomic_path, write_json, write_npz
 from mltc.metrics import evaluation_report
-from mltc.modeling.baseline import fit_baseline
+from mltc.modeling.baseline import fit_baseline, save_baseline
 from mltc.params import BaselineConfig
 
 
@@ -46,6 +47,9 @@ def main() -> None:
             if gold[split] is not None
         },
     }
+    with atomic_path(paths.BASELINE) as staging:
+        staging.mkdir()
+        save_baseline(staging, result.model, schema.label_names)
     write_json(paths.BASELINE_METRICS, report)
     if result.c in (min(config.c_grid), max(config.c_grid)):
         print(f"note: C={result.c} is at the edge of baseline.c_grid; widen the grid to be sure")

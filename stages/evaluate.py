@@ -1,33 +1,37 @@
-"""Stage evaluate: probabilities for validation and test, and every metric at threshold 0.5."""
+"""Stage evaluate@MEMBER: the member's probabilities for validation and test, and every metric at
+threshold 0.5 (tune_thresholds combines the members)."""
+
+import sys
 
 import dvc.api
 import numpy as np
-import pandas as pd
 from datasets import load_from_disk
 
 from mltc import paths
 from mltc.data.labels import LabelSchema
 from mltc.data.text import arrow_column, label_matrix
 from mltc.errors import run_stage
-from mltc.fileio import write_csv, write_json, write_npz
-from mltc.metrics import evaluation_report, interpolated_pr_curves
+from mltc.fileio import write_json, write_npz
+from mltc.metrics import evaluation_report
 from mltc.modeling.build import load_classifier
 from mltc.modeling.chunking import CHUNK_TEXTS, chunk_starts
 from mltc.modeling.hardware import best_device
 from mltc.modeling.inference import predict_proba_chunks
-from mltc.params import EvaluateConfig
+from mltc.params import EvaluateConfig, stage_member
 
 
 def main() -> None:
-    params = dvc.api.params_show(stages="evaluate")
+    member = stage_member(sys.argv[1:])
+    params = dvc.api.params_show(stages=f"evaluate@{member}")
     config = EvaluateConfig.from_params(params)
     schema = LabelSchema.load(paths.LABELS)
-    model, tokenizer = load_classifier(paths.WEIGHTS, params["trust_remote_code"])
-    schema.check_model_labels(model.config.id2label, str(paths.WEIGHTS))
+    weights = paths.member_weights(member)
+    model, tokenizer = load_classifier(weights, params["trust_remote_code"])
+    schema.check_model_labels(model.config.id2label, str(weights))
     model.to(best_device())
-    processed = load_from_disk(str(paths.PROCESSED))
+    processed = load_from_disk(str(paths.member_processed(member)))
 
-    report, curves = {}, None
+    report = {}
     for split in (split for split in paths.EVALUATED_SPLITS if split in processed):
         dataset = processed[split]
         chunks = (dataset[start : start + CHUNK_TEXTS] for start in chunk_starts(len(dataset)))
@@ -43,18 +47,16 @@ def main() -> None:
             gold = label_matrix(dataset)
             arrays["labels"] = gold
             report[split] = evaluation_report(gold, probs, schema.label_names)
-            curves = pd.DataFrame(interpolated_pr_curves(gold, probs, schema.label_names))
             print(
-                f"{split}: "
+                f"{member} {split} at 0.5: "
                 + "  ".join(
                     f"{k} {report[split][k]:.4f}" for k in ("jaccard", "micro_f1", "macro_f1")
                 )
             )
         else:
             print(f"{split}: {len(probs)} texts without labels: probabilities only, no metrics")
-        write_npz(paths.probs_file(split), **arrays)
-    write_csv(paths.PR_CURVES, curves)  # test's when it has labels, else validation's
-    write_json(paths.EVALUATE_METRICS, report)
+        write_npz(paths.probs_file(split, paths.member_probs(member)), **arrays)
+    write_json(paths.member_evaluate_metrics(member), report)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
-"""Stage preprocess: tokenize with the selected model's tokenizer, batch by batch (bounded memory)."""
+"""Stage preprocess@MEMBER: tokenize with the member's tokenizer, batch by batch (bounded memory)."""
 
 import shutil
+import sys
 import tempfile
 
 import dvc.api
@@ -14,13 +15,14 @@ from mltc.errors import run_stage
 from mltc.fileio import atomic_path
 from mltc.modeling import registry
 from mltc.modeling.build import load_tokenizer, max_positions
-from mltc.params import PreprocessConfig
+from mltc.params import PreprocessConfig, member_params, stage_member
 
 ARROW_CACHE = ".arrow."
 
 
 def main() -> None:
-    params = dvc.api.params_show(stages="preprocess")
+    member = stage_member(sys.argv[1:])
+    params = member_params(dvc.api.params_show(stages=f"preprocess@{member}"), member)
     spec = registry.resolve(params["model"], params["trust_remote_code"])
     config = PreprocessConfig.from_params(params)
     tokenizer = load_tokenizer(spec)  # fails fast when the model cannot be reached
@@ -29,9 +31,10 @@ def main() -> None:
     encoding = TextEncoding(config.max_length)
     # Arrow files converted from the raw splits and the tokenizer's output, removed at the end
     # (and, left by a killed run, at the next start)
-    for stale in paths.PROCESSED.parent.glob(f"{ARROW_CACHE}*"):
+    target = paths.member_processed(member)
+    for stale in paths.DATA.glob(f"{ARROW_CACHE}{member}.*"):
         shutil.rmtree(stale, ignore_errors=True)
-    with tempfile.TemporaryDirectory(prefix=ARROW_CACHE, dir=paths.PROCESSED.parent) as cache:
+    with tempfile.TemporaryDirectory(prefix=f"{ARROW_CACHE}{member}.", dir=paths.DATA) as cache:
         splits = DatasetDict(
             {split: raw.split_dataset(split, cache) for split in raw.available_splits()}
         )
@@ -46,7 +49,7 @@ def main() -> None:
                     f"{split}: {count} of {len(processed[split])} texts are longer than "
                     f"{config.max_length} tokens and are truncated"
                 )
-        with atomic_path(paths.PROCESSED) as staging:
+        with atomic_path(target) as staging:
             processed.save_to_disk(str(staging))
     print(processed)
 

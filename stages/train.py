@@ -1,5 +1,7 @@
-"""Stage train: fine-tune with the Trainer, keep the best epoch, save model and tokenizer."""
+"""Stage train@MEMBER: fine-tune one ensemble member with the Trainer, keep the best epoch, save
+its weights and tokenizer."""
 
+import contextlib
 import os
 import shutil
 import sys
@@ -18,13 +20,19 @@ from mltc.modeling.build import load_tokenizer
 from mltc.modeling.curves import training_curves
 from mltc.modeling.hardware import best_device, resolve_precision
 from mltc.modeling.registry import ModelSpec
-from mltc.params import DistributedConfig, PreprocessConfig, TrainConfig
+from mltc.params import (
+    DistributedConfig,
+    PreprocessConfig,
+    TrainConfig,
+    member_params,
+    stage_member,
+)
 
 
-def read_params() -> tuple[dict, ModelSpec, TrainConfig, DistributedConfig, int]:
-    """The stage's params, checked: the model, the train and distributed settings, and the
+def read_params(member: str) -> tuple[dict, ModelSpec, TrainConfig, DistributedConfig, int]:
+    """The member's params, checked: the model, the train and distributed settings, and the
     batch of each process."""
-    params = dvc.api.params_show(stages="train")
+    params = member_params(dvc.api.params_show(stages=f"train@{member}"), member)
     spec = registry.resolve(params["model"], params["trust_remote_code"])
     config = TrainConfig.from_params(params, spec)
     distributed = DistributedConfig.from_params(params)
@@ -32,15 +40,19 @@ def read_params() -> tuple[dict, ModelSpec, TrainConfig, DistributedConfig, int]
 
 
 def main() -> None:
-    params, spec, config, distributed, per_process_batch = read_params()
+    member = stage_member(sys.argv[1:])
+    params, spec, config, distributed, per_process_batch = read_params(member)
     distributed.check_launched(int(os.environ.get("WORLD_SIZE", "1")))  # set by torchrun
     encoding = TextEncoding(PreprocessConfig.from_params(params).max_length)
     schema = LabelSchema.load(paths.LABELS)
     tokenizer = load_tokenizer(spec)
-    processed = load_from_disk(str(paths.PROCESSED))
+    processed_dir, weights = paths.member_processed(member), paths.member_weights(member)
+    checkpoint_dir, curves_dir = paths.member_checkpoints(member), paths.member_train_curves(member)
+    processed = load_from_disk(str(processed_dir))
     for split in ("train", "validation"):
-        schema.check_label_count(len(processed[split][0]["labels"]), f"{paths.PROCESSED} ({split})")
+        schema.check_label_count(len(processed[split][0]["labels"]), f"{processed_dir} ({split})")
     key_params = {
+        "member": member,
         "model": spec.alias,
         "max_length": encoding.max_length,
         "learning_rate": config.learning_rate,
@@ -52,14 +64,16 @@ def main() -> None:
         "precision": resolve_precision(config.precision, best_device()),  # what auto became
     }
     trainer = training.build_trainer(
-        spec, schema, processed, tokenizer, config, paths.CHECKPOINTS, distributed
+        spec, schema, processed, tokenizer, config, checkpoint_dir, distributed
     )
     # a checkpoint is reused only by a run with the same params, data and code (dvc.yaml's deps)
     # (the rendezvous address is left out: a job restarted elsewhere may resume)
     processes = {k: v for k, v in asdict(distributed).items() if not k.startswith("rdzv_")}
-    run_fingerprint = checkpoints.stage_fingerprint("train", {**params, "distributed": processes})
-    resume_from, message = checkpoints.resume_point(paths.CHECKPOINTS, run_fingerprint)
-    staging = paths.WEIGHTS.with_name(f".{paths.WEIGHTS.name}.partial")
+    run_fingerprint = checkpoints.stage_fingerprint(
+        "train", member, {**params, "distributed": processes}
+    )
+    resume_from, message = checkpoints.resume_point(checkpoint_dir, run_fingerprint)
+    staging = weights.with_name(f".{weights.name}.partial")
     # the process that manages the checkpoints: one per node where each node keeps its own
     manages_checkpoints = (
         trainer.is_local_process_zero()
@@ -69,7 +83,7 @@ def main() -> None:
     if manages_checkpoints:
         print(message)
         if resume_from is None:
-            checkpoints.start_fresh(paths.CHECKPOINTS, run_fingerprint)
+            checkpoints.start_fresh(checkpoint_dir, run_fingerprint)
     if trainer.is_world_process_zero():
         shutil.rmtree(staging, ignore_errors=True)
     trainer.accelerator.wait_for_everyone()
@@ -80,17 +94,19 @@ def main() -> None:
     if trainer.is_world_process_zero():
         (staging / "training_args.bin").unlink(missing_ok=True)  # a pickle: never shipped
         encoding.save(staging)  # how predict must encode a text: as training and evaluate did
-        publish(staging, paths.WEIGHTS)
+        publish(staging, weights)
     trainer.accelerator.wait_for_everyone()  # every process has loaded the best checkpoint
     if manages_checkpoints:
-        shutil.rmtree(paths.CHECKPOINTS, ignore_errors=True)
-        shutil.rmtree(staging, ignore_errors=True)  # left where a node saved but never publishes
+        for leftover in (checkpoint_dir, staging):  # staging: where a node saved, never published
+            shutil.rmtree(leftover, ignore_errors=True)
+            with contextlib.suppress(OSError):  # models/checkpoints, models/members, when empty
+                leftover.parent.rmdir()
     if trainer.is_world_process_zero():
         kept_epoch = training.best_epoch(trainer)
         for name, frame in training_curves(trainer.state.log_history, kept_epoch).items():
-            write_csv(paths.TRAIN_CURVES / f"{name}.csv", frame)
+            write_csv(curves_dir / f"{name}.csv", frame)
         write_json(
-            paths.TRAIN_SUMMARY,
+            paths.member_train_summary(member),
             {
                 "best_epoch": kept_epoch,
                 f"best_{config.metric_for_best_model}": trainer.state.best_metric,
@@ -104,8 +120,8 @@ def main() -> None:
 def check_params() -> None:
     """Run by dvc.yaml before torchrun starts: bad train or distributed params stop here with one
     line (torchrun itself fails on some of them with a bare traceback)."""
-    read_params()
+    read_params(stage_member(sys.argv[1:]))
 
 
 if __name__ == "__main__":
-    run_stage(check_params if sys.argv[1:] == ["--check-params"] else main)
+    run_stage(check_params if "--check-params" in sys.argv[1:] else main)

@@ -1,8 +1,10 @@
-"""Stage tune_thresholds: the decision rule, tuned on validation only, shipped with the model.
+"""Stage tune_thresholds: the ensemble and its decision rule, chosen on validation only, shipped
+as one classifier folder.
 
-The baseline's rule is tuned here too, with the same params, so that both are tuned alike and a
-threshold change re-runs this stage alone. Everything is computed and formatted before the first
-file is written.
+The members' probabilities are averaged; the baseline's weight and the thresholds are chosen by
+the rule's cross-validated score on validation. The baseline's own rule is tuned here too, with
+the same params, so that both are tuned alike and a threshold change re-runs this stage alone.
+Everything is computed and formatted before the first file is written.
 """
 
 import shutil
@@ -17,11 +19,13 @@ from mltc.data.labels import LabelSchema
 from mltc.data.text import TextEncoding
 from mltc.decision import rule as decision_rule
 from mltc.decision.thresholds import TuningResult, tune
-from mltc.errors import run_stage
-from mltc.fileio import atomic_path, read_json, write_csv, write_json
-from mltc.metrics import binarize, evaluation_report
+from mltc.ensemble.combine import choose_baseline_weight, combine
+from mltc.ensemble.manifest import BASELINE_DIR, Manifest
+from mltc.errors import PipelineError, run_stage
+from mltc.fileio import atomic_path, read_json, write_csv, write_json, write_npz
+from mltc.metrics import binarize, evaluation_report, interpolated_pr_curves
 from mltc.modeling.probabilities import load_probs
-from mltc.params import TuningConfig
+from mltc.params import EnsembleConfig, TuningConfig
 from mltc.serving.model_card import model_card
 from mltc.serving.writers import write_predictions
 
@@ -43,30 +47,91 @@ def tune_and_report(
     return result, {**report, "tuning": result.summary()}
 
 
+def combined_probs(
+    members: dict[str, dict], baseline: dict[str, dict], baseline_weight: float
+) -> dict[str, dict]:
+    """By split, the ensemble's probabilities with the ids, names and labels they go with."""
+    return {
+        split: {
+            **{key: value for key, value in arrays.items() if key != "probs"},
+            "probs": combine(
+                [saved[split]["probs"] for saved in members.values()],
+                arrays["probs"],
+                baseline_weight,
+            ),
+        }
+        for split, arrays in baseline.items()
+    }
+
+
+def check_same_texts(members: dict[str, dict], baseline: dict[str, dict]) -> None:
+    """Every member scored the baseline's texts, in its order (all read the same raw splits)."""
+    for name, saved in members.items():
+        for split, arrays in baseline.items():
+            if saved[split]["ids"].tolist() != arrays["ids"].tolist():
+                raise PipelineError(
+                    f"{paths.probs_file(split, paths.member_probs(name))} holds other texts than "
+                    f"{paths.probs_file(split, paths.BASELINE_PROBS)}: run dvc repro"
+                )
+
+
 def main() -> None:
     params = dvc.api.params_show(stages="tune_thresholds")
     config = TuningConfig.from_params(params)
+    ensemble = EnsembleConfig.from_params(params)
     schema = LabelSchema.load(paths.LABELS)
     names = list(schema.label_names)
     raw_test = raw.read_split("test", ["id", "text"]) if "test" in raw.available_splits() else None
     test_ids = None if raw_test is None else raw_test["id"].tolist()
-    saved = load_probs(paths.PROBS, schema, test_ids)
+    members = {
+        name: load_probs(paths.member_probs(name), schema, test_ids) for name in ensemble.members
+    }
     baseline_saved = load_probs(paths.BASELINE_PROBS, schema, test_ids)
+    check_same_texts(members, baseline_saved)
 
+    validation = baseline_saved["validation"]
+    choice = choose_baseline_weight(
+        [saved["validation"]["probs"] for saved in members.values()],
+        validation["probs"],
+        validation["labels"],
+        ensemble.baseline_weights,
+        config,
+    )
+    saved = combined_probs(members, baseline_saved, choice.baseline_weight)
     result, report = tune_and_report(saved, config, names)
+    report["ensemble"] = {
+        "members": {
+            name: overrides.get("model", params["model"])
+            for name, overrides in ensemble.members.items()
+        },
+        "baseline_weight": choice.baseline_weight,
+        f"validation_{config.objective}_cross_validated_by_baseline_weight": {
+            str(w): score for w, score in choice.cross_validated_by_weight.items()
+        },
+        "threshold_0_5": {
+            split: evaluation_report(arrays["labels"], arrays["probs"], names)
+            for split, arrays in saved.items()
+            if "labels" in arrays
+        },
+    }
     _, baseline_report = tune_and_report(baseline_saved, config, names)
     rule = decision_rule.DecisionRule(
         result.thresholds_by_label(names), result.min_labels, result.strategy, result.objective
     )
+    first_member = paths.member_weights(next(iter(members)))
     card = model_card(
         schema,
         read_json(paths.DATA_METRICS),
         {split: report[split] for split in paths.EVALUATED_SPLITS if split in report},
         rule,
-        params["model"],
-        TextEncoding.load(paths.WEIGHTS).max_length,
+        report["ensemble"]["members"],
+        choice.baseline_weight,
+        TextEncoding.load(first_member).max_length,
     )
     reported = "test" if "test" in report else "validation"
+    curves = pd.DataFrame(
+        interpolated_pr_curves(saved[reported]["labels"], saved[reported]["probs"], names)
+    )
     per_label = report[reported]["per_label"]
     per_label_f1 = pd.DataFrame(
         {"label": list(per_label), "f1": [m["f1"] for m in per_label.values()]}
@@ -79,15 +144,25 @@ def main() -> None:
     else:
         test_pred = binarize(saved["test"]["probs"], result.thresholds, result.min_labels)
     write_predictions(paths.TEST_PREDICTIONS, raw_test["id"], raw_test["text"], test_pred, schema)
+    for split, arrays in saved.items():  # the ensemble's, for diagnose
+        write_npz(paths.probs_file(split), **arrays)
+    manifest = Manifest.for_members(list(members), choice.baseline_weight)
     with atomic_path(paths.CLASSIFIER) as staging:
-        shutil.copytree(paths.WEIGHTS, staging)
+        staging.mkdir()
+        for name, folder in manifest.members.items():
+            shutil.copytree(paths.member_weights(name), staging / folder)
+        if choice.baseline_weight > 0:
+            shutil.copytree(paths.BASELINE, staging / BASELINE_DIR)
+        manifest.save(staging)
         decision_rule.save(staging, rule, {"tuning": report["tuning"]})
         (staging / "README.md").write_text(card, encoding="utf-8")
     write_json(paths.TUNE_METRICS, report)
+    write_csv(paths.PR_CURVES, curves)
     write_json(paths.BASELINE_TUNED_METRICS, baseline_report)
     write_csv(paths.THRESHOLD_CURVE, pd.DataFrame(result.curve))
     write_csv(paths.PER_LABEL_F1, per_label_f1)
     print(
+        f"ensemble of {len(members)} member(s), baseline weight {choice.baseline_weight}; "
         f"{result.strategy} thresholds, min_labels={result.min_labels}, {result.objective}: "
         f"validation {result.in_sample:.4f} in-sample, {result.cross_validated:.4f} cross-validated; "
         f"{reported} {report[reported][result.objective]:.4f}; baseline {reported} "

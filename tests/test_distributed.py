@@ -16,8 +16,14 @@ import yaml
 from safetensors.numpy import load_file
 from test_guarantees import tiny_project
 
+from mltc import paths
 from mltc.fileio import read_json
 from test_pipeline import dvc, run
+
+MEMBER = "plain"  # tiny_project's one member
+SUMMARY = paths.member_train_summary(MEMBER)
+CURVES = paths.member_train_curves(MEMBER)
+WEIGHTS = paths.member_weights(MEMBER) / "model.safetensors"
 
 pytestmark = pytest.mark.slow
 # Summation order is all that differs (one batch of 16 against two of 8 whose gradients are
@@ -38,7 +44,7 @@ def comparable_project(root: Path, processes: int, **distributed) -> Path:
     params["distributed"].update(nproc_per_node=processes, **distributed)
     (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qam", "comparable"], root)
-    dvc("repro", "preprocess" if distributed else "train", cwd=root)
+    dvc("repro", f"preprocess@{MEMBER}" if distributed else f"train@{MEMBER}", cwd=root)
     return root
 
 
@@ -66,60 +72,58 @@ def two_machines(tmp_path_factory) -> tuple[Path, Path]:
     settings = dict(nnodes=2, rdzv_backend="static", rdzv_endpoint=endpoint, save_on_each_node=True)
     nodes = [comparable_project(tmp_path_factory.mktemp(f"node{n}"), 1, **settings) for n in (0, 1)]
     worker_command = ["torchrun", "--nnodes=2", "--node_rank=1", "--nproc_per_node=1",
-                      "--rdzv_backend=static", f"--rdzv_endpoint={endpoint}", "stages/train.py"]  # fmt: skip
+                      "--rdzv_backend=static", f"--rdzv_endpoint={endpoint}", "stages/train.py",
+                      MEMBER]  # fmt: skip
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
     worker = subprocess.Popen(
         worker_command, cwd=nodes[1], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         text=True,
     )  # fmt: skip
-    dvc("repro", "train", cwd=nodes[0])
+    dvc("repro", f"train@{MEMBER}", cwd=nodes[0])
     output, _ = worker.communicate(timeout=300)
     assert worker.returncode == 0, output[-3000:]
     return nodes[0], nodes[1]
 
 
 def test_two_processes_write_one_model_and_state_the_global_batch(two_processes, one_process):
-    summary = read_json(two_processes / "metrics" / "train.json")
+    summary = read_json(two_processes / SUMMARY)
     assert (summary["processes"], summary["per_process_batch_size"]) == (2, 8)
     assert summary["global_batch_size"] == 16
     models = sorted(path.name for path in (two_processes / "models").iterdir())
-    assert models == [".gitignore", "weights"]  # no checkpoints or staging copies left
-    assert sorted(p.name for p in (two_processes / "models" / "weights").iterdir()) == sorted(
-        p.name for p in (one_process / "models" / "weights").iterdir()
+    assert models == [".gitignore", "members"]  # no checkpoints or staging copies left
+    members = sorted(path.name for path in (two_processes / paths.MEMBERS).iterdir())
+    assert members == [".gitignore", MEMBER]
+    assert sorted(p.name for p in (two_processes / WEIGHTS.parent).iterdir()) == sorted(
+        p.name for p in (one_process / WEIGHTS.parent).iterdir()
     )
-    lock = yaml.safe_load((two_processes / "dvc.lock").read_text())["stages"]["train"]
+    lock = yaml.safe_load((two_processes / "dvc.lock").read_text())["stages"][f"train@{MEMBER}"]
     assert "--nproc_per_node=2" in lock["cmd"]
 
 
 def test_two_processes_train_as_one_with_the_same_global_batch(two_processes, one_process):
-    train_loss = pd.read_csv(one_process / "metrics" / "train" / "loss.csv").query(
-        "series == 'train'"
-    )
+    train_loss = pd.read_csv(one_process / CURVES / "loss.csv").query("series == 'train'")
     assert len(train_loss) == 12  # every step of 3 epochs x 4 global batches
     for curve, value in (("loss.csv", "loss"), ("validation.csv", "value")):
-        two = pd.read_csv(two_processes / "metrics" / "train" / curve)
-        one = pd.read_csv(one_process / "metrics" / "train" / curve)
+        two = pd.read_csv(two_processes / CURVES / curve)
+        one = pd.read_csv(one_process / CURVES / curve)
         assert two.drop(columns=value).equals(one.drop(columns=value))
         np.testing.assert_allclose(two[value], one[value], rtol=0, atol=TOLERANCE)
-    weights = [load_file(root / "models" / "weights" / "model.safetensors")
-               for root in (two_processes, one_process)]  # fmt: skip
+    weights = [load_file(root / WEIGHTS) for root in (two_processes, one_process)]
     for name, tensor in weights[1].items():
         np.testing.assert_allclose(weights[0][name], tensor, rtol=0, atol=TOLERANCE)
-    summaries = [
-        read_json(root / "metrics" / "train.json") for root in (two_processes, one_process)
-    ]
+    summaries = [read_json(root / SUMMARY) for root in (two_processes, one_process)]
     assert summaries[0]["best_epoch"] == summaries[1]["best_epoch"]
 
 
 def test_two_machines_train_as_one_and_only_node_0_writes(two_machines, one_process):
     node0, node1 = two_machines
-    assert read_json(node0 / "metrics" / "train.json")["processes"] == 2
-    assert sorted(path.name for path in (node0 / "models").iterdir()) == [".gitignore", "weights"]
+    assert read_json(node0 / SUMMARY)["processes"] == 2
+    assert sorted(path.name for path in (node0 / paths.MEMBERS).iterdir()) == [".gitignore", MEMBER]
     assert sorted(path.name for path in (node1 / "models").iterdir()) == [".gitignore"]
-    assert not (node1 / "metrics" / "train.json").exists()
+    assert not (node1 / SUMMARY).exists()
     for curve, value in (("loss.csv", "loss"), ("validation.csv", "value")):
-        two = pd.read_csv(node0 / "metrics" / "train" / curve)
-        one = pd.read_csv(one_process / "metrics" / "train" / curve)
+        two = pd.read_csv(node0 / CURVES / curve)
+        one = pd.read_csv(one_process / CURVES / curve)
         np.testing.assert_allclose(two[value], one[value], rtol=0, atol=TOLERANCE)
 
 
@@ -131,16 +135,16 @@ def test_a_train_command_that_disagrees_with_the_params_stops_before_training(
     params = yaml.safe_load((root / "params.yaml").read_text())
     params["distributed"]["nproc_per_node"] = 2
     (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
-    weights = (root / "models" / "weights" / "model.safetensors").read_bytes()
+    weights = (root / WEIGHTS).read_bytes()
     plain = subprocess.run(
-        [sys.executable, "stages/train.py"], cwd=root, capture_output=True, text=True
+        [sys.executable, "stages/train.py", MEMBER], cwd=root, capture_output=True, text=True
     )
     assert plain.returncode == 2
     assert plain.stderr.strip().splitlines()[-1] == (
         "error: the train stage runs in 1 process(es) but distributed.nproc_per_node=2 x nnodes=1 "
         "ask for 2: launch it with dvc repro, or give torchrun the same numbers"
     )
-    assert (root / "models" / "weights" / "model.safetensors").read_bytes() == weights
+    assert (root / WEIGHTS).read_bytes() == weights
 
 
 @pytest.mark.parametrize(
@@ -161,7 +165,8 @@ def test_bad_distributed_params_stop_with_one_line_before_torchrun(
     (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
     repro = subprocess.run(
-        [sys.executable, "-m", "dvc", "repro", "train"], cwd=root, env=env, capture_output=True,
+        [sys.executable, "-m", "dvc", "repro", f"train@{MEMBER}"], cwd=root, env=env,
+        capture_output=True,
         text=True,
     )  # fmt: skip
     assert repro.returncode != 0

@@ -9,6 +9,7 @@ from test_distributed import TOLERANCE, comparable_project
 from test_guarantees import tiny_project
 from torch import nn
 
+from mltc import paths
 from mltc.fileio import read_json
 from mltc.modeling import registry
 from mltc.modeling.cpu_dropout import CpuDropout
@@ -42,16 +43,16 @@ def test_the_model_keeps_torch_dropout_and_trains_bf16_with_fused_adamw(schema):
 def test_the_tiny_pipeline_runs_on_cuda(tmp_path):
     root = tiny_project(tmp_path / "cuda")
     dvc("repro", cwd=root)
-    summary = read_json(root / "metrics" / "train.json")
+    summary = read_json(root / paths.member_train_summary("plain"))
     assert (summary["device"], summary["precision"]) == ("cuda", "bf16")
-    assert (root / "models" / "classifier" / "model.safetensors").is_file()
+    assert (root / "models" / "classifier" / "members" / "plain" / "model.safetensors").is_file()
 
 
 def test_the_train_stage_runs_on_every_gpu_as_on_one(tmp_path):
     processes = max(n for n in (1, 2, 4, 8, 16) if n <= GPUS)  # a divisor of the batch of 16
     many = comparable_project(tmp_path / "many", processes)
     one = comparable_project(tmp_path / "one", 1)
-    summaries = [read_json(root / "metrics" / "train.json") for root in (many, one)]
+    summaries = [read_json(root / paths.member_train_summary("plain")) for root in (many, one)]
     assert summaries[0]["processes"] == processes
     assert summaries[0]["device"] == "cuda"
     assert summaries[0]["best_epoch"] == summaries[1]["best_epoch"]

@@ -30,7 +30,7 @@ def build_and_arm(*args, **kwargs):
     return trainer
 
 training.build_trainer = build_and_arm
-sys.argv = ["stages/train.py"]
+sys.argv = ["stages/train.py", "plain"]
 runpy.run_path("stages/train.py", run_name="__main__")
 """
 # SIGKILL a stage when it is about to publish its Nth output (the staging copy is complete, the
@@ -49,15 +49,15 @@ def publish_or_die(staging, target):
 
 fileio.publish = publish_or_die
 script = sys.argv[1]
-sys.argv = [script]
+sys.argv = [script, *sys.argv[3:]]  # the member, for a per-member stage
 runpy.run_path(script, run_name="__main__")
 """
 RUNTIME_KEYS = ("train_runtime_s", "train_samples_per_second")
 
 
 def tiny_project(root: Path) -> Path:
-    """The default pipeline on 64 texts a split, 3 epochs of the tiny model."""
-    copy_project(root, max_rows=64)
+    """The default pipeline on 64 texts a split, 3 epochs of the tiny model, one member."""
+    copy_project(root, members={"plain": {}}, max_rows=64)
     params = yaml.safe_load((root / "params.yaml").read_text())
     params["train"]["epochs"] = 3
     (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
@@ -68,17 +68,19 @@ def tiny_project(root: Path) -> Path:
 def outcome(root: Path) -> dict:
     """What a run produced, less its runtimes: metrics, weights and the training curves."""
     metrics = {}
-    for path in sorted((root / "metrics").glob("*.json")):
+    for path in sorted((root / "metrics").rglob("*.json")):
         values = read_json(path)
-        metrics[path.name] = {k: v for k, v in values.items() if k not in RUNTIME_KEYS}
+        name = path.relative_to(root / "metrics").as_posix()
+        metrics[name] = {k: v for k, v in values.items() if k not in RUNTIME_KEYS}
     curves = {
         path.name: path.read_text(encoding="utf-8")
-        for path in (root / "metrics" / "train").glob("*.csv")
+        for path in (root / "metrics" / "members" / "plain" / "train").glob("*.csv")
     }
+    member = root / "models" / "classifier" / "members" / "plain"
     return {
         "metrics": metrics,
         "curves": curves,
-        "weights": (root / "models" / "classifier" / "model.safetensors").read_bytes(),
+        "weights": (member / "model.safetensors").read_bytes(),
         "thresholds": read_json(root / "models" / "classifier" / "thresholds.json"),
     }
 
@@ -99,8 +101,8 @@ def resumed(tmp_path_factory) -> tuple[Path, str]:
 
     killed = subprocess.run([sys.executable, "kill.py"], cwd=root, capture_output=True, text=True)
     assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
-    assert (root / "models" / "checkpoints" / "fingerprint.json").is_file()
-    assert not (root / "models" / "weights").exists()
+    assert (root / "models" / "checkpoints" / "plain" / "fingerprint.json").is_file()
+    assert not (root / "models" / "members" / "plain").exists()
     return root, dvc("repro", cwd=root)
 
 
@@ -108,9 +110,9 @@ def test_a_killed_run_resumes_from_its_checkpoint_and_ends_as_an_uninterrupted_o
     resumed, uninterrupted
 ):
     root, log = resumed
-    assert "resuming from models/checkpoints/checkpoint-2 (step 2 of 6, epoch 1)" in log
+    assert "resuming from models/checkpoints/plain/checkpoint-2 (step 2 of 6, epoch 1)" in log
     assert outcome(root) == outcome(uninterrupted)  # bit-identical on the CPU
-    assert not (root / "models" / "checkpoints").exists()  # removed once outputs are published
+    assert not (root / "models" / "checkpoints" / "plain").exists()  # removed once published
 
 
 def test_the_same_run_from_scratch_reproduces_metrics_and_weights(uninterrupted, tmp_path):
@@ -122,7 +124,7 @@ def test_the_same_run_from_scratch_reproduces_metrics_and_weights(uninterrupted,
 def test_checkpoints_of_other_params_are_not_reused(tmp_path):
     root = tiny_project(tmp_path / "other")
     dvc("repro", "preprocess", cwd=root)
-    checkpoints = root / "models" / "checkpoints"
+    checkpoints = root / "models" / "checkpoints" / "plain"
     (checkpoints / "checkpoint-2").mkdir(parents=True)
     (checkpoints / "checkpoint-2" / "trainer_state.json").write_text(
         json.dumps({"global_step": 2, "max_steps": 6, "epoch": 1.0}), encoding="utf-8"
@@ -132,7 +134,7 @@ def test_checkpoints_of_other_params_are_not_reused(tmp_path):
     )
     log = dvc("repro", cwd=root)
     assert "were made with other params, data or code: training from the start" in log
-    assert read_json(root / "metrics" / "train.json")["epochs"] == 3
+    assert read_json(root / "metrics" / "members" / "plain" / "train.json")["epochs"] == 3
 
 
 def hidden_staging(root: Path) -> list[str]:
@@ -146,7 +148,7 @@ def hidden_staging(root: Path) -> list[str]:
 
 @pytest.mark.parametrize(
     ("stage", "kill_at"),
-    [("evaluate", 2), ("tune_thresholds", 2), ("tune_thresholds", 4)],
+    [("evaluate", 2), ("tune_thresholds", 2), ("tune_thresholds", 4)],  # 4: the classifier
 )
 def test_a_stage_killed_mid_write_leaves_old_complete_outputs(
     uninterrupted, tmp_path, stage, kill_at
@@ -159,7 +161,7 @@ def test_a_stage_killed_mid_write_leaves_old_complete_outputs(
     before = outcome(root)
     (root / "kill.py").write_text(KILL_AT_PUBLISH, encoding="utf-8")
     killed = subprocess.run(
-        [sys.executable, "kill.py", f"stages/{stage}.py", str(kill_at)], cwd=root,
+        [sys.executable, "kill.py", f"stages/{stage}.py", str(kill_at), "plain"], cwd=root,
         capture_output=True, text=True,
     )  # fmt: skip
     assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
@@ -191,9 +193,14 @@ def test_test_labels_influence_no_selection(uninterrupted, tmp_path):
     mine, reference = outcome(root), outcome(uninterrupted)
     assert mine["weights"] == reference["weights"]
     assert mine["thresholds"] == reference["thresholds"]
-    train, baseline = "train.json", "baseline.json"
+    train, baseline = "members/plain/train.json", "baseline.json"
     assert mine["metrics"][train] == reference["metrics"][train]  # the kept epoch among them
     assert mine["metrics"][baseline]["c"] == reference["metrics"][baseline]["c"]
-    evaluate = mine["metrics"]["evaluate.json"], reference["metrics"]["evaluate.json"]
+    tuned = mine["metrics"]["tune_thresholds.json"], reference["metrics"]["tune_thresholds.json"]
+    assert tuned[0]["ensemble"]["baseline_weight"] == tuned[1]["ensemble"]["baseline_weight"]
+    evaluate = (
+        mine["metrics"]["members/plain/evaluate.json"],
+        reference["metrics"]["members/plain/evaluate.json"],
+    )
     assert evaluate[0]["validation"] == evaluate[1]["validation"]
     assert evaluate[0]["test"] != evaluate[1]["test"]

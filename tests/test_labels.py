@@ -32,17 +32,17 @@ def test_missing_schema_file_says_to_run_download(tmp_path):
 
 def test_a_model_with_other_labels_is_refused_showing_the_difference():
     schema = LabelSchema(("joy", "anger", "fear"))
-    schema.check_model_labels({0: "joy", 1: "anger", 2: "fear"}, "models/weights")
+    schema.check_model_labels({0: "joy", 1: "anger", 2: "fear"}, "models/members/plain")
     with pytest.raises(
         PipelineError,
-        match=r"models/weights has other labels than the data \(2 against 3: missing \['fear'\], "
+        match=r"models/members/plain has other labels than the data \(2 against 3: missing \['fear'\], "
         r"extra \[\]\): re-run the train stage",
     ):
-        schema.check_model_labels({0: "joy", 1: "anger"}, "models/weights")
+        schema.check_model_labels({0: "joy", 1: "anger"}, "models/members/plain")
     with pytest.raises(
         PipelineError, match=r"same labels in another order: \['anger', 'joy', 'fear'\]"
     ):
-        schema.check_model_labels({0: "anger", 1: "joy", 2: "fear"}, "models/weights")
+        schema.check_model_labels({0: "anger", 1: "joy", 2: "fear"}, "models/members/plain")
 
 
 def test_model_label_names_follow_the_ids_whether_int_or_string_keys():

@@ -18,7 +18,8 @@ def test_card_has_hub_metadata_data_labels_rule_metrics_and_loading():
     )
     rule = DecisionRule({"bug": 0.35, "billing": 0.6}, 1, "per_label", "micro_f1")
     scores = {"jaccard": 0.5, "micro_f1": 0.625, "macro_f1": 0.75}
-    card = model_card(schema, summary, {"validation": scores}, rule, "minilm", 96)
+    members = {"plain": "minilm", "pos-weight": "distilbert"}
+    card = model_card(schema, summary, {"validation": scores}, rule, members, 0.3, 96)
     assert card.startswith("---\nlibrary_name: transformers\npipeline_tag: text-classification\n")
     assert "| train | 2 | yes | 1.50 |" in card and "| test | 4 | no |  |" in card
     assert "| bug | 0.350 | 2 |" in card and "| billing | 0.600 | 1 |" in card
@@ -26,3 +27,15 @@ def test_card_has_hub_metadata_data_labels_rule_metrics_and_loading():
     assert "| validation | 0.5000 | 0.6250 | 0.7500 |" in card
     assert "truncated at 96 tokens" in card and "max_length=96" in card
     assert 'Predictor("path/to/this/folder")' in card
+    assert "2 fine-tuned member(s)" in card
+    assert "`plain` (from `minilm`), `pos-weight` (from `distilbert`)" in card
+    assert "baseline's probabilities are mixed in at weight 0.3" in card
+    assert 'model="path/to/this/folder/members/plain"' in card
+
+
+def test_card_without_the_baseline_does_not_mention_it():
+    schema = LabelSchema(("bug", "billing"), labelled_splits=("train",))
+    summary = data_summary({"train": LabelTally.of(np.array([[1, 0]]))}, schema.label_names)
+    rule = DecisionRule.fixed(schema.label_names)
+    card = model_card(schema, summary, {}, rule, {"plain": "minilm"}, 0.0, 96)
+    assert "1 fine-tuned member(s)" in card and "baseline" not in card

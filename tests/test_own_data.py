@@ -40,7 +40,9 @@ PREDICTIONS = {
 
 @pytest.fixture(scope="module", params=list(EXAMPLES))
 def own_project(request, tmp_path_factory) -> tuple[str, Path]:
-    root = copy_project(tmp_path_factory.mktemp(request.param), **EXAMPLES[request.param])
+    root = copy_project(
+        tmp_path_factory.mktemp(request.param), members={"plain": {}}, **EXAMPLES[request.param]
+    )
     dvc("repro", cwd=root)
     return request.param, root
 
@@ -68,11 +70,12 @@ def test_repro_trains_on_five_labels_and_writes_predictions_in_the_input_layout(
 
 def test_test_metrics_are_absent_when_the_test_split_has_no_labels(own_project):
     example, root = own_project
-    evaluate = read_json(root / "metrics" / "evaluate.json")
+    evaluate = read_json(root / "metrics" / "members" / "plain" / "evaluate.json")
     tuned = read_json(root / "metrics" / "tune_thresholds.json")
     expected = {"validation"} if example == "delimited_ids" else {"validation", "test"}
     assert set(evaluate) == expected
-    assert set(tuned) == expected | {"tuning"}
+    assert set(tuned) == expected | {"tuning", "ensemble"}
+    assert set(tuned["ensemble"]["threshold_0_5"]) == expected
     summary = read_json(root / "metrics" / "data.json")
     assert summary["splits"]["test"]["labelled"] is (example != "delimited_ids")
 

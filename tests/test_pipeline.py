@@ -42,9 +42,10 @@ def dvc(*args: str, cwd: Path) -> str:
     return run([sys.executable, "-m", "dvc", *args], cwd).stdout
 
 
-def copy_project(root: Path, **data_changes) -> Path:
-    """The repo's tracked and new files (no metrics, no lock) in `root`, with the tiny model and
-    `data_changes` merged into params.yaml's data section, committed as a git repo."""
+def copy_project(root: Path, members: dict | None = None, **data_changes) -> Path:
+    """The repo's tracked and new files (no metrics, no lock) in `root`, with the tiny model,
+    `members` as the ensemble (default: params.yaml's) and `data_changes` merged into params.yaml's
+    data section, committed as a git repo."""
     listed = run(
         ["git", "ls-files", "--cached", "--others", "--exclude-standard"], REPO_ROOT
     ).stdout
@@ -55,6 +56,8 @@ def copy_project(root: Path, **data_changes) -> Path:
             shutil.copy2(source, root / name)
     params = yaml.safe_load((root / "params.yaml").read_text())
     params["model"] = "tiny"
+    if members is not None:
+        params["ensemble"]["members"] = members
     for key, value in data_changes.items():
         merged = {**params["data"][key], **value} if isinstance(value, dict) else value
         params["data"][key] = merged
@@ -73,10 +76,13 @@ def project(tmp_path_factory) -> Path:
     return root
 
 
+MEMBERS = ("plain", "pos-weight")  # params.yaml's ensemble
+
+
 def test_repro_writes_a_loadable_model_and_metrics_in_range(project):
     label_names = read_json(project / "data" / "raw" / "labels.json")["label_names"]
     assert len(label_names) == 11
-    evaluate = json.loads((project / "metrics" / "evaluate.json").read_text())
+    evaluate = read_json(project / "metrics" / "members" / "plain" / "evaluate.json")
     assert set(evaluate) == {"validation", "test"}
     for scores in evaluate.values():
         for key in LABEL_KEYS + PROBABILITY_KEYS:
@@ -84,18 +90,23 @@ def test_repro_writes_a_loadable_model_and_metrics_in_range(project):
         assert list(scores["per_label"]) == label_names
     assert sum(label["support"] for label in evaluate["test"]["per_label"].values()) > 0
 
-    classifier = pipeline(
-        "text-classification", model=str(project / "models" / "classifier"), top_k=None
-    )
-    assert {score["label"] for score in classifier(["What a day!"])[0]} == set(label_names)
-    card = (project / "models" / "classifier" / "README.md").read_text(encoding="utf-8")
+    shipped = project / "models" / "classifier"
+    assert sorted(path.name for path in (shipped / "members").iterdir()) == sorted(MEMBERS)
+    member = pipeline("text-classification", model=str(shipped / "members" / "plain"), top_k=None)
+    assert {score["label"] for score in member(["What a day!"])[0]} == set(label_names)
+    card = (shipped / "README.md").read_text(encoding="utf-8")
     assert card.startswith("---\nlibrary_name: transformers") and "| trust |" in card
+    assert "`plain` (from `tiny`), `pos-weight` (from `tiny`)" in card
     data = read_json(project / "metrics" / "data.json")
     assert {split: entry["texts"] for split, entry in data["splits"].items()} == {
         "train": 64, "validation": 64, "test": 64,
     }  # fmt: skip
-    assert json.loads((project / "metrics" / "train.json").read_text())["model"] == "tiny"
-    validation_curve = pd.read_csv(project / "metrics" / "train" / "validation.csv")
+    summaries = {m: read_json(project / "metrics" / "members" / m / "train.json") for m in MEMBERS}
+    assert [summary["model"] for summary in summaries.values()] == ["tiny", "tiny"]
+    assert [summary["member"] for summary in summaries.values()] == list(MEMBERS)
+    validation_curve = pd.read_csv(
+        project / "metrics" / "members" / "plain" / "train" / "validation.csv"
+    )
     assert sorted(set(validation_curve["epoch"])) == [1.0, 2.0]  # the tiny model's 2 epochs
     assert (project / "data" / "predictions" / "probs" / "test.npz").is_file()
 
@@ -115,8 +126,26 @@ def test_learning_rate_change_retrains_without_retokenizing(project):
         changed = json.loads(dvc("status", "--json", cwd=project))
     finally:
         (project / "params.yaml").write_text(original)
-    assert set(changed) == {"train"}  # evaluate follows once train's outputs change
-    assert changed["train"] == [{"changed deps": {"params.yaml": {"train": "modified"}}}]
+    # every member trains with the train section; evaluate follows once train's outputs change
+    assert set(changed) == {"train@plain", "train@pos-weight"}
+    assert changed["train@plain"] == [{"changed deps": {"params.yaml": {"train": "modified"}}}]
+
+
+def test_a_new_member_trains_alone_and_a_changed_one_retrains_alone(project):
+    original = (project / "params.yaml").read_text()
+    params = yaml.safe_load(original)
+    params["ensemble"]["members"]["third"] = {"seed": 7}
+    (project / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    try:
+        added = set(json.loads(dvc("status", "--json", cwd=project)))
+        params["ensemble"]["members"].pop("third")
+        params["ensemble"]["members"]["pos-weight"]["seed"] = 44
+        (project / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+        changed = set(json.loads(dvc("status", "--json", cwd=project)))
+    finally:
+        (project / "params.yaml").write_text(original)
+    assert added == {"preprocess@third", "train@third", "evaluate@third", "tune_thresholds"}
+    assert changed == {"preprocess@pos-weight", "train@pos-weight", "tune_thresholds"}
 
 
 def test_threshold_params_rerun_only_tune_thresholds(project):
@@ -145,10 +174,19 @@ def test_threshold_params_rerun_only_tune_thresholds(project):
 
 
 def test_tuned_metrics_have_the_evaluate_keys_and_the_tuning_summary(project):
-    evaluate = read_json(project / "metrics" / "evaluate.json")
+    evaluate = read_json(project / "metrics" / "members" / "plain" / "evaluate.json")
     tuned = read_json(project / "metrics" / "tune_thresholds.json")
     for split in ("validation", "test"):
         assert set(tuned[split]) == set(evaluate[split])
+        assert set(tuned["ensemble"]["threshold_0_5"][split]) == set(evaluate[split])
+    weights = yaml.safe_load((project / "params.yaml").read_text())["ensemble"]["baseline_weights"]
+    by_weight = tuned["ensemble"]["validation_micro_f1_cross_validated_by_baseline_weight"]
+    assert list(by_weight) == [str(float(w)) for w in weights]
+    best = max(by_weight.values())
+    assert tuned["ensemble"]["baseline_weight"] == float(
+        next(w for w, score in by_weight.items() if score == best)
+    )
+    assert tuned["tuning"]["validation_micro_f1_cross_validated"] == best
     tuning = tuned["tuning"]
     assert tuning["strategy"] in {"global", "per_label"} and tuning["min_labels"] in {0, 1}
     assert 0 <= tuning["validation_micro_f1_cross_validated"] <= 1
@@ -218,7 +256,7 @@ def test_predictor_reproduces_the_probabilities_of_evaluate(project):
 def test_baseline_uses_the_same_metrics_and_tuning(project):
     baseline = read_json(project / "metrics" / "baseline.json")
     baseline_tuned = read_json(project / "metrics" / "baseline_tuned.json")
-    evaluate = read_json(project / "metrics" / "evaluate.json")
+    evaluate = read_json(project / "metrics" / "members" / "plain" / "evaluate.json")
     model_tuned = read_json(project / "metrics" / "tune_thresholds.json")
     for split in ("validation", "test"):
         for scores in (baseline["threshold_0_5"][split], baseline_tuned[split]):
@@ -245,13 +283,23 @@ def plots_page(project) -> Path:
     return project / "plots_html" / "index.html"
 
 
+def declared_plot_titles(project: Path) -> list[str]:
+    """dvc.yaml's plots: the top-level ones and the train stage's, once per member."""
+    pipeline = yaml.safe_load((project / "dvc.yaml").read_text())
+    members = yaml.safe_load((project / "params.yaml").read_text())["ensemble"]["members"]
+    member_plots = pipeline["stages"]["train"]["do"]["plots"]
+    return [title for plot in pipeline["plots"] for title in plot] + [
+        props["title"].replace("${key}", member)
+        for member in members
+        for plot in member_plots
+        for props in plot.values()
+    ]
+
+
 def test_plots_page_declares_only_curated_plots_and_needs_no_network(plots_page):
     html = plots_page.read_text(encoding="utf-8")
-    titles = [
-        plot_title
-        for plot in yaml.safe_load((plots_page.parents[1] / "dvc.yaml").read_text())["plots"]
-        for plot_title in plot
-    ]
+    titles = declared_plot_titles(plots_page.parents[1])
+    assert len(titles) == 8 + 3 * len(MEMBERS)
     for plot_title in titles:
         assert plot_title in html, plot_title
     assert html.count("vegaEmbed(") == len(titles)  # nothing but the declared plots
@@ -275,7 +323,7 @@ def test_every_declared_plot_draws_in_a_headless_browser(plots_page, tmp_path):
         capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
     assert page.returncode == 0, page.stderr[-2000:]
-    plots = len(yaml.safe_load((plots_page.parents[1] / "dvc.yaml").read_text())["plots"])
+    plots = len(declared_plot_titles(plots_page.parents[1]))
     divs = page.stdout.split('<div id="')[1:]
     assert len(divs) == plots
     assert all("<canvas" in div.split('<div id="')[0] for div in divs)
@@ -293,9 +341,10 @@ def experiments_table(project: Path) -> list[dict[str, str]]:
 def test_experiments_table_shows_key_params_and_test_metrics_only(project):
     rows = experiments_table(project)
     columns = set(rows[0])
-    for column in ("params.yaml:model", "learning_rate", "epochs", "global_batch_size",
-                   "max_length", "tune_thresholds.strategy", "metrics/tune_thresholds.json:tuning.strategy",
-                   "metrics/tune_thresholds.json:test.micro_f1", "metrics/evaluate.json:test.jaccard"):  # fmt: skip
+    for column in ("params.yaml:model", "ensemble.members.pos-weight.seed", "ensemble.baseline_weight",
+                   "metrics/members/plain/train.json:best_epoch", "tune_thresholds.strategy",
+                   "metrics/tune_thresholds.json:tuning.strategy",
+                   "metrics/tune_thresholds.json:test.micro_f1"):  # fmt: skip
         assert column in columns, column
     assert len(columns) < 25
     assert not any("per_label" in c or "hamming" in c or "runtime" in c for c in columns)
@@ -313,7 +362,7 @@ def wait_for_queue(project: Path, timeout_s: float) -> str:
 @pytest.fixture(scope="module")
 def fresh_project(tmp_path_factory) -> Path:
     """A copy that has never run `dvc repro`: queued experiments need only what git holds."""
-    return copy_project(tmp_path_factory.mktemp("fresh"), max_rows=64)
+    return copy_project(tmp_path_factory.mktemp("fresh"), members={"plain": {}}, max_rows=64)
 
 
 def test_queued_sweep_runs_without_a_prior_repro_and_compares(fresh_project):
@@ -327,9 +376,9 @@ def test_queued_sweep_runs_without_a_prior_repro_and_compares(fresh_project):
         dvc("queue", "stop", "--kill", cwd=project)
     assert status.count("Success") == 2, status
     rows = experiments_table(project)
-    swept = {row["learning_rate"] for row in rows}
+    swept = {row["train.learning_rate"] for row in rows}
     assert {"0.002", "0.004"} <= swept
-    names = [row["Experiment"] for row in rows if row["learning_rate"] == "0.004"]
+    names = [row["Experiment"] for row in rows if row["train.learning_rate"] == "0.004"]
     diff = json.loads(dvc("metrics", "diff", "--json", "HEAD", names[0], cwd=project))
     assert "metrics/tune_thresholds.json" in diff
 
@@ -357,11 +406,18 @@ def test_artifacts_travel_through_a_dvc_remote(project, tmp_path):
 def test_test_labels_never_move_a_threshold(project):
     """Runs last: it rewrites the test probabilities file of the project copy."""
     before = read_json(project / "models" / "classifier" / "thresholds.json")
-    test_file = project / "data" / "predictions" / "probs" / "test.npz"
-    saved = dict(np.load(test_file))
-    shuffled = np.random.default_rng(0).permutation(saved["labels"])
-    np.savez(test_file, **{**saved, "labels": shuffled})
+    weight = read_json(project / "metrics" / "tune_thresholds.json")["ensemble"]["baseline_weight"]
+    predictions = project / "data" / "predictions"
+    order = None
+    for folder in [predictions / "members" / m for m in MEMBERS] + [predictions / "baseline_probs"]:
+        saved = dict(np.load(folder / "test.npz"))
+        order = np.random.default_rng(0).permutation(len(saved["labels"]))
+        np.savez(folder / "test.npz", **{**saved, "labels": saved["labels"][order]})
     run([sys.executable, "stages/tune_thresholds.py"], project)
     after = read_json(project / "models" / "classifier" / "thresholds.json")
     assert after == before
-    assert not np.array_equal(shuffled, saved["labels"])
+    assert (
+        read_json(project / "metrics" / "tune_thresholds.json")["ensemble"]["baseline_weight"]
+        == weight
+    )
+    assert not np.array_equal(order, np.arange(len(order)))

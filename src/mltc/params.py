@@ -3,8 +3,9 @@
 Every check runs before any expensive work and fails with one line naming the param.
 """
 
+import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from itertools import product
 from pathlib import Path
 from typing import Any
@@ -460,3 +461,84 @@ class TuningConfig:
         strategies = THRESHOLD_STRATEGIES if self.strategy == "auto" else (self.strategy,)
         fallbacks = (0, 1) if self.min_labels == "auto" else (int(self.min_labels),)
         return list(product(strategies, fallbacks))
+
+
+MEMBER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+
+
+def member_overrides(name: Any, overrides: Any) -> dict[str, Any]:
+    """The params one ensemble member changes: `model`, or any key of the train section."""
+    where = f"ensemble.members.{name}"
+    if not isinstance(name, str) or not MEMBER_NAME.fullmatch(name):
+        raise PipelineError(
+            f"{where}: a member name is letters, digits, '-', '_' and '.' (it names folders)"
+        )
+    overrides = {} if overrides is None else overrides
+    if not isinstance(overrides, dict):
+        raise PipelineError(
+            f"{where}={overrides!r}: expected the params the member changes, e.g. {{seed: 43}}"
+        )
+    allowed = ("model", *(field.name for field in fields(TrainConfig)))
+    for key in overrides:
+        if key not in allowed:
+            raise PipelineError(
+                f"{where}.{key}: unknown; a member changes model or a train key "
+                f"({', '.join(allowed[1:])})"
+            )
+    return overrides
+
+
+def member_params(params: dict[str, Any], name: str) -> dict[str, Any]:
+    """What member `name` trains with: the top-level model and train section, changed by the
+    member's own keys (a stage reads only its member's entry of ensemble.members)."""
+    members = _section(params, "ensemble").get("members") or {}
+    if name not in members:
+        raise PipelineError(
+            f"ensemble.members has no member '{name}': members are {', '.join(map(str, members))}"
+        )
+    overrides = member_overrides(name, members[name])
+    # a stage that tracks no train params (preprocess) sees only the member's train keys
+    train = {**params.get("train", {}), **{k: v for k, v in overrides.items() if k != "model"}}
+    return {**params, "model": overrides.get("model", params["model"]), "train": train}
+
+
+@dataclass(frozen=True)
+class EnsembleConfig:
+    """The members, averaged with equal weights, and the baseline's candidate weights."""
+
+    members: dict[str, dict[str, Any]]  # name -> the params it changes
+    baseline_weights: tuple[float, ...]  # chosen on validation; (0.0,) leaves the baseline out
+
+    @classmethod
+    def from_params(cls, params: dict[str, Any]) -> "EnsembleConfig":
+        section = _section(params, "ensemble")
+        members = section.get("members")
+        if not isinstance(members, dict) or not members:
+            raise PipelineError(
+                f"ensemble.members={members!r}: expected one member or more, e.g. {{minilm: {{}}}}"
+            )
+        weights = section.get("baseline_weights")
+        if not isinstance(weights, list) or not weights:
+            raise PipelineError(
+                f"ensemble.baseline_weights={weights!r}: expected a list of numbers in [0, 1) "
+                "([0.0] leaves the baseline out)"
+            )
+        return cls(
+            members={name: member_overrides(name, value) for name, value in members.items()},
+            baseline_weights=tuple(
+                _number(
+                    "ensemble", "baseline_weights", w, lambda v: 0 <= v < 1, "numbers in [0, 1)"
+                )
+                for w in weights
+            ),
+        )
+
+
+def stage_member(argv: list[str]) -> str:
+    """The member a per-member stage runs for: `python stages/<stage>.py MEMBER` (dvc.yaml)."""
+    names = [arg for arg in argv if not arg.startswith("--")]
+    if len(names) != 1:
+        raise PipelineError(
+            "name the ensemble member: python stages/<stage>.py MEMBER (dvc repro runs every one)"
+        )
+    return names[0]

@@ -7,16 +7,20 @@ DVC_YAML = Path("dvc.yaml")
 DATA = Path("data")
 RAW = DATA / "raw"
 LABELS = RAW / "labels.json"
-PROCESSED = DATA / "processed"
+PROCESSED = DATA / "processed"  # <member>/: the texts tokenized for each ensemble member
 PREDICTIONS = DATA / "predictions"
-PROBS = PREDICTIONS / "probs"  # the fine-tuned model's, from evaluate
+MEMBER_PROBS = PREDICTIONS / "members"  # <member>/: each member's, from evaluate
+PROBS = (
+    PREDICTIONS / "probs"
+)  # the ensemble's (members and baseline combined), from tune_thresholds
 BASELINE_PROBS = PREDICTIONS / "baseline_probs"
 TEST_PREDICTIONS = PREDICTIONS / "test"  # test predictions in the input's own layout
 
 MODELS = Path("models")
-WEIGHTS = MODELS / "weights"  # the train stage's fine-tuned weights, before the decision rule
-CLASSIFIER = MODELS / "classifier"  # what ships: weights, tuned thresholds, model card
-CHECKPOINTS = MODELS / "checkpoints"
+MEMBERS = MODELS / "members"  # <member>/: each train stage's fine-tuned weights and tokenizer
+BASELINE = MODELS / "baseline"  # the fitted TF-IDF baseline, from the baseline stage
+CLASSIFIER = MODELS / "classifier"  # what ships: the members, weights, decision rule, model card
+CHECKPOINTS = MODELS / "checkpoints"  # <member>/: epoch checkpoints of an unfinished run
 PRETRAINED = (
     MODELS / "pretrained"
 )  # backbones assembled from package pieces (mltc.modeling.model_parts)
@@ -24,13 +28,11 @@ PRETRAINED = (
 METRICS = Path("metrics")
 DATA_METRICS = METRICS / "data.json"
 LABEL_COUNTS = METRICS / "data" / "label_counts.csv"
-TRAIN_CURVES = METRICS / "train"  # loss.csv, validation.csv, learning_rate.csv
-TRAIN_SUMMARY = METRICS / "train.json"
-EVALUATE_METRICS = METRICS / "evaluate.json"
+MEMBER_METRICS = METRICS / "members"  # <member>/: train.json, train/*.csv, evaluate.json
 TUNE_METRICS = METRICS / "tune_thresholds.json"
 THRESHOLD_CURVE = METRICS / "tune_thresholds" / "curve.csv"
 PER_LABEL_F1 = METRICS / "tune_thresholds" / "per_label_f1.csv"
-PR_CURVES = METRICS / "evaluate" / "pr_curves.csv"
+PR_CURVES = METRICS / "tune_thresholds" / "pr_curves.csv"  # the ensemble's, on test
 DIAGNOSTICS = (
     METRICS / "diagnostics"
 )  # <split>/cooccurrence.csv, calibration.csv, per_label.csv, errors.md
@@ -47,3 +49,31 @@ def raw_split(split: str) -> Path:
 
 def probs_file(split: str, folder: Path = PROBS) -> Path:
     return folder / f"{split}.npz"
+
+
+def member_processed(member: str) -> Path:
+    return PROCESSED / member
+
+
+def member_weights(member: str) -> Path:
+    return MEMBERS / member
+
+
+def member_checkpoints(member: str) -> Path:
+    return CHECKPOINTS / member
+
+
+def member_probs(member: str) -> Path:
+    return MEMBER_PROBS / member
+
+
+def member_train_summary(member: str) -> Path:
+    return MEMBER_METRICS / member / "train.json"
+
+
+def member_train_curves(member: str) -> Path:
+    return MEMBER_METRICS / member / "train"  # loss.csv, validation.csv, learning_rate.csv
+
+
+def member_evaluate_metrics(member: str) -> Path:
+    return MEMBER_METRICS / member / "evaluate.json"

@@ -2,56 +2,87 @@
 
 from pathlib import Path
 
+import yaml
+
 from mltc import paths
 from mltc.errors import PipelineError, run_stage
 from mltc.fileio import atomic_path, read_json
 
 README = Path("README.md")
+PARAMS = Path("params.yaml")
 KEYS = ("jaccard", "micro_f1", "macro_f1")
 
 
-def _row(name: str, rule: str, test: dict, validation: dict) -> str:
+# test scores published for SemEval-2018 E-c (English), shown beside the pipeline's own rows
+PUBLISHED = (
+    ("NTUA-SLP, the 2018 task winner (BiLSTM ensembles)", (0.588, 0.701, 0.528)),
+    ("SpanEmo, EACL 2021 (BERT-base, label-aware input)", (0.601, 0.713, 0.578)),
+    ("cardiffnlp twitter-roberta-base (pretrained on tweets)", (0.607, 0.722, 0.575)),
+)
+
+
+def _row(name: str, rule: str, test: dict, validation: dict | None) -> str:
     scores = " | ".join(f"{test[key]:.4f}" for key in KEYS)
-    return f"| {name} | {rule} | {scores} | {validation['micro_f1']:.4f} |"
+    validation_score = "" if validation is None else f"{validation['micro_f1']:.4f}"
+    return f"| {name} | {rule} | {scores} | {validation_score} |"
 
 
 def _rule(tuned: dict) -> str:
     return f"tuned: {tuned['tuning']['strategy']}, min_labels={tuned['tuning']['min_labels']}"
 
 
+def _member_line(name: str, train: dict) -> str:
+    return (
+        f"`{name}`: `{train['model']}`, lr {train['learning_rate']}, {train['epochs']} epochs "
+        f"(best {train['best_epoch']:.0f}), batch {train['global_batch_size']} over "
+        f"{train['processes']} process(es), max length {train['max_length']}, "
+        f"{train['precision']}, trained in {train['train_runtime_s']:.0f} s"
+    )
+
+
 def results_table(
-    evaluate: dict, tuned: dict, baseline: dict, baseline_tuned: dict, train: dict
+    tuned: dict,
+    baseline: dict,
+    baseline_tuned: dict,
+    members: dict[str, tuple[dict, dict]],
+    published: bool,
 ) -> str:
-    """Markdown: baseline and model, at 0.5 and at tuned thresholds, then the run's params."""
-    model = f"{train['model']} (fine-tuned)"
+    """Markdown: the baseline, each member at 0.5, the ensemble at 0.5 and at its tuned rule
+    (and, on SemEval E-c English, the published results); then how each member was trained.
+    `members` maps each name to its (evaluate.json, train.json)."""
+    ensemble = tuned["ensemble"]
     lines = [
         "| model | decision rule | test Jaccard | test micro-F1 | test macro-F1 | validation micro-F1 |",
         "| --- | --- | ---: | ---: | ---: | ---: |",
-        _row(
-            "TF-IDF + logistic regression",
-            "0.5",
-            baseline["threshold_0_5"]["test"],
-            baseline["threshold_0_5"]["validation"],
+        _row("TF-IDF + logistic regression", "0.5", baseline["threshold_0_5"]["test"],
+             baseline["threshold_0_5"]["validation"]),
+        _row("TF-IDF + logistic regression", _rule(baseline_tuned), baseline_tuned["test"],
+             baseline_tuned["validation"]),
+        *(
+            _row(f"member `{name}` ({train['model']})", "0.5", evaluate["test"],
+                 evaluate["validation"])
+            for name, (evaluate, train) in members.items()
         ),
-        _row(
-            "TF-IDF + logistic regression",
-            _rule(baseline_tuned),
-            baseline_tuned["test"],
-            baseline_tuned["validation"],
-        ),
-        _row(model, "0.5", evaluate["test"], evaluate["validation"]),
-        _row(model, _rule(tuned), tuned["test"], tuned["validation"]),
-    ]
+        _row("**ensemble**", "0.5", ensemble["threshold_0_5"]["test"],
+             ensemble["threshold_0_5"]["validation"]),
+        _row("**ensemble**", _rule(tuned), tuned["test"], tuned["validation"]),
+    ]  # fmt: skip
+    if published:
+        lines += [
+            _row(f"published: {name}", "", dict(zip(KEYS, scores, strict=True)), None)
+            for name, scores in PUBLISHED
+        ]
     objective = tuned["tuning"]["objective"]
     lines += [
         "",
-        f"Run: model `{train['model']}`, learning rate {train['learning_rate']}, {train['epochs']} epochs "
-        f"(best: {train['best_epoch']:.0f}), global batch size {train['global_batch_size']} ({train['processes']} process(es)), max length {train['max_length']}, "
-        f"precision {train['precision']}; thresholds tuned for {objective} on validation "
+        f"Ensemble: {len(members)} member(s) averaged, the baseline at weight "
+        f"{ensemble['baseline_weight']}; thresholds tuned for {objective} on validation "
         f"(in-sample {tuned['tuning'][f'validation_{objective}_in_sample']:.4f}, "
         f"{tuned['tuning']['cv_folds']}-fold cross-validated "
         f"{tuned['tuning'][f'validation_{objective}_cross_validated']:.4f}); "
-        f"baseline C={baseline['c']}. Validation micro-F1 of a tuned rule is in-sample.",
+        f"baseline C={baseline['c']}. Validation micro-F1 of a tuned rule is in-sample. "
+        + "; ".join(_member_line(name, train) for name, (_, train) in members.items())
+        + ".",
     ]
     return "\n".join(lines)
 
@@ -74,23 +105,26 @@ def update_section(path: Path, name: str, content: str) -> None:
 
 
 def main() -> None:
-    files = [
-        paths.EVALUATE_METRICS,
-        paths.TUNE_METRICS,
-        paths.BASELINE_METRICS,
-        paths.BASELINE_TUNED_METRICS,
-        paths.TRAIN_SUMMARY,
-    ]
+    files = [paths.TUNE_METRICS, paths.BASELINE_METRICS, paths.BASELINE_TUNED_METRICS]
     missing = [str(path) for path in files if not path.is_file()]
     if missing:
         raise PipelineError(f"missing {', '.join(missing)}: run dvc repro first")
-    metrics = [read_json(path) for path in files]
-    if "test" not in metrics[0]:
+    tuned, baseline, baseline_tuned = (read_json(path) for path in files)
+    if "test" not in tuned:
         raise PipelineError(
-            f"{paths.EVALUATE_METRICS} has no test metrics (the test split has no labels): the "
-            "results table compares test scores; see metrics/tune_thresholds.json for validation"
+            f"{paths.TUNE_METRICS} has no test metrics (the test split has no labels): the "
+            "results table compares test scores; see its validation metrics instead"
         )
-    table = results_table(*metrics)
+    members = {
+        name: (
+            read_json(paths.member_evaluate_metrics(name)),
+            read_json(paths.member_train_summary(name)),
+        )
+        for name in tuned["ensemble"]["members"]
+    }
+    data = yaml.safe_load(PARAMS.read_text(encoding="utf-8"))["data"]
+    published = data["source"] == "semeval" and data["semeval"]["language"] == "English"
+    table = results_table(tuned, baseline, baseline_tuned, members, published)
     update_section(README, "results", table)
     print(table)
 

@@ -1,7 +1,8 @@
 """The decision rule shipped with a model: per-label thresholds and the min_labels fallback.
 
-It lives twice in the model folder: `thresholds.json`, and `config.json` (keys `thresholds`,
-`min_labels`, ...) so that any transformers user who loads the model has it.
+It lives in `thresholds.json` of the classifier folder, and in `config.json` (keys `thresholds`,
+`min_labels`, ...) where the folder is itself a transformers model, so that any transformers user
+who loads it has the rule.
 """
 
 import warnings
@@ -50,11 +51,12 @@ class DecisionRule:
 
 
 def save(model_dir: Path, rule: DecisionRule, details: dict | None = None) -> None:
-    """Write thresholds.json and merge the rule into config.json."""
+    """Write thresholds.json, and merge the rule into config.json where there is one."""
     model_dir = Path(model_dir)
     write_json(model_dir / THRESHOLDS_FILE, {**rule.to_dict(), **(details or {})})
-    config = read_json(model_dir / "config.json")
-    write_json(model_dir / "config.json", {**config, **rule.to_dict()})
+    if (model_dir / "config.json").is_file():
+        config = read_json(model_dir / "config.json")
+        write_json(model_dir / "config.json", {**config, **rule.to_dict()})
 
 
 def load(model_dir: Path, label_names: Sequence[str]) -> DecisionRule:

@@ -2,13 +2,20 @@
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
+import joblib
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import average_precision_score
 from sklearn.multiclass import OneVsRestClassifier
-from sklearn.pipeline import FeatureUnion, make_union
+from sklearn.pipeline import FeatureUnion, Pipeline, make_union
+
+from mltc.fileio import read_json, write_json
+
+MODEL_FILE = "baseline.joblib"  # a pickle: load only folders you made or trust
+LABELS_FILE = "labels.json"
 
 
 @dataclass(frozen=True)
@@ -16,6 +23,7 @@ class BaselineResult:
     c: float  # the regularisation chosen on validation
     validation_score_by_c: dict[float, float]  # micro average precision on validation
     probs: dict[str, np.ndarray]  # by split, for the texts given to predict
+    model: Pipeline  # the fitted features and classifier: raw texts in, probabilities out
 
 
 def tfidf_features() -> FeatureUnion:
@@ -69,4 +77,18 @@ def fit_baseline(
         split: best.predict_proba(features.transform(texts))
         for split, texts in texts_to_predict.items()
     }
-    return BaselineResult(best_c, scores, probs)
+    return BaselineResult(
+        best_c, scores, probs, Pipeline([("features", features), ("model", best)])
+    )
+
+
+def save_baseline(folder: Path, model: Pipeline, label_names: Sequence[str]) -> None:
+    """The fitted pipeline (joblib) and its label order, for the ensemble's predictor."""
+    joblib.dump(model, Path(folder) / MODEL_FILE)
+    write_json(Path(folder) / LABELS_FILE, {"label_names": list(label_names)})
+
+
+def load_baseline(folder: Path) -> tuple[Pipeline, list[str]]:
+    return joblib.load(Path(folder) / MODEL_FILE), read_json(Path(folder) / LABELS_FILE)[
+        "label_names"
+    ]

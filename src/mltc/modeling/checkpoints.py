@@ -1,7 +1,7 @@
 """Resumable training: epoch checkpoints that only the run that made them may reuse.
 
 The Trainer saves a checkpoint (weights, optimiser, scheduler, RNG states, the best-epoch
-bookkeeping) after every epoch in `models/checkpoints`, which DVC neither tracks nor deletes. Next
+bookkeeping) after every epoch in `models/checkpoints/<member>`, which DVC neither tracks nor deletes. Next
 to them lies a fingerprint of everything the train stage depends on: its params and the content of
 every dependency that dvc.yaml declares for it (code and data). A run whose fingerprint matches
 resumes from the last checkpoint; any other starts fresh and says why.
@@ -40,10 +40,12 @@ def fingerprint(params: Mapping[str, Any], dependencies: Iterable[Path]) -> str:
     return digest.hexdigest()
 
 
-def stage_fingerprint(stage: str, params: Mapping[str, Any]) -> str:
-    """The fingerprint of a stage's params and of the dependencies dvc.yaml declares for it."""
+def stage_fingerprint(stage: str, member: str, params: Mapping[str, Any]) -> str:
+    """The fingerprint of a per-member stage's params and of the dependencies dvc.yaml declares
+    for it (its `foreach` entry, with `${key}` naming the member)."""
     stages = yaml.safe_load(paths.DVC_YAML.read_text(encoding="utf-8"))["stages"]
-    return fingerprint(params, stages[stage]["deps"])
+    deps = [dep.replace("${key}", member) for dep in stages[stage]["do"]["deps"]]
+    return fingerprint(params, deps)
 
 
 def resume_point(checkpoints_dir: Path, run_fingerprint: str) -> tuple[Path | None, str]:

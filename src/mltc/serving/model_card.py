@@ -21,11 +21,20 @@ def model_card(
     data_summary: dict,
     report: Mapping[str, dict],
     rule: DecisionRule,
-    base_model: str,
+    members: Mapping[str, str],
+    baseline_weight: float,
     max_length: int,
 ) -> str:
-    """Markdown with Hub metadata; `report` maps each labelled split to its metrics at the rule."""
+    """Markdown with Hub metadata; `report` maps each labelled split to its metrics at the rule;
+    `members` maps each ensemble member to the model it was fine-tuned from."""
     splits = data_summary["splits"]
+    made_of = ", ".join(f"`{name}` (from `{model}`)" for name, model in members.items())
+    baseline = (
+        f" The TF-IDF baseline's probabilities are mixed in at weight {baseline_weight}."
+        if baseline_weight > 0
+        else ""
+    )
+    first = next(iter(members))
     lines = [
         "---",
         "library_name: transformers",
@@ -35,8 +44,9 @@ def model_card(
         "",
         f"# Multi-label text classifier ({len(schema.label_names)} labels)",
         "",
-        f"Fine-tuned from `{base_model}` by the mltc pipeline (`dvc repro`). Each text gets zero "
-        "or more labels: one sigmoid probability per label, then the tuned decision rule below.",
+        f"Made by the mltc pipeline (`dvc repro`) from {len(members)} fine-tuned member(s), "
+        f"averaged with equal weights: {made_of}.{baseline} Each text gets zero or more labels: "
+        "one probability per label, then the tuned decision rule below.",
         "",
         "## Data",
         "",
@@ -65,7 +75,7 @@ def model_card(
         "",
         f"Thresholds: `{rule.strategy}`, tuned for `{rule.objective}` on validation only; "
         f"min_labels={rule.min_labels} (1: a text with no label above its threshold gets its most "
-        "probable one). They are in `thresholds.json` and in `config.json`.",
+        "probable one). They are in `thresholds.json`; `ensemble.json` lists the members.",
         "",
         "## Metrics at the tuned rule",
         "",
@@ -83,12 +93,14 @@ def model_card(
         'predictor.predict(["some text"])',
         "```",
         "",
-        "or with transformers alone (probabilities only; apply `thresholds.json` yourself):",
+        "or one member with transformers alone (its probabilities only; the thresholds are "
+        "tuned for the whole ensemble):",
         "",
         "```python",
         "from transformers import pipeline",
         "",
-        'classifier = pipeline("text-classification", model="path/to/this/folder", top_k=None)',
+        f'classifier = pipeline("text-classification", model="path/to/this/folder/members/{first}",'
+        " top_k=None)",
         f'classifier(["some text"], truncation=True, max_length={max_length})',
         "```",
         "",

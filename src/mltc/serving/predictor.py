@@ -1,4 +1,4 @@
-"""Python API: load a model folder once, then predict labels or probabilities for raw texts."""
+"""Python API: load the classifier folder once, then predict labels or probabilities for raw texts."""
 
 import warnings
 from collections.abc import Sequence
@@ -8,11 +8,14 @@ import numpy as np
 import torch
 from transformers import PreTrainedModel
 
-from mltc.data.labels import model_label_names
+from mltc.data.labels import check_same_labels, model_label_names
 from mltc.data.text import TextEncoding
 from mltc.decision import rule as decision_rule
+from mltc.ensemble.combine import combine
+from mltc.ensemble.manifest import BASELINE_DIR, Manifest
 from mltc.errors import PipelineError
 from mltc.metrics import binarize
+from mltc.modeling.baseline import load_baseline
 from mltc.modeling.build import load_classifier
 from mltc.modeling.chunking import CHUNK_TEXTS, chunk_starts
 from mltc.modeling.hardware import best_device
@@ -28,13 +31,37 @@ def quantize_int8(model: PreTrainedModel) -> PreTrainedModel:
         return torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
 
 
+class _Member:
+    """One fine-tuned model of the ensemble, with the text encoding it was trained with."""
+
+    def __init__(self, folder: Path, precision: str, int8: bool, trust_remote_code: bool) -> None:
+        self.model, self.tokenizer = load_classifier(folder, trust_remote_code)
+        self.model.to(best_device())
+        if int8:
+            self.model = quantize_int8(self.model)
+        self.precision = "fp32" if int8 else precision
+        self.encoding = TextEncoding.load(folder)
+        self.label_names = model_label_names(self.model.config.id2label)
+
+    def predict_proba(self, texts: list[str], batch_size: int, progress: bool) -> np.ndarray:
+        chunks = (
+            self.encoding.encode(self.tokenizer, texts[start : start + CHUNK_TEXTS])
+            for start in chunk_starts(len(texts))
+        )
+        return predict_proba_chunks(
+            self.model, self.tokenizer, chunks, batch_size, progress, self.precision
+        )
+
+
 class Predictor:
-    """A fine-tuned model with its decision rule (the tuned thresholds, unless overridden).
+    """The shipped classifier: its fine-tuned members (averaged), the baseline where the ensemble
+    mixes it in, and the decision rule (the tuned thresholds, unless overridden).
 
     Example: `Predictor("models/classifier").predict(["What a great day!"])` gives a list of
-    label lists such as `[["joy", "optimism"]]`. Texts are encoded as the model folder's
+    label lists such as `[["joy", "optimism"]]`. Texts are encoded as each member folder's
     `text_encoding.json` says (the same truncation as in training and evaluation), so
-    `predict_proba` gives the probabilities the evaluate stage computed.
+    `predict_proba` gives the probabilities the pipeline tuned the rule on. A single fine-tuned
+    model folder (`models/members/<name>`) loads too, with threshold 0.5 unless it has a rule.
     """
 
     def __init__(
@@ -50,33 +77,44 @@ class Predictor:
         quantised linear layers on the CPU (about 1.4x faster; some probabilities move a lot,
         so check the metrics: on SemEval MiniLMs, tuned test micro-F1 fell by 0.001 to 0.009);
         `trust_remote_code`: let transformers run code shipped with the model (off by default)."""
-        self.model, self.tokenizer = load_classifier(Path(model_dir), trust_remote_code)
-        self.model.to(best_device())
-        if int8:
-            self.model = quantize_int8(self.model)
-        self.precision = "fp32" if int8 else precision
-        self.label_names = model_label_names(self.model.config.id2label)
+        folder = Path(model_dir)
+        manifest = Manifest.load(folder)
+        self.members = [
+            _Member(folder / relative, precision, int8, trust_remote_code)
+            for relative in manifest.members.values()
+        ]
+        self.label_names = self.members[0].label_names
+        for name, member in zip(manifest.members, self.members, strict=True):
+            check_same_labels(
+                self.label_names, member.label_names, f"member {name} of {folder}",
+                "every member must be trained on the same labels: re-run dvc repro",
+            )  # fmt: skip
+        self.baseline_weight = manifest.baseline_weight
+        self.baseline = None
+        if self.baseline_weight > 0:
+            self.baseline, baseline_labels = load_baseline(folder / BASELINE_DIR)
+            check_same_labels(
+                self.label_names, baseline_labels, f"the baseline of {folder}",
+                "re-run dvc repro",
+            )  # fmt: skip
         self.batch_size = batch_size
-        self.encoding = TextEncoding.load(Path(model_dir))
         if threshold is None:
-            self.rule = decision_rule.load(Path(model_dir), self.label_names)
+            self.rule = decision_rule.load(folder, self.label_names)
         else:
             self.rule = decision_rule.DecisionRule.fixed(self.label_names, threshold)
         self.thresholds = self.rule.thresholds(self.label_names)
 
     def predict_proba(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
-        """Sigmoid probabilities, (texts x labels), columns in `label_names` order."""
+        """The ensemble's probabilities, (texts x labels), columns in `label_names` order."""
         texts = list(texts)
         for index, text in enumerate(texts):
             if not isinstance(text, str) or not text.strip():
                 raise PipelineError(f"text {index + 1} is empty: every text needs some content")
-        chunks = (
-            self.encoding.encode(self.tokenizer, texts[start : start + CHUNK_TEXTS])
-            for start in chunk_starts(len(texts))
-        )
-        return predict_proba_chunks(
-            self.model, self.tokenizer, chunks, self.batch_size, progress, self.precision
-        )
+        member_probs = [
+            member.predict_proba(texts, self.batch_size, progress) for member in self.members
+        ]
+        baseline = None if self.baseline is None else self.baseline.predict_proba(texts)
+        return combine(member_probs, baseline, self.baseline_weight)
 
     def labels_from_proba(self, probs: np.ndarray) -> list[list[str]]:
         pred = binarize(probs, self.thresholds, self.rule.min_labels)

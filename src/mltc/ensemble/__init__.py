@@ -1,0 +1,1 @@
+"""Ensembles: members trained as separate runs, combined and shipped as one classifier."""
