@@ -26,7 +26,7 @@ from mltc.fileio import atomic_path, read_json, write_csv, write_json, write_npz
 from mltc.metrics import binarize, evaluation_report, interpolated_pr_curves
 from mltc.modeling.probabilities import load_probs
 from mltc.params import EnsembleConfig, TuningConfig
-from mltc.serving.model_card import model_card
+from mltc.serving.model_card import SCORES, model_card
 from mltc.serving.writers import write_predictions
 
 
@@ -45,6 +45,16 @@ def tune_and_report(
         if "labels" in arrays
     }
     return result, {**report, "tuning": result.summary()}
+
+
+def headline(result: TuningResult, report: dict) -> dict:
+    """The rule and the headline scores of each labelled split (a member alone, for comparison)."""
+    scores = {
+        split: {key: report[split][key] for key in SCORES}
+        for split in paths.EVALUATED_SPLITS
+        if split in report
+    }
+    return {"strategy": result.strategy, "min_labels": result.min_labels, **scores}
 
 
 def combined_probs(
@@ -113,6 +123,9 @@ def main() -> None:
             for split, arrays in saved.items()
             if "labels" in arrays
         },
+    }
+    report["ensemble"]["members_tuned"] = {  # each member alone, at its own tuned rule
+        name: headline(*tune_and_report(member, config, names)) for name, member in members.items()
     }
     _, baseline_report = tune_and_report(baseline_saved, config, names)
     rule = decision_rule.DecisionRule(

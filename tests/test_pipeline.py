@@ -187,6 +187,10 @@ def test_tuned_metrics_have_the_evaluate_keys_and_the_tuning_summary(project):
         next(w for w, score in by_weight.items() if score == best)
     )
     assert tuned["tuning"]["validation_micro_f1_cross_validated"] == best
+    alone = tuned["ensemble"]["members_tuned"]
+    assert list(alone) == list(MEMBERS)
+    assert set(alone["plain"]) == {"strategy", "min_labels", "validation", "test"}
+    assert set(alone["plain"]["test"]) == {"jaccard", "micro_f1", "macro_f1"}
     tuning = tuned["tuning"]
     assert tuning["strategy"] in {"global", "per_label"} and tuning["min_labels"] in {0, 1}
     assert 0 <= tuning["validation_micro_f1_cross_validated"] <= 1
