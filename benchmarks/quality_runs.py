@@ -105,6 +105,11 @@ def table(results: Path = RESULTS) -> str:
             "; ".join(sorted({e["cpu"] for e in entries})),
         ]
         lines.append("| " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        "Train time: the members' trainings summed. `dvc repro`: the run's wall time, stages the DVC "
+        "cache already held not included (docs/ensembles.md says what each run had cached).",
+    ]
     return "\n".join(lines) + "\n"
 
 

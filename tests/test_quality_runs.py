@@ -54,8 +54,9 @@ def test_records_become_one_row_per_variant_with_mean_and_spread(tmp_path):
     assert (recorded["best_epoch"], recorded["train_runtime_s"]) == ([6.0, 7.0], 600.0)
 
     rows = quality_runs.table(results).splitlines()
-    assert len(rows) == 4  # header, rule, two variants
-    default, mpnet = (row.split(" | ") for row in rows[2:])
+    assert len(rows) == 6  # header, rule, two variants, a blank line, the note
+    default, mpnet = (row.split(" | ") for row in rows[2:4])
+    assert rows[5].startswith("Train time: the members' trainings summed.")
     assert default[:5] == [
         "| default", "minilm+minilm", "42+43, 43+44", "0.6900 ± 0.0000", "0.5800 ± 0.0141"
     ]  # fmt: skip
