@@ -119,7 +119,8 @@ def test_two_machines_train_as_one_and_only_node_0_writes(two_machines, one_proc
     node0, node1 = two_machines
     assert read_json(node0 / SUMMARY)["processes"] == 2
     assert sorted(path.name for path in (node0 / paths.MEMBERS).iterdir()) == [".gitignore", MEMBER]
-    assert sorted(path.name for path in (node1 / "models").iterdir()) == [".gitignore"]
+    assert sorted(path.name for path in (node1 / "models").iterdir()) == [".gitignore", "members"]
+    assert sorted(path.name for path in (node1 / paths.MEMBERS).iterdir()) == [".gitignore"]
     assert not (node1 / SUMMARY).exists()
     for curve, value in (("loss.csv", "loss"), ("validation.csv", "value")):
         two = pd.read_csv(node0 / CURVES / curve)
