@@ -25,7 +25,7 @@ from mltc.errors import PipelineError, run_stage
 from mltc.fileio import atomic_path, read_json, write_csv, write_json, write_npz
 from mltc.metrics import binarize, evaluation_report, interpolated_pr_curves
 from mltc.modeling.probabilities import load_probs
-from mltc.params import EnsembleConfig, TuningConfig
+from mltc.params import EnsembleConfig, TuningConfig, member_params
 from mltc.serving.model_card import SCORES, model_card
 from mltc.serving.writers import write_predictions
 
@@ -110,10 +110,7 @@ def main() -> None:
     saved = combined_probs(members, baseline_saved, choice.baseline_weight)
     result, report = tune_and_report(saved, config, names)
     report["ensemble"] = {
-        "members": {
-            name: overrides.get("model", params["model"])
-            for name, overrides in ensemble.members.items()
-        },
+        "members": {name: member_params(params, name)["model"] for name in ensemble.members},
         "baseline_weight": choice.baseline_weight,
         f"validation_{config.objective}_cross_validated_by_baseline_weight": {
             str(w): score for w, score in choice.cross_validated_by_weight.items()
