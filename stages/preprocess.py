@@ -15,7 +15,7 @@ from mltc.errors import run_stage
 from mltc.fileio import atomic_path
 from mltc.modeling import registry
 from mltc.modeling.build import load_tokenizer, max_positions
-from mltc.params import PreprocessConfig, member_params, stage_member
+from mltc.params import PreprocessConfig, label_aware, member_params, stage_member
 
 ARROW_CACHE = ".arrow."
 
@@ -28,7 +28,9 @@ def main() -> None:
     tokenizer = load_tokenizer(spec)  # fails fast when the model cannot be reached
     config.check_model_limit(max_positions(spec, tokenizer), spec.alias)
     schema = LabelSchema.load(paths.LABELS)
-    encoding = TextEncoding(config.max_length)
+    encoding = TextEncoding.for_model(config.max_length, label_aware(params), schema.label_names)
+    if encoding.label_names:
+        encoding.label_positions(tokenizer)  # the label names must leave room for a text
     # Arrow files converted from the raw splits and the tokenizer's output, removed at the end
     # (and, left by a killed run, at the next start)
     target = paths.member_processed(member)

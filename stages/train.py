@@ -43,9 +43,12 @@ def main() -> None:
     member = stage_member(sys.argv[1:])
     params, spec, config, distributed, per_process_batch = read_params(member)
     distributed.check_launched(int(os.environ.get("WORLD_SIZE", "1")))  # set by torchrun
-    encoding = TextEncoding(PreprocessConfig.from_params(params).max_length)
     schema = LabelSchema.load(paths.LABELS)
+    encoding = TextEncoding.for_model(
+        PreprocessConfig.from_params(params).max_length, config.label_aware, schema.label_names
+    )
     tokenizer = load_tokenizer(spec)
+    label_positions = encoding.label_positions(tokenizer) if config.label_aware else None
     processed_dir, weights = paths.member_processed(member), paths.member_weights(member)
     checkpoint_dir, curves_dir = paths.member_checkpoints(member), paths.member_train_curves(member)
     processed = load_from_disk(str(processed_dir))
@@ -60,11 +63,12 @@ def main() -> None:
         "per_process_batch_size": per_process_batch,
         "processes": distributed.world_size,
         "epochs": config.epochs,
+        "label_aware": config.label_aware,
         "device": best_device().type,
         "precision": resolve_precision(config.precision, best_device()),  # what auto became
     }
     trainer = training.build_trainer(
-        spec, schema, processed, tokenizer, config, checkpoint_dir, distributed
+        spec, schema, processed, tokenizer, config, checkpoint_dir, distributed, label_positions
     )
     # a checkpoint is reused only by a run with the same params, data and code (dvc.yaml's deps)
     # (the rendezvous address is left out: a job restarted elsewhere may resume)
@@ -89,8 +93,7 @@ def main() -> None:
     trainer.accelerator.wait_for_everyone()
     result = trainer.train(resume_from_checkpoint=str(resume_from) if resume_from else None)
 
-    trainer.save_model(str(staging))  # every process calls it; rank 0 (and with
-    # save_on_each_node each node's first process) writes, and only rank 0 publishes
+    training.save_classifier(trainer, staging)  # every process calls it; only rank 0 publishes
     if trainer.is_world_process_zero():
         (staging / "training_args.bin").unlink(missing_ok=True)  # a pickle: never shipped
         encoding.save(staging)  # how predict must encode a text: as training and evaluate did

@@ -22,7 +22,7 @@ def with_value(section: str, key: str, value) -> dict:
 
 def test_project_params_are_valid_and_null_takes_the_model_defaults():
     minilm = REGISTRY["minilm"]
-    config = TrainConfig.from_params(PARAMS, minilm)
+    config = TrainConfig.from_params(with_value("train", "epochs", None), minilm)
     assert (config.learning_rate, config.batch_size, config.epochs) == (
         minilm.learning_rate, minilm.batch_size, minilm.epochs,
     )  # fmt: skip

@@ -73,6 +73,18 @@ def _number(
     return float(value)
 
 
+def _flag(section: str, key: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise PipelineError(f"{section}.{key}={value!r}: expected true or false")
+    return value
+
+
+def label_aware(params: dict[str, Any]) -> bool:
+    """train.label_aware: the label names go first in every input (mltc.modeling.label_aware);
+    read by preprocess, which writes the inputs, and by train, which builds the head."""
+    return _flag("train", "label_aware", params.get("train", {}).get("label_aware", False))
+
+
 DATA_SOURCES = ("semeval", "files", "hub")
 EMPTY_TEXT_ACTIONS = ("error", "drop")
 
@@ -131,9 +143,7 @@ class DataConfig:
         files, hub, columns, labels, split = (
             sub(name) for name in ("files", "hub", "columns", "labels", "split")
         )
-        header = files.get("header", True)
-        if not isinstance(header, bool):
-            raise PipelineError(f"data.files.header={header!r}: expected true or false")
+        header = _flag("data.files", "header", files.get("header", True))
         names_file = _optional_str("data.labels", "names_file", labels.get("names_file"))
         delimiter = labels.get("delimiter", " ")
         if not isinstance(delimiter, str) or not delimiter:
@@ -245,6 +255,7 @@ class TrainConfig:
     optimizer: str
     dropout: float | None
     pos_weight_power: float
+    label_aware: bool
     precision: str
     logging_steps: int
     seed: int
@@ -299,6 +310,7 @@ class TrainConfig:
                 lambda v: 0 <= v <= 1,
                 "a number in [0, 1]",
             ),
+            label_aware=label_aware(params),
             precision=_choice("train", "precision", get("precision"), PRECISIONS),
             logging_steps=_integer("train", "logging_steps", get("logging_steps")),
             seed=_integer("train", "seed", get("seed"), minimum=0),
@@ -322,11 +334,9 @@ class DistributedConfig:
     @classmethod
     def from_params(cls, params: dict[str, Any]) -> "DistributedConfig":
         section = _section(params, "distributed")
-        save_on_each_node = section.get("save_on_each_node", False)
-        if not isinstance(save_on_each_node, bool):
-            raise PipelineError(
-                f"distributed.save_on_each_node={save_on_each_node!r}: expected true or false"
-            )
+        save_on_each_node = _flag(
+            "distributed", "save_on_each_node", section.get("save_on_each_node", False)
+        )
         endpoint = section.get("rdzv_endpoint")
         host, _, port = str(endpoint).rpartition(":")
         if not isinstance(endpoint, str) or not host or not port.isdigit():

@@ -23,20 +23,58 @@ TRUNCATED = "truncated"  # a column while tokenizing: the text was longer than m
 @dataclass(frozen=True)
 class TextEncoding:
     """Texts are tokenized as they stand and truncated at `max_length` tokens (no padding:
-    batches are padded when collated)."""
+    batches are padded when collated). With `label_names` (train.label_aware), the names come
+    first as a segment of their own and the text second; only the text is truncated."""
 
     max_length: int
+    label_names: tuple[str, ...] | None = None
 
-    def encode(self, tokenizer: PreTrainedTokenizerBase, texts: Sequence[str]) -> BatchEncoding:
-        return tokenizer(list(texts), truncation=True, max_length=self.max_length)
+    def __post_init__(self) -> None:
+        if self.label_names is not None:  # a tuple, also when read back from JSON
+            object.__setattr__(self, "label_names", tuple(self.label_names))
+
+    @property
+    def label_prompt(self) -> str | None:
+        """The first segment: the label names, separated by spaces (underscores read as spaces)."""
+        return None if self.label_names is None else " ".join(self.label_prompt_words())
+
+    def encode(
+        self, tokenizer: PreTrainedTokenizerBase, texts: Sequence[str], max_length: int | None = None
+    ) -> BatchEncoding:
+        max_length = max_length or self.max_length
+        if self.label_prompt is None:
+            return tokenizer(list(texts), truncation=True, max_length=max_length)
+        prompts = [self.label_prompt] * len(texts)
+        return tokenizer(prompts, list(texts), truncation="only_second", max_length=max_length)
 
     def too_long(self, tokenizer: PreTrainedTokenizerBase, texts: Sequence[str]) -> list[bool]:
-        """Which texts are longer than `max_length` tokens, and so truncated (one token more
-        tells)."""
-        lengths = tokenizer(
-            list(texts), truncation=True, max_length=self.max_length + 1, return_length=True
-        )["length"]
+        """Which texts are longer than `max_length` tokens allow, and so truncated (one token
+        more tells)."""
+        lengths = [len(ids) for ids in self.encode(tokenizer, texts, self.max_length + 1)["input_ids"]]
         return [length > self.max_length for length in lengths]
+
+    def label_positions(self, tokenizer: PreTrainedTokenizerBase) -> list[list[int]]:
+        """Where each label's name lies in every input: its token positions, label by label;
+        an error naming `preprocess.max_length` when the names leave no room for a text."""
+        sample = tokenizer(self.label_prompt, "x")
+        if len(sample["input_ids"]) > self.max_length:
+            raise PipelineError(
+                f"preprocess.max_length={self.max_length} leaves no room for the text after the "
+                f"{len(self.label_names)} label names ({len(sample['input_ids']) - 1} tokens with "
+                "the markers): raise it, or set train.label_aware: false"
+            )
+        positions, start = [], 0
+        for name in self.label_prompt_words():
+            tokens = {
+                sample.char_to_token(char, sequence_index=0)
+                for char in range(start, start + len(name))
+            }
+            positions.append(sorted(token for token in tokens if token is not None))
+            start += len(name) + 1
+        return positions
+
+    def label_prompt_words(self) -> list[str]:
+        return [name.replace("_", " ") for name in self.label_names or ()]
 
     def save(self, model_dir: Path) -> None:
         write_json(Path(model_dir) / ENCODING_FILE, asdict(self))
@@ -50,6 +88,11 @@ class TextEncoding:
                 "stage, so how its texts were encoded is unknown (re-run dvc repro)"
             )
         return cls(**json.loads(path.read_text(encoding="utf-8")))
+
+    @classmethod
+    def for_model(cls, max_length: int, label_aware: bool, label_names: Sequence[str]):
+        """The encoding a member trains with: its label names first when it is label-aware."""
+        return cls(max_length, tuple(label_names) if label_aware else None)
 
 
 def tokenize_split(

@@ -4,6 +4,7 @@ from pathlib import Path
 
 from transformers import (
     AutoConfig,
+    AutoModel,
     AutoModelForSequenceClassification,
     AutoTokenizer,
     PretrainedConfig,
@@ -13,6 +14,7 @@ from transformers import (
 
 from mltc.data.labels import LabelSchema
 from mltc.errors import PipelineError
+from mltc.modeling.label_aware import LabelAwareClassifier, is_label_aware
 from mltc.modeling.registry import OFFLINE_ALIASES, ModelSpec, weights_location
 
 PROBLEM_TYPE = "multi_label_classification"
@@ -92,9 +94,13 @@ def max_positions(spec: ModelSpec, tokenizer: PreTrainedTokenizerBase) -> int:
 
 
 def build_model(
-    spec: ModelSpec, schema: LabelSchema, dropout: float | None = None
-) -> PreTrainedModel:
-    """A sequence classifier with one sigmoid output per label, id2label/label2id set.
+    spec: ModelSpec,
+    schema: LabelSchema,
+    dropout: float | None = None,
+    label_positions: list[list[int]] | None = None,
+) -> PreTrainedModel | LabelAwareClassifier:
+    """A sequence classifier with one sigmoid output per label, id2label/label2id set; with
+    `label_positions` (train.label_aware), the encoder with a head over the label names' tokens.
 
     `dropout` replaces every dropout probability in the config; None keeps the checkpoint's.
     """
@@ -107,13 +113,15 @@ def build_model(
     if spec.source == "config":
         config_values = dict(spec.config)
         config = AutoConfig.for_model(config_values.pop("model_type"), **config_values)
-        return AutoModelForSequenceClassification.from_config(
-            _with_overrides(config, label_config, dropout)
-        )
+        config = _with_overrides(config, label_config, dropout)
+        if label_positions is not None:
+            return LabelAwareClassifier(AutoModel.from_config(config), label_positions)
+        return AutoModelForSequenceClassification.from_config(config)
     trust = spec.trust_remote_code
+    architecture = AutoModel if label_positions is not None else AutoModelForSequenceClassification
     try:
         config = AutoConfig.from_pretrained(weights_location(spec), trust_remote_code=trust)
-        return AutoModelForSequenceClassification.from_pretrained(
+        model = architecture.from_pretrained(
             weights_location(spec),
             config=_with_overrides(config, label_config, dropout),
             use_safetensors=True,
@@ -121,6 +129,7 @@ def build_model(
         )
     except Exception as error:  # a damaged weights file raises safetensors' own error types
         raise _cannot_load(spec, error) from error
+    return model if label_positions is None else LabelAwareClassifier(model, label_positions)
 
 
 def _with_overrides(
@@ -134,15 +143,19 @@ def _with_overrides(
 
 def load_classifier(
     folder: Path, trust_remote_code: bool = False
-) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
+) -> tuple[PreTrainedModel | LabelAwareClassifier, PreTrainedTokenizerBase]:
     """A fine-tuned model folder (as the train stage saves it) and its tokenizer; a missing or
     damaged part is named, with how to restore it."""
     remedy = "restore it with dvc checkout, or re-run dvc repro"
     check_model_folder(folder, remedy)
     try:
-        model = AutoModelForSequenceClassification.from_pretrained(
-            folder, use_safetensors=True, trust_remote_code=trust_remote_code
-        )
+        config = AutoConfig.from_pretrained(folder, trust_remote_code=trust_remote_code)
+        if is_label_aware(config):
+            model = LabelAwareClassifier.load(folder, trust_remote_code)
+        else:
+            model = AutoModelForSequenceClassification.from_pretrained(
+                folder, use_safetensors=True, trust_remote_code=trust_remote_code
+            )
         tokenizer = AutoTokenizer.from_pretrained(folder, trust_remote_code=trust_remote_code)
     except Exception as error:  # a damaged weights file raises safetensors' own error types
         raise PipelineError(

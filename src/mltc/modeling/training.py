@@ -22,6 +22,7 @@ from mltc.modeling.build import build_model
 from mltc.modeling.callbacks import EpochSummaryCallback
 from mltc.modeling.cpu_dropout import use_cpu_dropout
 from mltc.modeling.hardware import best_device, resolve_precision
+from mltc.modeling.label_aware import LabelAwareClassifier
 from mltc.modeling.registry import ModelSpec
 from mltc.params import DistributedConfig, TrainConfig
 
@@ -109,15 +110,21 @@ def training_arguments(
     return TrainingArguments(**{**settings, **overrides})
 
 
-def build_classifier(spec: ModelSpec, schema: LabelSchema, config: TrainConfig) -> PreTrainedModel:
-    """The model to fine-tune, with the train params' dropout.
+def build_classifier(
+    spec: ModelSpec,
+    schema: LabelSchema,
+    config: TrainConfig,
+    label_positions: list[list[int]] | None = None,
+) -> PreTrainedModel | LabelAwareClassifier:
+    """The model to fine-tune, with the train params' dropout (label-aware with
+    `label_positions`: mltc.modeling.label_aware).
 
     On a CPU its dropout draws cheaper masks (mltc.modeling.cpu_dropout), with matmul attention ("eager")
     around them: SDPA's fused CPU kernel takes no attention dropout and trains tweet-length
     batches slower than eager even without it.
     """
     set_seed(config.seed)  # before the classifier head is initialised
-    model = build_model(spec, schema, config.dropout)
+    model = build_model(spec, schema, config.dropout, label_positions)
     if best_device().type == "cpu":
         use_cpu_dropout(model)
     return model
@@ -131,8 +138,9 @@ def build_trainer(
     config: TrainConfig,
     checkpoints_dir: Path,
     distributed: DistributedConfig | None = None,
+    label_positions: list[list[int]] | None = None,
 ) -> Trainer:
-    model = build_classifier(spec, schema, config)
+    model = build_classifier(spec, schema, config, label_positions)
     callbacks = [EpochSummaryCallback()]
     if config.early_stopping_patience:
         callbacks.append(EarlyStoppingCallback(config.early_stopping_patience))
@@ -151,6 +159,15 @@ def build_trainer(
         compute_metrics=compute_metrics,
         callbacks=callbacks,
     )
+
+
+def save_classifier(trainer: Trainer, folder: Path) -> None:
+    """The trained weights, config and tokenizer in `folder`; every process calls it, rank 0 (and
+    with save_on_each_node each node's first process) writes."""
+    trainer.save_model(str(folder))
+    model = trainer.accelerator.unwrap_model(trainer.model)
+    if isinstance(model, LabelAwareClassifier) and trainer.args.should_save:
+        model.save_config(folder)  # the Trainer writes only the weights of a plain module
 
 
 def best_epoch(trainer: Trainer) -> float | None:

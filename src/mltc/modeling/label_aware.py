@@ -1,0 +1,86 @@
+"""Label-aware input (SpanEmo, Alhuzali and Ananiadou, EACL 2021): the label names are the first
+segment of every input and the text the second, and each label's score is read from the encoder's
+output over that label's own name, by one small head shared by all labels. Attention lets the
+text and every label name see each other, so labels that go together can share evidence.
+
+`train.label_aware: true` turns it on for a member (mltc.data.text.TextEncoding writes the
+inputs). The fine-tuned folder is the encoder's config.json, with the label positions under
+`POSITIONS_KEY`, and one model.safetensors for the encoder and the head.
+"""
+
+from pathlib import Path
+
+import torch
+from safetensors.torch import load_file
+from torch import nn
+from transformers import AutoConfig, AutoModel, PretrainedConfig, PreTrainedModel
+from transformers.modeling_outputs import SequenceClassifierOutput
+
+POSITIONS_KEY = "mltc_label_token_positions"  # config.json: each label's token positions
+WEIGHTS_FILE = "model.safetensors"
+DROPOUT_KEYS = ("hidden_dropout_prob", "dropout")  # BERT/MPNet/RoBERTa, DistilBERT
+
+
+def is_label_aware(config: PretrainedConfig) -> bool:
+    return getattr(config, POSITIONS_KEY, None) is not None
+
+
+class LabelAwareClassifier(nn.Module):
+    """An encoder, and a head that scores each label from the mean of its name's token states."""
+
+    def __init__(self, encoder: PreTrainedModel, label_positions: list[list[int]]):
+        super().__init__()
+        self.encoder = encoder
+        self.config = encoder.config
+        self.config.update({POSITIONS_KEY: [list(p) for p in label_positions]})
+        hidden = self.config.hidden_size
+        dropout = next((getattr(self.config, k) for k in DROPOUT_KEYS if hasattr(self.config, k)))
+        self.head = nn.Sequential(
+            nn.Linear(hidden, hidden), nn.Tanh(), nn.Dropout(dropout), nn.Linear(hidden, 1)
+        )
+        span = 1 + max(max(positions) for positions in label_positions)
+        pooling = torch.zeros(len(label_positions), span)
+        for label, positions in enumerate(label_positions):
+            pooling[label, positions] = 1.0 / len(positions)
+        self.register_buffer("pooling", pooling, persistent=False)
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.parameters()).device
+
+    @property
+    def _supports_attention_backend(self) -> bool:  # lets mltc.modeling.cpu_dropout plug in
+        return getattr(self.encoder, "_supports_attention_backend", False)
+
+    def set_attn_implementation(self, implementation: str) -> None:
+        self.encoder.set_attn_implementation(implementation)
+
+    def forward(
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor | None = None,
+        token_type_ids: torch.Tensor | None = None,
+        labels: torch.Tensor | None = None,
+    ) -> SequenceClassifierOutput:
+        inputs = {"input_ids": input_ids, "attention_mask": attention_mask}
+        if token_type_ids is not None:
+            inputs["token_type_ids"] = token_type_ids
+        states = self.encoder(**inputs).last_hidden_state[:, : self.pooling.shape[1]]
+        label_states = torch.einsum("lp,bph->blh", self.pooling.to(states.dtype), states)
+        logits = self.head(label_states).squeeze(-1)
+        loss = None
+        if labels is not None:
+            loss = nn.functional.binary_cross_entropy_with_logits(logits.float(), labels.float())
+        return SequenceClassifierOutput(loss=loss, logits=logits)
+
+    def save_config(self, folder: Path) -> None:
+        """config.json beside the weights the Trainer saved (it saves only a module's weights)."""
+        self.config.save_pretrained(folder)
+
+    @classmethod
+    def load(cls, folder: Path, trust_remote_code: bool = False) -> "LabelAwareClassifier":
+        config = AutoConfig.from_pretrained(folder, trust_remote_code=trust_remote_code)
+        encoder = AutoModel.from_config(config, trust_remote_code=trust_remote_code)
+        model = cls(encoder, getattr(config, POSITIONS_KEY))
+        model.load_state_dict(load_file(Path(folder) / WEIGHTS_FILE))
+        return model.eval()
