@@ -30,6 +30,8 @@ class LabelAwareClassifier(nn.Module):
 
     def __init__(self, encoder: PreTrainedModel, label_positions: list[list[int]]):
         super().__init__()
+        if getattr(encoder, "pooler", None) is not None:
+            encoder.pooler = None  # the first token's pooler is unused: DDP would refuse it
         self.encoder = encoder
         self.config = encoder.config
         self.config.update({POSITIONS_KEY: [list(p) for p in label_positions]})

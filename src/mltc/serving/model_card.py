@@ -1,7 +1,7 @@
 """The model card: the README.md of the shipped model folder, as the Hugging Face Hub expects it
 (YAML metadata, then what the model was trained on, how well it does and how to load it)."""
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 from mltc.data.labels import LabelSchema
 from mltc.decision.rule import DecisionRule
@@ -24,9 +24,11 @@ def model_card(
     members: Mapping[str, str],
     baseline_weight: float,
     max_length: int,
+    label_aware: Collection[str] = (),
 ) -> str:
     """Markdown with Hub metadata; `report` maps each labelled split to its metrics at the rule;
-    `members` maps each ensemble member to the model it was fine-tuned from."""
+    `members` maps each ensemble member to the model it was fine-tuned from; `label_aware` names
+    the members that read the label names before each text (transformers alone cannot run them)."""
     splits = data_summary["splits"]
     made_of = ", ".join(f"`{name}` (from `{model}`)" for name, model in members.items())
     baseline = (
@@ -34,7 +36,7 @@ def model_card(
         if baseline_weight > 0
         else ""
     )
-    first = next(iter(members))
+    plain = [name for name in members if name not in label_aware]
     lines = [
         "---",
         "library_name: transformers",
@@ -60,7 +62,9 @@ def model_card(
         )
     lines += [
         "",
-        f"Texts are truncated at {max_length} tokens.",
+        f"Texts are truncated at {max_length} tokens"
+        + (", the label names included" if label_aware else "")
+        + ".",
         "",
         "## Labels and decision rule",
         "",
@@ -93,16 +97,26 @@ def model_card(
         'predictor.predict(["some text"])',
         "```",
         "",
-        "or one member with transformers alone (its probabilities only; the thresholds are "
-        "tuned for the whole ensemble):",
-        "",
-        "```python",
-        "from transformers import pipeline",
-        "",
-        f'classifier = pipeline("text-classification", model="path/to/this/folder/members/{first}",'
-        " top_k=None)",
-        f'classifier(["some text"], truncation=True, max_length={max_length})',
-        "```",
-        "",
     ]
+    if plain:
+        lines += [
+            "or one member with transformers alone (its probabilities only; the thresholds are "
+            "tuned for the whole ensemble):",
+            "",
+            "```python",
+            "from transformers import pipeline",
+            "",
+            'classifier = pipeline("text-classification", '
+            f'model="path/to/this/folder/members/{plain[0]}", top_k=None)',
+            f'classifier(["some text"], truncation=True, max_length={max_length})',
+            "```",
+            "",
+        ]
+    if label_aware:
+        lines += [
+            f"Label-aware member(s) {', '.join(f'`{name}`' for name in label_aware)} read the "
+            "label names before each text and score each label from its name's tokens "
+            "(SpanEmo): load them through mltc, which adds the names as training did.",
+            "",
+        ]
     return "\n".join(lines)
