@@ -8,7 +8,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 
 # `make experiments`: the params that differ between runs (the ensemble's members among them), each
 # member's model and kept epoch, the ensemble's baseline weight and rule, and its test metrics.
-EXP_COLUMNS := ^(Experiment|Created|(params\.yaml:)?(model|ensemble\.members\..+|train\.(learning_rate|epochs|batch_size|seed|pos_weight_power))|metrics/members/[^/]+/train\.json:best_epoch|tune_thresholds\.(strategy|objective)|(metrics/tune_thresholds\.json:)?(ensemble\.baseline_weight|tuning\.(strategy|min_labels))|metrics/tune_thresholds\.json:test\.(jaccard|micro_f1|macro_f1))$$
+EXP_COLUMNS := ^(Experiment|Created|(params\.yaml:)?(model|ensemble\.members\..+|train\.(learning_rate|epochs|batch_size|seed|pos_weight_power|label_aware))|metrics/members/[^/]+/train\.json:best_epoch|tune_thresholds\.(strategy|objective)|(metrics/tune_thresholds\.json:)?(ensemble\.baseline_weight|tuning\.(strategy|min_labels))|metrics/tune_thresholds\.json:test\.(jaccard|micro_f1|macro_f1))$$
 EXP_SHOW_ARGS ?=
 
 .PHONY: install fetch-mpnet repro test gpu-check lint format report experiments plots plots-page benchmark clean

@@ -42,6 +42,7 @@ def record(
         "members": {name: Path(str(train["model"])).name for name, train in zip(members, trains, strict=True)},
         "model": "+".join(Path(str(train["model"])).name for train in trains),
         "baseline_weight": tuned["ensemble"]["baseline_weight"],
+        "label_aware": [train["label_aware"] for train in trains],
         "epochs": [train["epochs"] for train in trains],
         "best_epoch": [train["best_epoch"] for train in trains],
         "train_runtime_s": sum(train["train_runtime_s"] for train in trains),

@@ -128,7 +128,7 @@ def main() -> None:
     rule = decision_rule.DecisionRule(
         result.thresholds_by_label(names), result.min_labels, result.strategy, result.objective
     )
-    first_member = paths.member_weights(next(iter(members)))
+    encodings = {name: TextEncoding.load(paths.member_weights(name)) for name in members}
     card = model_card(
         schema,
         read_json(paths.DATA_METRICS),
@@ -136,7 +136,8 @@ def main() -> None:
         rule,
         report["ensemble"]["members"],
         choice.baseline_weight,
-        TextEncoding.load(first_member).max_length,
+        next(iter(encodings.values())).max_length,
+        [name for name, encoding in encodings.items() if encoding.label_names],
     )
     reported = "test" if "test" in report else "validation"
     curves = pd.DataFrame(

@@ -39,3 +39,16 @@ def test_card_without_the_baseline_does_not_mention_it():
     rule = DecisionRule.fixed(schema.label_names)
     card = model_card(schema, summary, {}, rule, {"plain": "minilm"}, 0.0, 96)
     assert "1 fine-tuned member(s)" in card and "baseline" not in card
+
+
+def test_card_sends_label_aware_members_through_mltc_and_offers_transformers_for_the_others():
+    schema = LabelSchema(("bug", "billing"), labelled_splits=("train",))
+    summary = data_summary({"train": LabelTally.of(np.array([[1, 0]]))}, schema.label_names)
+    rule = DecisionRule.fixed(schema.label_names)
+    members = {"aware": "minilm", "plain": "minilm"}
+    card = model_card(schema, summary, {}, rule, members, 0.0, 96, label_aware=["aware"])
+    assert "truncated at 96 tokens, the label names included" in card
+    assert "Label-aware member(s) `aware` read the label names" in card
+    assert 'model="path/to/this/folder/members/plain"' in card  # the first plain member
+    only_aware = model_card(schema, summary, {}, rule, {"aware": "minilm"}, 0.0, 96, ["aware"])
+    assert "from transformers import pipeline" not in only_aware

@@ -56,6 +56,7 @@ def copy_project(root: Path, members: dict | None = None, **data_changes) -> Pat
             shutil.copy2(source, root / name)
     params = yaml.safe_load((root / "params.yaml").read_text())
     params["model"] = "tiny"
+    params["train"]["epochs"] = None  # the tiny model's own (2)
     if members is not None:
         params["ensemble"]["members"] = members
     for key, value in data_changes.items():
@@ -70,13 +71,18 @@ def copy_project(root: Path, members: dict | None = None, **data_changes) -> Pat
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> Path:
-    """The default pipeline (the SemEval release in the repo) on 64 texts a split, reproduced."""
-    root = copy_project(tmp_path_factory.mktemp("project"), max_rows=64)
+    """The default pipeline (the SemEval release in the repo) on 64 texts a split, reproduced;
+    `plain` reads the texts alone, `pos-weight` is label-aware as params.yaml's members are."""
+    root = copy_project(tmp_path_factory.mktemp("project"), members=MEMBER_PARAMS, max_rows=64)
     dvc("repro", cwd=root)
     return root
 
 
-MEMBERS = ("plain", "pos-weight")  # params.yaml's ensemble
+MEMBER_PARAMS = {
+    "plain": {"label_aware": False},
+    "pos-weight": {"seed": 43, "pos_weight_power": 0.5},  # label-aware: params.yaml's train
+}
+MEMBERS = tuple(MEMBER_PARAMS)
 
 
 def test_repro_writes_a_loadable_model_and_metrics_in_range(project):
@@ -104,6 +110,7 @@ def test_repro_writes_a_loadable_model_and_metrics_in_range(project):
     summaries = {m: read_json(project / "metrics" / "members" / m / "train.json") for m in MEMBERS}
     assert [summary["model"] for summary in summaries.values()] == ["tiny", "tiny"]
     assert [summary["member"] for summary in summaries.values()] == list(MEMBERS)
+    assert [summary["label_aware"] for summary in summaries.values()] == [False, True]
     validation_curve = pd.read_csv(
         project / "metrics" / "members" / "plain" / "train" / "validation.csv"
     )
@@ -346,6 +353,7 @@ def test_experiments_table_shows_key_params_and_test_metrics_only(project):
     rows = experiments_table(project)
     columns = set(rows[0])
     for column in ("params.yaml:model", "ensemble.members.pos-weight.seed", "ensemble.baseline_weight",
+                   "train.label_aware",
                    "metrics/members/plain/train.json:best_epoch", "tune_thresholds.strategy",
                    "metrics/tune_thresholds.json:tuning.strategy",
                    "metrics/tune_thresholds.json:test.micro_f1"):  # fmt: skip

@@ -18,10 +18,11 @@ def fake_run(root, seeds: tuple[int, int], test: tuple[float, float, float], val
     members = {"plain": {"seed": seeds[0]}, "pos-weight": {"seed": seeds[1]}}
     params = {**PARAMS, "ensemble": {**PARAMS["ensemble"], "members": members}}
     (root / "params.yaml").write_text(yaml.safe_dump(params))
-    train = {"model": "minilm", "epochs": 8, "best_epoch": 6.0, "train_runtime_s": 300.0}
+    train = {"model": "minilm", "epochs": 8, "best_epoch": 6.0, "train_runtime_s": 300.0,
+             "label_aware": True}  # fmt: skip
     files = {
         "members/plain/train.json": train,
-        "members/pos-weight/train.json": {**train, "best_epoch": 7.0},
+        "members/pos-weight/train.json": {**train, "best_epoch": 7.0, "label_aware": False},
         "tune_thresholds.json": {
             "test": dict(zip(quality_runs.KEYS, test, strict=True)),
             "tuning": {"strategy": "per_label", "min_labels": 1,
@@ -52,6 +53,7 @@ def test_records_become_one_row_per_variant_with_mean_and_spread(tmp_path):
     )
     assert (recorded["model"], recorded["baseline_weight"]) == ("minilm+minilm", 0.4)
     assert (recorded["best_epoch"], recorded["train_runtime_s"]) == ([6.0, 7.0], 600.0)
+    assert recorded["label_aware"] == [True, False]
 
     rows = quality_runs.table(results).splitlines()
     assert len(rows) == 6  # header, rule, two variants, a blank line, the note

@@ -61,3 +61,39 @@ def test_encoding_round_trips_through_the_model_folder(tmp_path):
     assert TextEncoding.load(tmp_path) == TextEncoding(77)
     with pytest.raises(PipelineError, match=r"has no text_encoding\.json"):
         TextEncoding.load(tmp_path / "elsewhere")
+
+
+def test_label_aware_inputs_open_with_the_label_names_and_truncate_only_the_text(tokenizer):
+    encoding = TextEncoding(12, ("pessimism", "very_happy"))
+    assert encoding.label_prompt == "pessimism very happy"
+    encoded = encoding.encode(tokenizer, ["one two", "one two three four five six seven"])
+    short, long = encoded["input_ids"]
+    prompt_ids = tokenizer("pessimism very happy", add_special_tokens=False)["input_ids"]
+    text_ids = tokenizer("one two", add_special_tokens=False)["input_ids"]
+    sep, cls = tokenizer.sep_token_id, tokenizer.cls_token_id
+    assert short == [cls, *prompt_ids, sep, *text_ids, sep]
+    assert encoded["token_type_ids"][0] == [0] * (len(prompt_ids) + 2) + [1] * (len(text_ids) + 1)
+    assert len(long) == 12 and long[: len(prompt_ids) + 2] == short[: len(prompt_ids) + 2]
+    assert encoding.too_long(tokenizer, ["one two", "one two three four five six seven"]) == [
+        False, True,
+    ]  # fmt: skip
+
+
+def test_label_positions_point_at_each_name_whatever_its_token_count(tokenizer):
+    encoding = TextEncoding(32, ("pessimism", "very_happy", "joy"))
+    ids = encoding.encode(tokenizer, ["some text"])["input_ids"][0]
+    positions = encoding.label_positions(tokenizer)
+    names = [tokenizer.decode([ids[p] for p in label]) for label in positions]
+    assert names == ["pessimism", "very happy", "joy"]
+    assert len(positions[0]) > 1  # pessimism is several word pieces
+
+
+def test_label_names_that_leave_no_room_for_a_text_are_refused(tokenizer):
+    with pytest.raises(PipelineError, match=r"preprocess\.max_length=4 leaves no room"):
+        TextEncoding(4, ("anger", "joy", "fear")).label_positions(tokenizer)
+
+
+def test_a_label_aware_encoding_round_trips_through_the_model_folder(tmp_path):
+    TextEncoding(77, ("anger", "joy")).save(tmp_path)
+    assert TextEncoding.load(tmp_path) == TextEncoding(77, ("anger", "joy"))
+    assert TextEncoding.for_model(77, False, ("anger", "joy")) == TextEncoding(77)

@@ -39,7 +39,10 @@ class TextEncoding:
         return None if self.label_names is None else " ".join(self.label_prompt_words())
 
     def encode(
-        self, tokenizer: PreTrainedTokenizerBase, texts: Sequence[str], max_length: int | None = None
+        self,
+        tokenizer: PreTrainedTokenizerBase,
+        texts: Sequence[str],
+        max_length: int | None = None,
     ) -> BatchEncoding:
         max_length = max_length or self.max_length
         if self.label_prompt is None:
@@ -50,7 +53,9 @@ class TextEncoding:
     def too_long(self, tokenizer: PreTrainedTokenizerBase, texts: Sequence[str]) -> list[bool]:
         """Which texts are longer than `max_length` tokens allow, and so truncated (one token
         more tells)."""
-        lengths = [len(ids) for ids in self.encode(tokenizer, texts, self.max_length + 1)["input_ids"]]
+        lengths = [
+            len(ids) for ids in self.encode(tokenizer, texts, self.max_length + 1)["input_ids"]
+        ]
         return [length > self.max_length for length in lengths]
 
     def label_positions(self, tokenizer: PreTrainedTokenizerBase) -> list[list[int]]:

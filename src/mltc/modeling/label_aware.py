@@ -18,7 +18,7 @@ from transformers.modeling_outputs import SequenceClassifierOutput
 
 POSITIONS_KEY = "mltc_label_token_positions"  # config.json: each label's token positions
 WEIGHTS_FILE = "model.safetensors"
-DROPOUT_KEYS = ("hidden_dropout_prob", "dropout")  # BERT/MPNet/RoBERTa, DistilBERT
+DROPOUT_KEYS = ("hidden_dropout_prob", "dropout")  # BERT/MPNet/RoBERTa, DistilBERT; else 0.1
 
 
 def is_label_aware(config: PretrainedConfig) -> bool:
@@ -36,7 +36,9 @@ class LabelAwareClassifier(nn.Module):
         self.config = encoder.config
         self.config.update({POSITIONS_KEY: [list(p) for p in label_positions]})
         hidden = self.config.hidden_size
-        dropout = next((getattr(self.config, k) for k in DROPOUT_KEYS if hasattr(self.config, k)))
+        dropout = next(
+            (getattr(self.config, k) for k in DROPOUT_KEYS if hasattr(self.config, k)), 0.1
+        )
         self.head = nn.Sequential(
             nn.Linear(hidden, hidden), nn.Tanh(), nn.Dropout(dropout), nn.Linear(hidden, 1)
         )

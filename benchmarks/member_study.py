@@ -1,0 +1,195 @@
+"""Member variants x seeds, trained with the package's own train code, their validation and test
+probabilities kept in one npz; then the table of each variant alone and of member pairs, with the
+TF-IDF baseline mixed in as `tune_thresholds` does (its weight and the rule chosen on validation).
+
+Made for a GPU, where a MiniLM run takes about 40 s (on 2 CPU cores, 6 to 10 minutes):
+
+    python benchmarks/member_study.py train --runs plain:42 label-aware:42 ... --out study.npz
+    python benchmarks/member_study.py table study.npz [--out table.md]   # after `dvc repro baseline`
+
+A variant is a member's train keys (VARIANTS); a run is `variant:seed`.
+"""
+
+import argparse
+import json
+import statistics
+import tempfile
+import time
+from itertools import combinations
+from pathlib import Path
+
+import numpy as np
+import yaml
+from datasets import DatasetDict
+
+from mltc import paths
+from mltc.data import raw
+from mltc.data.labels import LabelSchema
+from mltc.data.text import TextEncoding, label_matrix, tokenize_splits
+from mltc.decision.thresholds import tune
+from mltc.ensemble.combine import choose_baseline_weight, combine
+from mltc.metrics import evaluation_report
+from mltc.modeling import registry, training
+from mltc.modeling.build import load_tokenizer
+from mltc.modeling.hardware import best_device
+from mltc.modeling.inference import predict_proba
+from mltc.params import TrainConfig, TuningConfig
+
+VARIANTS = {  # each on top of params.yaml's train section
+    "plain": {"label_aware": False},
+    "pos-weight": {"label_aware": False, "pos_weight_power": 0.5},
+    "label-aware": {"label_aware": True},
+    "label-aware-pos-weight": {"label_aware": True, "pos_weight_power": 0.5},
+}
+KEYS = ("jaccard", "micro_f1", "macro_f1")
+
+
+def train(runs: list[str], out: Path, model: str, epochs: int | None) -> None:
+    """Train each `variant:seed`; the npz is rewritten after each run (a killed study keeps what
+    finished)."""
+    params = yaml.safe_load(Path("params.yaml").read_text(encoding="utf-8"))
+    schema = LabelSchema.load(paths.LABELS)
+    spec = registry.resolve(model)
+    tokenizer = load_tokenizer(spec)
+    results, processed_by_encoding = {}, {}
+    with tempfile.TemporaryDirectory() as cache:
+        splits = DatasetDict({s: raw.split_dataset(s, cache) for s in raw.available_splits()})
+        for run in runs:
+            variant, seed = run.split(":")
+            keys = {**VARIANTS[variant], "seed": int(seed)}
+            if epochs is not None:
+                keys["epochs"] = epochs
+            config = TrainConfig.from_params({"train": {**params["train"], **keys}}, spec)
+            encoding = TextEncoding.for_model(
+                params["preprocess"]["max_length"], config.label_aware, schema.label_names
+            )
+            if encoding not in processed_by_encoding:
+                processed_by_encoding[encoding] = tokenize_splits(splits, tokenizer, encoding)[0]
+            processed = processed_by_encoding[encoding]
+            positions = encoding.label_positions(tokenizer) if config.label_aware else None
+            start = time.perf_counter()
+            with tempfile.TemporaryDirectory() as checkpoints:
+                trainer = training.build_trainer(
+                    spec, schema, processed, tokenizer, config, Path(checkpoints), None, positions
+                )
+                trainer.train()
+            info = {"best_epoch": training.best_epoch(trainer), "epochs": config.epochs}
+            info["train_s"] = round(time.perf_counter() - start, 1)
+            info["device"] = best_device().type
+            for split in paths.EVALUATED_SPLITS:
+                data = processed[split].remove_columns(["id", "labels"])
+                results[f"{run}/{split}"] = predict_proba(
+                    trainer.model, tokenizer, data.to_dict(), 256, precision=config.precision
+                )
+                results[f"{split}_labels"] = label_matrix(processed[split]).astype(np.int8)
+            results[f"{run}/info"] = np.asarray(json.dumps(info))
+            print(run, info, flush=True)
+            out.parent.mkdir(parents=True, exist_ok=True)
+            np.savez_compressed(out, **results)
+
+
+def _runs(saved: np.lib.npyio.NpzFile) -> dict[str, list[str]]:
+    """Variant -> its runs (`variant:seed`) in the npz, in order."""
+    variants: dict[str, list[str]] = {}
+    for key in saved.files:
+        if key.endswith("/info"):
+            run = key.split("/")[0]
+            variants.setdefault(run.split(":")[0], []).append(run)
+    return variants
+
+
+def table(study: Path) -> str:
+    """Markdown: each variant alone and with the baseline, then pairs of runs (distinct seeds)."""
+    saved = np.load(study)
+    params = yaml.safe_load(Path("params.yaml").read_text(encoding="utf-8"))
+    config = TuningConfig.from_params(params)
+    weights = params["ensemble"]["baseline_weights"]
+    baseline = {
+        split: np.load(paths.probs_file(split, paths.BASELINE_PROBS))["probs"]
+        for split in paths.EVALUATED_SPLITS
+    }
+    gold = {split: saved[f"{split}_labels"] for split in paths.EVALUATED_SPLITS}
+    names = [str(i) for i in range(gold["test"].shape[1])]
+
+    def score(runs: tuple[str, ...], candidates: list[float]) -> dict:
+        probs = {s: [saved[f"{run}/{s}"] for run in runs] for s in paths.EVALUATED_SPLITS}
+        choice = choose_baseline_weight(
+            probs["validation"], baseline["validation"], gold["validation"], candidates, config
+        )
+        w = choice.baseline_weight
+        result = tune(
+            combine(probs["validation"], baseline["validation"], w), gold["validation"], config
+        )
+        test = combine(probs["test"], baseline["test"], w)
+        report = evaluation_report(gold["test"], test, names, result.thresholds, result.min_labels)
+        return {"cv": result.cross_validated, "weight": w, **{k: report[k] for k in KEYS}}
+
+    def row(label: str, groups: list[tuple[str, ...]], candidates: list[float]) -> str:
+        scores = [score(group, candidates) for group in groups]
+        spread = lambda key: statistics.stdev(s[key] for s in scores) if len(scores) > 1 else 0.0  # noqa: E731
+        cells = [
+            f"{statistics.mean(s[k] for s in scores):.4f} ± {spread(k):.4f}" for k in ("cv", *KEYS)
+        ]
+        used = "; ".join("+".join(run.split(":")[1] for run in group) for group in groups)
+        chosen = ", ".join(f"{s['weight']:.1f}" for s in scores)
+        return f"| {label} | {used} | {chosen} | " + " | ".join(cells) + " |"
+
+    variants = _runs(saved)
+    info = {
+        run: json.loads(str(saved[f"{run}/info"])) for runs in variants.values() for run in runs
+    }
+    lines = [
+        "| members | seeds | baseline weights chosen | validation micro-F1, CV of the rule "
+        "| test Jaccard | test micro-F1 | test macro-F1 |",
+        "| --- | --- | --- | ---: | ---: | ---: | ---: |",
+    ]
+    for variant, runs in variants.items():
+        lines.append(row(f"`{variant}` alone", [(run,) for run in runs], [0.0]))
+    for variant, runs in variants.items():
+        lines.append(row(f"`{variant}` + baseline", [(run,) for run in runs], weights))
+    for first, second in [*combinations(variants, 2), *((v, v) for v in variants)]:
+        pairs = [
+            (a, b)
+            for a in variants[first]
+            for b in variants[second]
+            if a.split(":")[1] != b.split(":")[1] and (first != second or a < b)
+        ]
+        if pairs:
+            lines.append(row(f"`{first}` + `{second}` + baseline", pairs, weights))
+    epochs = sorted({(i["epochs"], i["device"]) for i in info.values()})
+    kept = {
+        variant: [info[run]["best_epoch"] for run in runs] for variant, runs in variants.items()
+    }
+    lines += [
+        "",
+        f"Epochs (device): {epochs}. Kept epoch by variant: "
+        + "; ".join(f"{v} {k}" for v, k in kept.items())
+        + ". Mean ± sample standard deviation over the runs or pairs listed; a pair never "
+        "repeats a seed.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("train")
+    run.add_argument("--runs", nargs="+", required=True, help="variant:seed")
+    run.add_argument("--out", type=Path, required=True)
+    run.add_argument("--model", default="minilm")
+    run.add_argument("--epochs", type=int, default=None, help="default: params.yaml's")
+    report = commands.add_parser("table")
+    report.add_argument("study", type=Path)
+    report.add_argument("--out", type=Path)
+    args = parser.parse_args()
+    if args.command == "train":
+        train(args.runs, args.out, args.model, args.epochs)
+    else:
+        text = table(args.study)
+        if args.out:
+            args.out.write_text(text, encoding="utf-8")
+        print(text)
+
+
+if __name__ == "__main__":
+    main()
