@@ -12,7 +12,6 @@ A variant is a member's train keys (VARIANTS); a run is `variant:seed`.
 
 import argparse
 import json
-import statistics
 import tempfile
 import time
 from itertools import combinations
@@ -21,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 from datasets import DatasetDict
+from quality_runs import mean_and_spread
 
 from mltc import paths
 from mltc.data import raw
@@ -126,10 +126,7 @@ def table(study: Path) -> str:
 
     def row(label: str, groups: list[tuple[str, ...]], candidates: list[float]) -> str:
         scores = [score(group, candidates) for group in groups]
-        spread = lambda key: statistics.stdev(s[key] for s in scores) if len(scores) > 1 else 0.0  # noqa: E731
-        cells = [
-            f"{statistics.mean(s[k] for s in scores):.4f} ± {spread(k):.4f}" for k in ("cv", *KEYS)
-        ]
+        cells = [mean_and_spread([s[key] for s in scores]) for key in ("cv", *KEYS)]
         used = "; ".join("+".join(run.split(":")[1] for run in group) for group in groups)
         chosen = ", ".join(f"{s['weight']:.1f}" for s in scores)
         return f"| {label} | {used} | {chosen} | " + " | ".join(cells) + " |"

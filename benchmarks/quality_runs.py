@@ -61,7 +61,8 @@ def record(
     return path
 
 
-def _spread(values: list[float]) -> str:
+def mean_and_spread(values: list[float]) -> str:
+    """The mean, and the sample standard deviation where there are several values."""
     mean = statistics.fmean(values)
     if len(values) == 1:
         return f"{mean:.4f}"
@@ -93,12 +94,12 @@ def table(results: Path = RESULTS) -> str:
     ]
     for variant in order:
         entries = runs[variant]
-        test = [_spread([e["test_tuned"][key] for e in entries]) for key in KEYS]
+        test = [mean_and_spread([e["test_tuned"][key] for e in entries]) for key in KEYS]
         cells = [
             variant,
             ", ".join(sorted({str(e["model"]) for e in entries})),
             ", ".join(str(e["seed"]) for e in entries),
-            _spread([e["validation_micro_f1_cross_validated"] for e in entries]),
+            mean_and_spread([e["validation_micro_f1_cross_validated"] for e in entries]),
             *test,
             f"{statistics.fmean(e['train_runtime_s'] for e in entries):.0f}",
             _mean_if_all([e.get("repro_wall_s") for e in entries]),
