@@ -31,6 +31,11 @@ def _rule(tuning: dict) -> str:
     return f"tuned: {tuning['strategy']}, min_labels={tuning['min_labels']}"
 
 
+def _member_model(train: dict) -> str:
+    """The model a member fine-tuned, and whether it read the label names first."""
+    return f"{train['model']}, label-aware" if train.get("label_aware") else str(train["model"])
+
+
 def _member_line(name: str, train: dict) -> str:
     return (
         f"`{name}`: `{train['model']}`, lr {train['learning_rate']}, {train['epochs']} epochs "
@@ -60,7 +65,7 @@ def results_table(
         _row("TF-IDF + logistic regression", _rule(baseline_tuned["tuning"]),
              baseline_tuned["test"], baseline_tuned["validation"]),
         *(
-            _row(f"member `{name}` alone ({train['model']})", _rule(alone[name]),
+            _row(f"member `{name}` alone ({_member_model(train)})", _rule(alone[name]),
                  alone[name]["test"], alone[name]["validation"])
             for name, train in members.items()
         ),
