@@ -66,7 +66,7 @@ def train(runs: list[str], out: Path, model: str, epochs: int | None) -> None:
             if encoding not in processed_by_encoding:
                 processed_by_encoding[encoding] = tokenize_splits(splits, tokenizer, encoding)[0]
             processed = processed_by_encoding[encoding]
-            positions = encoding.label_positions(tokenizer) if config.label_aware else None
+            positions = encoding.label_positions(tokenizer)
             start = time.perf_counter()
             with tempfile.TemporaryDirectory() as checkpoints:
                 trainer = training.build_trainer(

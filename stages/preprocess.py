@@ -29,8 +29,7 @@ def main() -> None:
     config.check_model_limit(max_positions(spec, tokenizer), spec.alias)
     schema = LabelSchema.load(paths.LABELS)
     encoding = TextEncoding.for_model(config.max_length, label_aware(params), schema.label_names)
-    if encoding.label_names:
-        encoding.label_positions(tokenizer)  # the label names must leave room for a text
+    encoding.label_positions(tokenizer)  # fails fast where the label names leave no text room
     # Arrow files converted from the raw splits and the tokenizer's output, removed at the end
     # (and, left by a killed run, at the next start)
     target = paths.member_processed(member)

@@ -48,7 +48,7 @@ def main() -> None:
         PreprocessConfig.from_params(params).max_length, config.label_aware, schema.label_names
     )
     tokenizer = load_tokenizer(spec)
-    label_positions = encoding.label_positions(tokenizer) if config.label_aware else None
+    label_positions = encoding.label_positions(tokenizer)
     processed_dir, weights = paths.member_processed(member), paths.member_weights(member)
     checkpoint_dir, curves_dir = paths.member_checkpoints(member), paths.member_train_curves(member)
     processed = load_from_disk(str(processed_dir))

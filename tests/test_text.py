@@ -86,6 +86,7 @@ def test_label_positions_point_at_each_name_whatever_its_token_count(tokenizer):
     names = [tokenizer.decode([ids[p] for p in label]) for label in positions]
     assert names == ["pessimism", "very happy", "joy"]
     assert len(positions[0]) > 1  # pessimism is several word pieces
+    assert TextEncoding(32).label_positions(tokenizer) is None  # a plain encoding has none
 
 
 def test_label_names_that_leave_no_room_for_a_text_are_refused(tokenizer):

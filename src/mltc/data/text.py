@@ -58,9 +58,12 @@ class TextEncoding:
         ]
         return [length > self.max_length for length in lengths]
 
-    def label_positions(self, tokenizer: PreTrainedTokenizerBase) -> list[list[int]]:
-        """Where each label's name lies in every input: its token positions, label by label;
-        an error naming `preprocess.max_length` when the names leave no room for a text."""
+    def label_positions(self, tokenizer: PreTrainedTokenizerBase) -> list[list[int]] | None:
+        """Where each label's name lies in every input: its token positions, label by label
+        (None without label names); an error naming `preprocess.max_length` when the names leave
+        no room for a text."""
+        if self.label_names is None:
+            return None
         sample = tokenizer(self.label_prompt, "x")
         if len(sample["input_ids"]) > self.max_length:
             raise PipelineError(

@@ -110,25 +110,23 @@ def build_model(
         "label2id": schema.label2id,
         "problem_type": PROBLEM_TYPE,
     }
+    architecture = AutoModel if label_positions is not None else AutoModelForSequenceClassification
     if spec.source == "config":
         config_values = dict(spec.config)
         config = AutoConfig.for_model(config_values.pop("model_type"), **config_values)
-        config = _with_overrides(config, label_config, dropout)
-        if label_positions is not None:
-            return LabelAwareClassifier(AutoModel.from_config(config), label_positions)
-        return AutoModelForSequenceClassification.from_config(config)
-    trust = spec.trust_remote_code
-    architecture = AutoModel if label_positions is not None else AutoModelForSequenceClassification
-    try:
-        config = AutoConfig.from_pretrained(weights_location(spec), trust_remote_code=trust)
-        model = architecture.from_pretrained(
-            weights_location(spec),
-            config=_with_overrides(config, label_config, dropout),
-            use_safetensors=True,
-            trust_remote_code=trust,
-        )
-    except Exception as error:  # a damaged weights file raises safetensors' own error types
-        raise _cannot_load(spec, error) from error
+        model = architecture.from_config(_with_overrides(config, label_config, dropout))
+    else:
+        trust = spec.trust_remote_code
+        try:
+            config = AutoConfig.from_pretrained(weights_location(spec), trust_remote_code=trust)
+            model = architecture.from_pretrained(
+                weights_location(spec),
+                config=_with_overrides(config, label_config, dropout),
+                use_safetensors=True,
+                trust_remote_code=trust,
+            )
+        except Exception as error:  # a damaged weights file raises safetensors' own error types
+            raise _cannot_load(spec, error) from error
     return model if label_positions is None else LabelAwareClassifier(model, label_positions)
 
 
@@ -151,7 +149,7 @@ def load_classifier(
     try:
         config = AutoConfig.from_pretrained(folder, trust_remote_code=trust_remote_code)
         if is_label_aware(config):
-            model = LabelAwareClassifier.load(folder, trust_remote_code)
+            model = LabelAwareClassifier.load(folder, config, trust_remote_code)
         else:
             model = AutoModelForSequenceClassification.from_pretrained(
                 folder, use_safetensors=True, trust_remote_code=trust_remote_code

@@ -13,7 +13,7 @@ from pathlib import Path
 import torch
 from safetensors.torch import load_file
 from torch import nn
-from transformers import AutoConfig, AutoModel, PretrainedConfig, PreTrainedModel
+from transformers import AutoModel, PretrainedConfig, PreTrainedModel
 from transformers.modeling_outputs import SequenceClassifierOutput
 
 POSITIONS_KEY = "mltc_label_token_positions"  # config.json: each label's token positions
@@ -82,8 +82,10 @@ class LabelAwareClassifier(nn.Module):
         self.config.save_pretrained(folder)
 
     @classmethod
-    def load(cls, folder: Path, trust_remote_code: bool = False) -> "LabelAwareClassifier":
-        config = AutoConfig.from_pretrained(folder, trust_remote_code=trust_remote_code)
+    def load(
+        cls, folder: Path, config: PretrainedConfig, trust_remote_code: bool = False
+    ) -> "LabelAwareClassifier":
+        """The folder's weights into an encoder built from its (already read) config."""
         encoder = AutoModel.from_config(config, trust_remote_code=trust_remote_code)
         model = cls(encoder, getattr(config, POSITIONS_KEY))
         model.load_state_dict(load_file(Path(folder) / WEIGHTS_FILE))
