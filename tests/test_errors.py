@@ -1,7 +1,7 @@
 import pytest
 
-from mltc.errors import PipelineError, run_stage
-from mltc.fileio import atomic_path, read_json, write_json
+from mltc.core.errors import PipelineError, run_stage
+from mltc.core.files import atomic_path, read_json, write_json
 
 
 def test_pipeline_error_ends_the_stage_with_one_line_and_exit_code_2(capsys):

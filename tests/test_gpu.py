@@ -5,17 +5,15 @@ skipped, and the skip reason says so."""
 
 import pytest
 import torch
-from test_distributed import TOLERANCE, comparable_project
-from test_guarantees import tiny_project
 from torch import nn
 
-from mltc import paths
-from mltc.fileio import read_json
+from mltc.core import paths
+from mltc.core.files import read_json
 from mltc.modeling import registry
+from mltc.modeling.config import TrainConfig
 from mltc.modeling.cpu_dropout import CpuDropout
 from mltc.modeling.training import build_classifier, training_arguments
-from mltc.params import TrainConfig
-from test_pipeline import dvc
+from pipeline_projects import TOLERANCE, comparable_project, dvc, tiny_project
 
 GPUS = torch.cuda.device_count()
 pytestmark = [

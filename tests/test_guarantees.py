@@ -2,14 +2,14 @@
 
 import json
 import signal
+import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
-from mltc.fileio import read_json
-from test_pipeline import copy_project, dvc, run
+from mltc.core.files import read_json
+from pipeline_projects import MEMBER, comparable_project, dvc, run, tiny_project
 
 pytestmark = pytest.mark.slow
 
@@ -37,7 +37,7 @@ runpy.run_path("stages/train.py", run_name="__main__")
 # target not yet replaced): the moment a non-atomic writer would leave a half-written file
 KILL_AT_PUBLISH = """
 import os, runpy, signal, sys
-from mltc import fileio
+from mltc.core import files as fileio
 
 calls, kill_at = [], int(sys.argv[2])
 publish = fileio.publish
@@ -53,16 +53,6 @@ sys.argv = [script, *sys.argv[3:]]  # the member, for a per-member stage
 runpy.run_path(script, run_name="__main__")
 """
 RUNTIME_KEYS = ("train_runtime_s", "train_samples_per_second")
-
-
-def tiny_project(root: Path) -> Path:
-    """The default pipeline on 64 texts a split, 3 epochs of the tiny model, one member."""
-    copy_project(root, members={"plain": {}}, max_rows=64)
-    params = yaml.safe_load((root / "params.yaml").read_text())
-    params["train"]["epochs"] = 3
-    (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
-    run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qam", "3 epochs"], root)
-    return root
 
 
 def outcome(root: Path) -> dict:
@@ -85,40 +75,33 @@ def outcome(root: Path) -> dict:
     }
 
 
-@pytest.fixture(scope="module")
-def uninterrupted(tmp_path_factory) -> Path:
-    root = tiny_project(tmp_path_factory.mktemp("uninterrupted"))
-    dvc("repro", cwd=root)
-    return root
+@pytest.fixture
+def uninterrupted(comparable_run) -> Path:
+    return comparable_run
 
 
 @pytest.fixture(scope="module")
 def resumed(tmp_path_factory) -> tuple[Path, str]:
-    root = tiny_project(tmp_path_factory.mktemp("killed"))
-    dvc("repro", "preprocess", cwd=root)
+    """The comparable run, its train stage killed right after the first epoch's checkpoint,
+    then `dvc repro` again: its log."""
+    root = comparable_project(tmp_path_factory.mktemp("killed"), 1, target=f"preprocess@{MEMBER}")
     (root / "kill.py").write_text(KILL_AFTER_FIRST_CHECKPOINT, encoding="utf-8")
-    import subprocess
-
     killed = subprocess.run([sys.executable, "kill.py"], cwd=root, capture_output=True, text=True)
     assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
-    assert (root / "models" / "checkpoints" / "plain" / "fingerprint.json").is_file()
-    assert not (root / "models" / "members" / "plain").exists()
+    assert (root / "models" / "checkpoints" / MEMBER / "fingerprint.json").is_file()
+    assert not (root / "models" / "members" / MEMBER).exists()
     return root, dvc("repro", cwd=root)
 
 
 def test_a_killed_run_resumes_from_its_checkpoint_and_ends_as_an_uninterrupted_one(
     resumed, uninterrupted
 ):
+    """Two processes training apart end bit-identical: resuming loses nothing, and training
+    is deterministic on the CPU."""
     root, log = resumed
-    assert "resuming from models/checkpoints/plain/checkpoint-2 (step 2 of 6, epoch 1)" in log
-    assert outcome(root) == outcome(uninterrupted)  # bit-identical on the CPU
-    assert not (root / "models" / "checkpoints" / "plain").exists()  # removed once published
-
-
-def test_the_same_run_from_scratch_reproduces_metrics_and_weights(uninterrupted, tmp_path):
-    again = tiny_project(tmp_path / "again")
-    dvc("repro", cwd=again)
-    assert outcome(again) == outcome(uninterrupted)
+    assert "resuming from models/checkpoints/plain/checkpoint-4 (step 4 of 12, epoch 1)" in log
+    assert outcome(root) == outcome(uninterrupted)
+    assert not (root / "models" / "checkpoints" / MEMBER).exists()  # removed once published
 
 
 def test_checkpoints_of_other_params_are_not_reused(tmp_path):
@@ -132,7 +115,7 @@ def test_checkpoints_of_other_params_are_not_reused(tmp_path):
     (checkpoints / "fingerprint.json").write_text(
         '{"fingerprint": "another run"}\n', encoding="utf-8"
     )
-    log = dvc("repro", cwd=root)
+    log = dvc("repro", f"train@{MEMBER}", cwd=root)
     assert "were made with other params, data or code: training from the start" in log
     assert read_json(root / "metrics" / "members" / "plain" / "train.json")["epochs"] == 3
 
@@ -175,32 +158,3 @@ def test_a_stage_killed_mid_write_leaves_old_complete_outputs(
     )
     dvc("repro", cwd=root)
     assert outcome(root) == before
-
-
-def test_test_labels_influence_no_selection(uninterrupted, tmp_path):
-    """Shuffled test labels in the input: the kept epoch, the weights, the thresholds and the
-    baseline's C stay as they were; only test metrics move."""
-    import numpy as np
-
-    root = tiny_project(tmp_path / "shuffled")
-    gold = root / "data" / "semeval2018-task1" / "English" / "E-c" / "2018-E-c-En-test-gold.txt"
-    header, *rows = gold.read_text(encoding="utf-8").splitlines()
-    fields = [row.split("\t") for row in rows]
-    order = np.random.default_rng(0).permutation(len(fields))
-    shuffled = [f[:2] + fields[o][2:] for f, o in zip(fields, order, strict=True)]
-    gold.write_text("\n".join([header, *("\t".join(f) for f in shuffled)]) + "\n", encoding="utf-8")
-    dvc("repro", cwd=root)
-    mine, reference = outcome(root), outcome(uninterrupted)
-    assert mine["weights"] == reference["weights"]
-    assert mine["thresholds"] == reference["thresholds"]
-    train, baseline = "members/plain/train.json", "baseline.json"
-    assert mine["metrics"][train] == reference["metrics"][train]  # the kept epoch among them
-    assert mine["metrics"][baseline]["c"] == reference["metrics"][baseline]["c"]
-    tuned = mine["metrics"]["tune_thresholds.json"], reference["metrics"]["tune_thresholds.json"]
-    assert tuned[0]["ensemble"]["baseline_weight"] == tuned[1]["ensemble"]["baseline_weight"]
-    evaluate = (
-        mine["metrics"]["members/plain/evaluate.json"],
-        reference["metrics"]["members/plain/evaluate.json"],
-    )
-    assert evaluate[0]["validation"] == evaluate[1]["validation"]
-    assert evaluate[0]["test"] != evaluate[1]["test"]

@@ -3,9 +3,8 @@ SemEval-2018 E-c (`subtask5.english/{train,validation,test}-00000-of-00001.parqu
 
 import pytest
 
-from conftest import data_config
-from mltc.data import sources
-from mltc.errors import PipelineError
+from conftest import data_config, read_data
+from mltc.core.errors import PipelineError
 
 HUB_COLUMNS = {"id": "ID", "text": "Tweet"}
 
@@ -28,7 +27,7 @@ def test_a_hub_layout_folder_loads_like_the_release(hub_folder, semeval_slice):
         hub={"dataset": str(hub_folder), "data_dir": "subtask5.english"},
         columns=HUB_COLUMNS,
     )  # fmt: skip
-    loaded = sources.load(config)
+    loaded = read_data(config)
     assert loaded.schema.label_names == semeval_slice.schema.label_names
     for split, data in semeval_slice.splits.items():
         assert loaded.splits[split].ids.tolist() == data.ids.tolist()
@@ -43,7 +42,7 @@ def test_an_unreachable_hub_dataset_names_it_and_the_offline_choices(tmp_path):
              "revision": "refs/convert/parquet"},
     )  # fmt: skip
     with pytest.raises(PipelineError) as error:
-        sources.load(config)
+        read_data(config)
     message = str(error.value)
     assert (
         "could not load SemEvalWorkshop/sem_eval_2018_task_1 (config None, data_dir subtask5.english"

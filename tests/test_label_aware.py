@@ -8,13 +8,14 @@ import torch
 from transformers import BertForSequenceClassification
 
 from conftest import PARAMS
+from mltc.core.errors import PipelineError
 from mltc.data.text import TextEncoding
-from mltc.errors import PipelineError
 from mltc.modeling.build import build_model, load_classifier
+from mltc.modeling.config import TrainConfig
 from mltc.modeling.label_aware import LabelAwareClassifier
+from mltc.modeling.members import member_overrides
 from mltc.modeling.registry import REGISTRY
 from mltc.modeling.training import build_trainer, save_classifier
-from mltc.params import TrainConfig, member_overrides
 
 TEXTS = ["what a day", "so angry and afraid right now"]
 

@@ -3,15 +3,12 @@ and each pair of runs with distinct seeds, as tune_thresholds would choose."""
 
 import json
 import shutil
-import sys
 
 import numpy as np
 
+from benchmarks import member_study
 from conftest import REPO_ROOT
-from mltc import paths
-
-sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
-import member_study
+from mltc.core import paths
 
 
 def write_study(root, runs: dict[str, np.ndarray], gold: dict[str, np.ndarray]):

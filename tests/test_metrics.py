@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from mltc import metrics
+from mltc.core import metrics
 
 # 3 texts x 4 labels, worked out by hand:
 #   text 0: gold {0, 2}, pred {0}     -> Jaccard 1/2

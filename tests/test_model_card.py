@@ -3,7 +3,7 @@ import numpy as np
 from mltc.data.labels import LabelSchema
 from mltc.data.stats import LabelTally, data_summary
 from mltc.decision.rule import DecisionRule
-from mltc.serving.model_card import model_card
+from mltc.ensemble.model_card import model_card
 
 
 def test_card_has_hub_metadata_data_labels_rule_metrics_and_loading():

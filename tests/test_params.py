@@ -3,15 +3,10 @@ import copy
 import pytest
 
 from conftest import PARAMS, data_config
-from mltc.errors import PipelineError
+from mltc.core.errors import PipelineError
+from mltc.ingest.config import DataConfig
+from mltc.modeling.config import DistributedConfig, EvaluateConfig, PreprocessConfig, TrainConfig
 from mltc.modeling.registry import REGISTRY
-from mltc.params import (
-    DataConfig,
-    DistributedConfig,
-    EvaluateConfig,
-    PreprocessConfig,
-    TrainConfig,
-)
 
 
 def with_value(section: str, key: str, value) -> dict:

@@ -16,8 +16,9 @@ import yaml
 from sklearn.metrics import f1_score, jaccard_score
 from transformers import pipeline
 
-from conftest import REPO_ROOT, SEMEVAL_DIR
-from mltc.fileio import read_json
+from conftest import SEMEVAL_DIR
+from mltc.core.files import read_json
+from pipeline_projects import PIPELINE_MEMBERS, copy_project, dvc, run
 
 pytestmark = pytest.mark.slow
 PROBABILITY_KEYS = (
@@ -29,60 +30,14 @@ PROBABILITY_KEYS = (
 LABEL_KEYS = ("jaccard", "micro_f1", "macro_f1", "subset_accuracy", "hamming_loss")
 
 
-def run(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
-    result = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, check=False)
-    assert result.returncode == 0, (
-        f"{args} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
-    )
-    return result
+MEMBERS = tuple(PIPELINE_MEMBERS)
 
 
-def dvc(*args: str, cwd: Path) -> str:
-    return run([sys.executable, "-m", "dvc", *args], cwd).stdout
-
-
-def copy_project(root: Path, members: dict | None = None, **data_changes) -> Path:
-    """The repo's tracked and new files (no metrics, no lock) in `root`, with the tiny model,
-    `members` as the ensemble (default: params.yaml's) and `data_changes` merged into params.yaml's
-    data section, committed as a git repo."""
-    listed = run(
-        ["git", "ls-files", "--cached", "--others", "--exclude-standard"], REPO_ROOT
-    ).stdout
-    for name in listed.splitlines():
-        source = REPO_ROOT / name
-        if source.is_file() and not name.startswith(("metrics/", "dvc.lock")):
-            (root / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, root / name)
-    params = yaml.safe_load((root / "params.yaml").read_text())
-    params["model"] = "tiny"
-    params["train"]["epochs"] = None  # the tiny model's own (2)
-    if members is not None:
-        params["ensemble"]["members"] = members
-    for key, value in data_changes.items():
-        merged = {**params["data"][key], **value} if isinstance(value, dict) else value
-        params["data"][key] = merged
-    (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
-    run(["git", "init", "-q"], root)
-    run(["git", "add", "-A"], root)
-    run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "tiny"], root)
-    return root
-
-
-@pytest.fixture(scope="module")
-def project(tmp_path_factory) -> Path:
-    """The default pipeline (the SemEval release in the repo) on 64 texts a split, reproduced;
-    `plain` reads the texts alone, `pos-weight` is label-aware as params.yaml's members are."""
-    root = copy_project(tmp_path_factory.mktemp("project"), members=MEMBER_PARAMS, max_rows=64)
-    dvc("repro", cwd=root)
-    return root
-
-
-MEMBER_PARAMS = {
-    "plain": {"label_aware": False},
-    "pos-weight": {"seed": 43, "pos_weight_power": 0.5},  # label-aware: params.yaml's train
-}
-MEMBERS = tuple(MEMBER_PARAMS)
+@pytest.fixture
+def project(reproduced_project) -> Path:
+    """The session's reproduced pipeline, read only (tests that change a project take
+    `project_copy`)."""
+    return reproduced_project
 
 
 def test_repro_writes_a_loadable_model_and_metrics_in_range(project):
@@ -124,7 +79,8 @@ def test_second_repro_runs_nothing(project):
     assert json.loads(dvc("status", "--json", cwd=project)) == {}
 
 
-def test_learning_rate_change_retrains_without_retokenizing(project):
+def test_learning_rate_change_retrains_without_retokenizing(project_copy):
+    project = project_copy
     original = (project / "params.yaml").read_text()
     params = yaml.safe_load(original)
     params["train"]["learning_rate"] = 0.002
@@ -138,7 +94,8 @@ def test_learning_rate_change_retrains_without_retokenizing(project):
     assert changed["train@plain"] == [{"changed deps": {"params.yaml": {"train": "modified"}}}]
 
 
-def test_a_new_member_trains_alone_and_a_changed_one_retrains_alone(project):
+def test_a_new_member_trains_alone_and_a_changed_one_retrains_alone(project_copy):
+    project = project_copy
     original = (project / "params.yaml").read_text()
     params = yaml.safe_load(original)
     params["ensemble"]["members"]["third"] = {"seed": 7}
@@ -155,7 +112,8 @@ def test_a_new_member_trains_alone_and_a_changed_one_retrains_alone(project):
     assert changed == {"preprocess@pos-weight", "train@pos-weight", "tune_thresholds"}
 
 
-def test_threshold_params_rerun_only_tune_thresholds(project):
+def test_threshold_params_rerun_only_tune_thresholds(project_copy):
+    project = project_copy
     original = (project / "params.yaml").read_text()
     params = yaml.safe_load(original)
     params["tune_thresholds"]["objective"] = "jaccard"
@@ -177,7 +135,6 @@ def test_threshold_params_rerun_only_tune_thresholds(project):
         )
     finally:
         (project / "params.yaml").write_text(original)
-    dvc("repro", cwd=project)
 
 
 def test_tuned_metrics_have_the_evaluate_keys_and_the_tuning_summary(project):
@@ -288,10 +245,11 @@ CHROMIUM_FLAGS = [
 
 
 @pytest.fixture(scope="module")
-def plots_page(project) -> Path:
-    """`make plots` in the project: the page and the Vega scripts beside it."""
-    run(["make", "-s", "plots-page", "PLOTS_DIR=plots_html"], project)
-    return project / "plots_html" / "index.html"
+def plots_page(reproduced_project, tmp_path_factory) -> Path:
+    """`make plots` for the project, written outside it: the page and the Vega scripts beside it."""
+    folder = tmp_path_factory.mktemp("plots") / "html"
+    run(["make", "-s", "plots-page", f"PLOTS_DIR={folder}"], reproduced_project)
+    return folder / "index.html"
 
 
 def declared_plot_titles(project: Path) -> list[str]:
@@ -307,9 +265,11 @@ def declared_plot_titles(project: Path) -> list[str]:
     ]
 
 
-def test_plots_page_declares_only_curated_plots_and_needs_no_network(plots_page):
+def test_plots_page_declares_only_curated_plots_and_needs_no_network(
+    plots_page, reproduced_project
+):
     html = plots_page.read_text(encoding="utf-8")
-    titles = declared_plot_titles(plots_page.parents[1])
+    titles = declared_plot_titles(reproduced_project)
     assert len(titles) == 8 + 3 * len(MEMBERS)
     for plot_title in titles:
         assert plot_title in html, plot_title
@@ -319,7 +279,7 @@ def test_plots_page_declares_only_curated_plots_and_needs_no_network(plots_page)
     assert '"label": "joy"' in html  # one PR line per label
 
 
-def test_every_declared_plot_draws_in_a_headless_browser(plots_page, tmp_path):
+def test_every_declared_plot_draws_in_a_headless_browser(plots_page, reproduced_project, tmp_path):
     """Chromium from the Debian packages (.ci/run installs it), offline: every plot's div holds
     a drawn canvas, and no script failed."""
     chromium = shutil.which("chromium")
@@ -334,7 +294,7 @@ def test_every_declared_plot_draws_in_a_headless_browser(plots_page, tmp_path):
         capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
     assert page.returncode == 0, page.stderr[-2000:]
-    plots = len(declared_plot_titles(plots_page.parents[1]))
+    plots = len(declared_plot_titles(reproduced_project))
     divs = page.stdout.split('<div id="')[1:]
     assert len(divs) == plots
     assert all("<canvas" in div.split('<div id="')[0] for div in divs)
@@ -395,7 +355,8 @@ def test_queued_sweep_runs_without_a_prior_repro_and_compares(fresh_project):
     assert "metrics/tune_thresholds.json" in diff
 
 
-def test_artifacts_travel_through_a_dvc_remote(project, tmp_path):
+def test_artifacts_travel_through_a_dvc_remote(project_copy, tmp_path):
+    project = project_copy
     """Push to a local-directory remote, clone elsewhere, pull: nothing to re-run there, and the
     pulled model predicts."""
     dvc("remote", "add", "-d", "-f", "shared", str(tmp_path / "remote"), cwd=project)
@@ -415,8 +376,9 @@ def test_artifacts_travel_through_a_dvc_remote(project, tmp_path):
     )
 
 
-def test_test_labels_never_move_a_threshold(project):
-    """Runs last: it rewrites the test probabilities file of the project copy."""
+def test_test_labels_never_move_a_threshold(project_copy):
+    project = project_copy
+    """Test labels permuted in the saved probabilities: tune_thresholds chooses the same."""
     before = read_json(project / "models" / "classifier" / "thresholds.json")
     weight = read_json(project / "metrics" / "tune_thresholds.json")["ensemble"]["baseline_weight"]
     predictions = project / "data" / "predictions"

@@ -6,9 +6,9 @@ import shutil
 import numpy as np
 import pytest
 
+from mltc.core.errors import PipelineError
+from mltc.core.metrics import binarize
 from mltc.decision import rule as decision_rule
-from mltc.errors import PipelineError
-from mltc.metrics import binarize
 from mltc.serving import cli
 from mltc.serving.predictor import Predictor
 
@@ -154,7 +154,6 @@ def test_cli_streams_a_file_chunk_by_chunk_with_one_header(
     import pandas as pd
 
     from mltc.modeling import chunking
-    from mltc.serving import predictor as predictor_module
 
     texts = [f"text number {i} {'!' * i}" for i in range(8)]
     source = tmp_path / f"in{suffix}"
@@ -169,7 +168,7 @@ def test_cli_streams_a_file_chunk_by_chunk_with_one_header(
         else:
             frame.to_parquet(source)
     whole = Predictor(tuned_model_dir).predict_proba(texts)
-    for module in (chunking, cli, predictor_module):
+    for module in (chunking, cli):
         monkeypatch.setattr(module, "CHUNK_TEXTS", 3)
     assert [len(chunk) for chunk in cli.text_chunks(source, "text")] == [3, 3, 2]
     output = tmp_path / "out.csv"

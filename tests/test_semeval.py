@@ -1,12 +1,12 @@
 import pytest
 
-from conftest import SEMEVAL_DIR, data_config
-from mltc.data import semeval, sources
-from mltc.errors import PipelineError
+from conftest import SEMEVAL_DIR, data_config, read_data
+from mltc.core.errors import PipelineError
+from mltc.ingest import semeval
 
 
 def test_shipped_release_has_official_sizes_labels_and_texts():
-    loaded = sources.load(data_config())
+    loaded = read_data(data_config())
     assert {split: len(data.ids) for split, data in loaded.splits.items()} == {
         "train": 6838, "validation": 886, "test": 3259,
     }  # fmt: skip

@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 from datasets import Dataset, DatasetDict
 
+from mltc.core.errors import PipelineError
 from mltc.data.text import TextEncoding, tokenize_splits
-from mltc.errors import PipelineError
 
 
 def test_tokens_are_truncated_but_not_padded(raw_slice, tokenizer):

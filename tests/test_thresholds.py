@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
-from mltc import metrics
+from mltc.core import metrics
 from mltc.decision import thresholds
-from mltc.params import TuningConfig
+from mltc.decision.config import TuningConfig
 
 CONFIG = TuningConfig(
     strategy="auto",

@@ -9,8 +9,8 @@ from transformers import EvalPrediction, pipeline
 
 from mltc.modeling import cpu_dropout, hardware, registry, training
 from mltc.modeling.build import build_model
+from mltc.modeling.config import TrainConfig
 from mltc.modeling.curves import training_curves
-from mltc.params import TrainConfig
 
 TRAIN_PARAMS = {
     "train": {
@@ -35,6 +35,15 @@ def trained(processed_slice, tokenizer, schema, tmp_path_factory):
     trainer.train()
     trainer.save_model(str(root / "model"))
     return trainer, root
+
+
+def test_the_kept_epoch_is_chosen_on_validation_never_on_test(trained, processed_slice):
+    """The Trainer evaluates (and so picks the best epoch) on the validation split alone: test
+    labels cannot move the kept epoch (tune_thresholds' side: test_pipeline.py)."""
+    trainer, _ = trained
+    assert trainer.eval_dataset is processed_slice["validation"]
+    assert trainer.train_dataset is processed_slice["train"]
+    assert trainer.args.load_best_model_at_end
 
 
 def test_compute_metrics_thresholds_logits_at_zero():

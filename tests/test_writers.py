@@ -1,11 +1,10 @@
 import numpy as np
 import pytest
 
-from conftest import EXAMPLES, data_config
-from mltc.data import sources
+from conftest import EXAMPLES, data_config, read_data
 from mltc.data.labels import LabelSchema, Layout
-from mltc.data.readers import read_table
-from mltc.serving.writers import predictions_frame, write_predictions
+from mltc.data.tables import read_table
+from mltc.ingest.prediction_files import predictions_frame, write_predictions
 
 IDS = ["a1", "a2", "a3"]
 TEXTS = ['say "hi", ok', "two\nlines\tand a tab", "emoji 😀 and\u2028separator"]
@@ -50,10 +49,10 @@ def test_the_written_file_reads_back_as_the_same_data(tmp_path):
     changes = dict(source="files", path=str(EXAMPLES / "tickets-list" / "tickets.jsonl"),
                    files={"split_column": "split"}, columns={"id": "ticket", "text": "body"},
                    labels={"column": "tags"})  # fmt: skip
-    loaded = sources.load(data_config(**changes))
+    loaded = read_data(data_config(**changes))
     test = loaded.splits["test"]
     path = write_predictions(tmp_path / "out", test.ids, test.texts, test.gold, loaded.schema)
-    again = sources.load(
+    again = read_data(
         data_config(
             **{**changes, "path": str(path), "files": {"split_column": None}, "split": {"test": 0}}
         )

@@ -1,1 +1,1 @@
-"""Data: sources (SemEval release, your files, the Hub), label formats, the label contract, splits, text encoding, statistics."""
+"""Data: the label contract (labels.json), the validated split files, texts as the model sees them, data statistics, table file formats and saved probabilities."""

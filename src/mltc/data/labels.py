@@ -9,8 +9,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from mltc.errors import PipelineError
-from mltc.fileio import read_json, write_json
+from mltc.core.errors import PipelineError
+from mltc.core.files import read_json, write_json
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,9 @@ import pyarrow.compute
 from datasets import Dataset, DatasetDict, Features, List, Value
 from transformers import BatchEncoding, PreTrainedTokenizerBase
 
-from mltc.data.raw import label_rows
-from mltc.errors import PipelineError
-from mltc.fileio import write_json
+from mltc.core.errors import PipelineError
+from mltc.core.files import write_json
+from mltc.data.split_files import label_rows
 
 ENCODING_FILE = "text_encoding.json"
 TRUNCATED = "truncated"  # a column while tokenizing: the text was longer than max_length

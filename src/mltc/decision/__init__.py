@@ -1,1 +1,1 @@
-"""The decision rule: thresholds tuned on validation, and the rule stored with a model."""
+"""Decision: the `tune_thresholds` params, thresholds tuned on validation, the rule stored with a model, and its diagnostics."""

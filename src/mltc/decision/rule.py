@@ -1,9 +1,5 @@
-"""The decision rule shipped with a model: per-label thresholds and the min_labels fallback.
-
-It lives in `thresholds.json` of the classifier folder, and in `config.json` (keys `thresholds`,
-`min_labels`, ...) where the folder is itself a transformers model, so that any transformers user
-who loads it has the rule.
-"""
+"""The decision rule shipped with a model: per-label thresholds and the min_labels fallback,
+in `thresholds.json` of the classifier folder."""
 
 import warnings
 from collections.abc import Sequence
@@ -12,9 +8,9 @@ from pathlib import Path
 
 import numpy as np
 
+from mltc.core.files import read_json, write_json
+from mltc.core.metrics import DEFAULT_THRESHOLD
 from mltc.data.labels import check_same_labels
-from mltc.fileio import read_json, write_json
-from mltc.metrics import DEFAULT_THRESHOLD
 
 THRESHOLDS_FILE = "thresholds.json"
 
@@ -51,12 +47,8 @@ class DecisionRule:
 
 
 def save(model_dir: Path, rule: DecisionRule, details: dict | None = None) -> None:
-    """Write thresholds.json, and merge the rule into config.json where there is one."""
-    model_dir = Path(model_dir)
-    write_json(model_dir / THRESHOLDS_FILE, {**rule.to_dict(), **(details or {})})
-    if (model_dir / "config.json").is_file():
-        config = read_json(model_dir / "config.json")
-        write_json(model_dir / "config.json", {**config, **rule.to_dict()})
+    """Write thresholds.json: the rule, and `details` (how it was tuned) beside it."""
+    write_json(Path(model_dir) / THRESHOLDS_FILE, {**rule.to_dict(), **(details or {})})
 
 
 def load(model_dir: Path, label_names: Sequence[str]) -> DecisionRule:

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from sklearn.model_selection import KFold
 
-from mltc.metrics import binarize
-from mltc.params import TuningConfig
+from mltc.core.metrics import binarize
+from mltc.decision.config import TuningConfig
 
 Objective = Callable[[np.ndarray, np.ndarray], float]
 

@@ -1,1 +1,1 @@
-"""Ensembles: members trained as separate runs, combined and shipped as one classifier."""
+"""Ensemble: the `ensemble` params, members and baseline combined, the shipped classifier folder (written and read) and its model card."""

@@ -5,8 +5,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mltc.decision.config import TuningConfig
 from mltc.decision.thresholds import tune
-from mltc.params import TuningConfig
 
 
 def combine(

@@ -1,1 +1,1 @@
-"""Modeling: the model registry, building and fine-tuning classifiers, batched inference, the TF-IDF baseline."""
+"""Modeling: the preprocess/train/distributed/evaluate params, the model registry, building and fine-tuning classifiers (resumably), ensemble members' params, batched inference."""

@@ -12,24 +12,21 @@ from transformers import (
     PreTrainedTokenizerBase,
 )
 
+from mltc.core.errors import PipelineError
 from mltc.data.labels import LabelSchema
-from mltc.errors import PipelineError
-from mltc.modeling.label_aware import LabelAwareClassifier, is_label_aware
+from mltc.modeling.label_aware import (
+    DROPOUT_KEYS,
+    WEIGHTS_FILE,
+    LabelAwareClassifier,
+    is_label_aware,
+)
 from mltc.modeling.registry import OFFLINE_ALIASES, ModelSpec, weights_location
 
 PROBLEM_TYPE = "multi_label_classification"
-# the config keys that hold dropout probabilities, across BERT, RoBERTa and DistilBERT configs
-DROPOUT_KEYS = (
-    "hidden_dropout_prob",
-    "attention_probs_dropout_prob",
-    "dropout",
-    "attention_dropout",
-    "seq_classif_dropout",
-)
 UNBOUNDED_LENGTH = 1_000_000  # tokenizers report ~1e30 when they set no limit
 
 
-WEIGHTS_FILES = ("model.safetensors", "model.safetensors.index.json")  # the only weights read
+WEIGHTS_FILES = (WEIGHTS_FILE, "model.safetensors.index.json")  # the only weights read
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "vocab.txt")
 
 

@@ -17,9 +17,10 @@ from typing import Any
 import yaml
 from transformers.trainer_utils import get_last_checkpoint
 
-from mltc import paths
+from mltc.core import paths
 
 FINGERPRINT_FILE = "fingerprint.json"
+BYTECODE = "__pycache__"
 
 
 def file_digest(path: Path) -> str:
@@ -31,11 +32,12 @@ def file_digest(path: Path) -> str:
 
 
 def fingerprint(params: Mapping[str, Any], dependencies: Iterable[Path]) -> str:
-    """One hash of the params and of every file below the given files and folders."""
+    """One hash of the params and of every file below the given files and folders (Python's
+    bytecode caches left out, as .dvcignore leaves them out of DVC's hashes)."""
     digest = hashlib.sha256(json.dumps(params, sort_keys=True, default=str).encode())
     for dependency in sorted(Path(d) for d in dependencies):
         files = [dependency] if dependency.is_file() else sorted(dependency.rglob("*"))
-        for file in (f for f in files if f.is_file()):
+        for file in (f for f in files if f.is_file() and BYTECODE not in f.parts):
             digest.update(f"{file.as_posix()}\0{file_digest(file)}\n".encode())
     return digest.hexdigest()
 

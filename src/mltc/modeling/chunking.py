@@ -6,9 +6,19 @@ any number of texts; `evaluate` and `predict` cut at the same rows, so that thei
 agree to the bit.
 """
 
+from collections.abc import Iterator
+from typing import Protocol, TypeVar
+
 CHUNK_TEXTS = 8192
 
+Rows = TypeVar("Rows", bound="Sliceable")
 
-def chunk_starts(count: int) -> range:
-    """The first row of each chunk of `count` texts."""
-    return range(0, count, CHUNK_TEXTS)
+
+class Sliceable(Protocol):
+    def __len__(self) -> int: ...
+    def __getitem__(self, rows: slice, /): ...
+
+
+def in_chunks(rows: Rows) -> Iterator[Rows]:
+    """Consecutive slices of CHUNK_TEXTS rows (texts, or a tokenized split's rows)."""
+    return (rows[start : start + CHUNK_TEXTS] for start in range(0, len(rows), CHUNK_TEXTS))

@@ -4,6 +4,8 @@ from contextlib import AbstractContextManager, nullcontext
 
 import torch
 
+PRECISIONS = ("auto", "fp32", "bf16", "fp16")  # auto: bf16 where native (resolve_precision)
+
 
 def best_device() -> torch.device:
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")

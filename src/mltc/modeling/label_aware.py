@@ -18,7 +18,15 @@ from transformers.modeling_outputs import SequenceClassifierOutput
 
 POSITIONS_KEY = "mltc_label_token_positions"  # config.json: each label's token positions
 WEIGHTS_FILE = "model.safetensors"
-DROPOUT_KEYS = ("hidden_dropout_prob", "dropout")  # BERT/MPNet/RoBERTa, DistilBERT; else 0.1
+# the config keys that hold dropout probabilities (BERT, MPNet, RoBERTa, DistilBERT): first the
+# hidden states' (the head's dropout is the first one a config has, else 0.1), then the rest
+HIDDEN_DROPOUT_KEYS = ("hidden_dropout_prob", "dropout")
+DROPOUT_KEYS = (
+    *HIDDEN_DROPOUT_KEYS,
+    "attention_probs_dropout_prob",
+    "attention_dropout",
+    "seq_classif_dropout",
+)
 
 
 def is_label_aware(config: PretrainedConfig) -> bool:
@@ -37,7 +45,7 @@ class LabelAwareClassifier(nn.Module):
         self.config.update({POSITIONS_KEY: [list(p) for p in label_positions]})
         hidden = self.config.hidden_size
         dropout = next(
-            (getattr(self.config, k) for k in DROPOUT_KEYS if hasattr(self.config, k)), 0.1
+            (getattr(self.config, k) for k in HIDDEN_DROPOUT_KEYS if hasattr(self.config, k)), 0.1
         )
         self.head = nn.Sequential(
             nn.Linear(hidden, hidden), nn.Tanh(), nn.Dropout(dropout), nn.Linear(hidden, 1)

@@ -4,8 +4,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
-from mltc.errors import PipelineError
-from mltc.modeling import model_parts
+from mltc.core.errors import PipelineError
+from mltc.modeling import pretrained_parts
 
 Source = Literal["hub", "package", "parts", "local", "config"]
 
@@ -86,7 +86,7 @@ def weights_location(spec: ModelSpec) -> str:
     if spec.source == "package":
         return _packaged_model_path(spec.location)
     if spec.source == "parts":
-        return str(model_parts.assembled_folder(model_parts.PARTED_MODELS[spec.location]))
+        return str(pretrained_parts.assembled_folder(pretrained_parts.PARTED_MODELS[spec.location]))
     return spec.location
 
 

@@ -1,5 +1,7 @@
 """Fine-tune a classifier with the Hugging Face Trainer; the Trainer does the loop, eval and DDP."""
 
+import contextlib
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -15,16 +17,20 @@ from transformers import (
     TrainingArguments,
     set_seed,
 )
+from transformers.trainer_utils import TrainOutput
 
+from mltc.core.files import publish
+from mltc.core.metrics import binarize, label_metrics
 from mltc.data.labels import LabelSchema
-from mltc.metrics import binarize, label_metrics
+from mltc.data.text import TextEncoding
+from mltc.modeling import checkpoints
 from mltc.modeling.build import build_model
 from mltc.modeling.callbacks import EpochSummaryCallback
+from mltc.modeling.config import DistributedConfig, TrainConfig
 from mltc.modeling.cpu_dropout import use_cpu_dropout
 from mltc.modeling.hardware import best_device, resolve_precision
 from mltc.modeling.label_aware import LabelAwareClassifier
 from mltc.modeling.registry import ModelSpec
-from mltc.params import DistributedConfig, TrainConfig
 
 
 def compute_metrics(prediction: EvalPrediction) -> dict[str, float]:
@@ -177,3 +183,44 @@ def best_epoch(trainer: Trainer) -> float | None:
         if entry.get("step") == step and "eval_loss" in entry:
             return entry["epoch"]
     return None
+
+
+def train_and_publish(
+    trainer: Trainer,
+    checkpoint_dir: Path,
+    run_fingerprint: str,
+    weights: Path,
+    encoding: TextEncoding,
+    save_on_each_node: bool,
+) -> TrainOutput:
+    """Train, resuming from `checkpoint_dir` when its checkpoints carry `run_fingerprint` (else
+    from the start), then publish the best epoch's classifier to `weights` whole, with the text
+    encoding beside it, and remove the checkpoints. Every process calls it; world rank 0 writes
+    `weights`, and the first process of each node (with save_on_each_node) or of the world
+    manages the checkpoints."""
+    resume_from, message = checkpoints.resume_point(checkpoint_dir, run_fingerprint)
+    staging = weights.with_name(f".{weights.name}.partial")
+    manages_checkpoints = (
+        trainer.is_local_process_zero() if save_on_each_node else trainer.is_world_process_zero()
+    )
+    if manages_checkpoints:
+        print(message)
+        if resume_from is None:
+            checkpoints.start_fresh(checkpoint_dir, run_fingerprint)
+    if trainer.is_world_process_zero():
+        shutil.rmtree(staging, ignore_errors=True)
+    trainer.accelerator.wait_for_everyone()
+    result = trainer.train(resume_from_checkpoint=str(resume_from) if resume_from else None)
+
+    save_classifier(trainer, staging)  # every process calls it; only rank 0 publishes
+    if trainer.is_world_process_zero():
+        (staging / "training_args.bin").unlink(missing_ok=True)  # a pickle: never shipped
+        encoding.save(staging)  # how predict must encode a text: as training and evaluate did
+        publish(staging, weights)
+    trainer.accelerator.wait_for_everyone()  # every process has loaded the best checkpoint
+    if manages_checkpoints:
+        for leftover in (checkpoint_dir, staging):  # staging: where a node saved, never published
+            shutil.rmtree(leftover, ignore_errors=True)
+            with contextlib.suppress(OSError):  # models/checkpoints, models/members, when empty
+                leftover.parent.rmdir()
+    return result

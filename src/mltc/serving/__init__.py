@@ -1,1 +1,1 @@
-"""Serving: the Predictor API, the `predict` command, prediction writers and the model card."""
+"""Serving: the Predictor API and the `predict` command. A leaf: nothing else imports it."""

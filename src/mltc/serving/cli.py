@@ -10,12 +10,12 @@ from typing import TextIO
 
 import numpy as np
 
-from mltc import paths
-from mltc.data.readers import not_utf8, read_table_chunks
-from mltc.errors import PipelineError, run_stage
-from mltc.fileio import atomic_path
+from mltc.core import paths
+from mltc.core.errors import PipelineError, run_stage
+from mltc.core.files import atomic_path
+from mltc.data.tables import not_utf8, read_table_chunks
 from mltc.modeling.chunking import CHUNK_TEXTS
-from mltc.params import PRECISIONS
+from mltc.modeling.hardware import PRECISIONS
 
 INPUT_SUFFIXES = (".txt", ".csv", ".tsv", ".jsonl", ".parquet")
 OUTPUT_FORMATS = ("jsonl", "csv")

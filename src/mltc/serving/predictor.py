@@ -8,16 +8,16 @@ import numpy as np
 import torch
 from transformers import PreTrainedModel
 
+from mltc.baseline.tfidf import load_baseline
+from mltc.core.errors import PipelineError
+from mltc.core.metrics import binarize
 from mltc.data.labels import check_same_labels, model_label_names
 from mltc.data.text import TextEncoding
 from mltc.decision import rule as decision_rule
+from mltc.ensemble.classifier_folder import BASELINE_DIR, Manifest
 from mltc.ensemble.combine import combine
-from mltc.ensemble.manifest import BASELINE_DIR, Manifest
-from mltc.errors import PipelineError
-from mltc.metrics import binarize
-from mltc.modeling.baseline import load_baseline
 from mltc.modeling.build import load_classifier
-from mltc.modeling.chunking import CHUNK_TEXTS, chunk_starts
+from mltc.modeling.chunking import in_chunks
 from mltc.modeling.hardware import best_device
 from mltc.modeling.inference import predict_proba_chunks
 
@@ -44,10 +44,7 @@ class _Member:
         self.label_names = model_label_names(self.model.config.id2label)
 
     def predict_proba(self, texts: list[str], batch_size: int, progress: bool) -> np.ndarray:
-        chunks = (
-            self.encoding.encode(self.tokenizer, texts[start : start + CHUNK_TEXTS])
-            for start in chunk_starts(len(texts))
-        )
+        chunks = (self.encoding.encode(self.tokenizer, chunk) for chunk in in_chunks(texts))
         return predict_proba_chunks(
             self.model, self.tokenizer, chunks, batch_size, progress, self.precision
         )

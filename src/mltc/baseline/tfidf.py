@@ -1,0 +1,94 @@
+"""A classical baseline: TF-IDF word and character n-grams, one-vs-rest logistic regression."""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import joblib
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import average_precision_score
+from sklearn.multiclass import OneVsRestClassifier
+from sklearn.pipeline import FeatureUnion, Pipeline, make_union
+
+from mltc.core.files import read_json, write_json
+
+MODEL_FILE = "baseline.joblib"  # a pickle: load only folders you made or trust
+LABELS_FILE = "labels.json"
+
+
+@dataclass(frozen=True)
+class BaselineResult:
+    c: float  # the regularisation chosen on validation
+    validation_score_by_c: dict[float, float]  # micro average precision on validation
+    probs: dict[str, np.ndarray]  # by split, for the texts given to predict
+    model: Pipeline  # the fitted features and classifier: raw texts in, probabilities out
+
+
+def tfidf_features() -> FeatureUnion:
+    """Word 1-2 grams plus character 2-5 grams (within word bounds), sublinear TF-IDF."""
+    return make_union(
+        TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True),
+        TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2, sublinear_tf=True),
+    )
+
+
+def one_vs_rest(c: float, seed: int) -> OneVsRestClassifier:
+    """One logistic regression per label, positives weighted up to balance each label."""
+    return OneVsRestClassifier(
+        LogisticRegression(
+            C=c, class_weight="balanced", max_iter=2000, solver="liblinear", random_state=seed
+        )
+    )
+
+
+def fit_baseline(
+    train_texts: Sequence[str],
+    train_gold: np.ndarray,
+    val_texts: Sequence[str],
+    val_gold: np.ndarray,
+    texts_to_predict: Mapping[str, Sequence[str]],
+    c_grid: Sequence[float],
+    seed: int,
+) -> BaselineResult:
+    """Fit one model per C; keep the C with the best validation micro average precision.
+
+    Average precision is threshold-free, so choosing C does not pre-empt threshold tuning.
+    """
+    features = tfidf_features()
+    train_features = features.fit_transform(train_texts)  # the vectorisers do not depend on C
+    val_features = features.transform(val_texts)
+    scores, models = {}, {}
+    for c in c_grid:
+        classifier = one_vs_rest(c, seed)
+        classifier.fit(train_features, train_gold)
+        scores[c] = float(
+            average_precision_score(
+                val_gold, classifier.predict_proba(val_features), average="micro"
+            )
+        )
+        models[c] = classifier
+    best_c = max(
+        c_grid, key=lambda c: scores[c]
+    )  # first of equals: the strongest regularisation listed first
+    best = models[best_c]
+    probs = {
+        split: best.predict_proba(features.transform(texts))
+        for split, texts in texts_to_predict.items()
+    }
+    return BaselineResult(
+        best_c, scores, probs, Pipeline([("features", features), ("model", best)])
+    )
+
+
+def save_baseline(folder: Path, model: Pipeline, label_names: Sequence[str]) -> None:
+    """The fitted pipeline (joblib) and its label order, for the ensemble's predictor."""
+    joblib.dump(model, Path(folder) / MODEL_FILE)
+    write_json(Path(folder) / LABELS_FILE, {"label_names": list(label_names)})
+
+
+def load_baseline(folder: Path) -> tuple[Pipeline, list[str]]:
+    return joblib.load(Path(folder) / MODEL_FILE), read_json(Path(folder) / LABELS_FILE)[
+        "label_names"
+    ]

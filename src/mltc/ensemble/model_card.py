@@ -1,0 +1,123 @@
+"""The model card: the README.md of the shipped model folder, as the Hugging Face Hub expects it
+(YAML metadata, then what the model was trained on, how well it does and how to load it)."""
+
+from collections.abc import Collection, Mapping
+
+from mltc.core.metrics import HEADLINE_METRICS
+from mltc.data.labels import LabelSchema
+from mltc.decision.rule import DecisionRule
+
+
+def _metric_rows(report: Mapping[str, dict]) -> list[str]:
+    rows = ["| split | Jaccard | micro-F1 | macro-F1 |", "| --- | ---: | ---: | ---: |"]
+    for split, scores in report.items():
+        rows.append(
+            f"| {split} | " + " | ".join(f"{scores[key]:.4f}" for key in HEADLINE_METRICS) + " |"
+        )
+    return rows
+
+
+def model_card(
+    schema: LabelSchema,
+    data_summary: dict,
+    report: Mapping[str, dict],
+    rule: DecisionRule,
+    members: Mapping[str, str],
+    baseline_weight: float,
+    max_length: int,
+    label_aware: Collection[str] = (),
+) -> str:
+    """Markdown with Hub metadata; `report` maps each labelled split to its metrics at the rule;
+    `members` maps each ensemble member to the model it was fine-tuned from; `label_aware` names
+    the members that read the label names before each text (transformers alone cannot run them)."""
+    splits = data_summary["splits"]
+    made_of = ", ".join(f"`{name}` (from `{model}`)" for name, model in members.items())
+    baseline = (
+        f" The TF-IDF baseline's probabilities are mixed in at weight {baseline_weight}."
+        if baseline_weight > 0
+        else ""
+    )
+    plain = [name for name in members if name not in label_aware]
+    lines = [
+        "---",
+        "library_name: transformers",
+        "pipeline_tag: text-classification",
+        "tags: [multi-label-classification, mltc]",
+        "---",
+        "",
+        f"# Multi-label text classifier ({len(schema.label_names)} labels)",
+        "",
+        f"Made by the mltc pipeline (`dvc repro`) from {len(members)} fine-tuned member(s), "
+        f"averaged with equal weights: {made_of}.{baseline} Each text gets zero or more labels: "
+        "one probability per label, then the tuned decision rule below.",
+        "",
+        "## Data",
+        "",
+        "| split | texts | labelled | labels per text |",
+        "| --- | ---: | --- | ---: |",
+    ]
+    for split, entry in splits.items():
+        cardinality = f"{entry['label_cardinality']:.2f}" if entry["labelled"] else ""
+        lines.append(
+            f"| {split} | {entry['texts']} | {'yes' if entry['labelled'] else 'no'} | {cardinality} |"
+        )
+    lines += [
+        "",
+        f"Texts are truncated at {max_length} tokens"
+        + (", the label names included" if label_aware else "")
+        + ".",
+        "",
+        "## Labels and decision rule",
+        "",
+    ]
+    lines += ["| label | threshold | training texts |", "| --- | ---: | ---: |"]
+    train_counts = splits["train"].get("label_counts", {})
+    for name in schema.label_names:
+        lines.append(
+            f"| {name} | {rule.thresholds_by_label[name]:.3f} | {train_counts.get(name, 0)} |"
+        )
+    lines += [
+        "",
+        f"Thresholds: `{rule.strategy}`, tuned for `{rule.objective}` on validation only; "
+        f"min_labels={rule.min_labels} (1: a text with no label above its threshold gets its most "
+        "probable one). They are in `thresholds.json`; `ensemble.json` lists the members.",
+        "",
+        "## Metrics at the tuned rule",
+        "",
+        *_metric_rows(report),
+        "",
+        "Jaccard is the per-text Jaccard index of gold and predicted label sets, averaged (a text "
+        "with no gold and no predicted label scores 1).",
+        "",
+        "## How to load it",
+        "",
+        "```python",
+        "from mltc.serving.predictor import Predictor  # pip install the mltc project",
+        "",
+        'predictor = Predictor("path/to/this/folder")  # applies the tuned thresholds',
+        'predictor.predict(["some text"])',
+        "```",
+        "",
+    ]
+    if plain:
+        lines += [
+            "or one member with transformers alone (its probabilities only; the thresholds are "
+            "tuned for the whole ensemble):",
+            "",
+            "```python",
+            "from transformers import pipeline",
+            "",
+            'classifier = pipeline("text-classification", '
+            f'model="path/to/this/folder/members/{plain[0]}", top_k=None)',
+            f'classifier(["some text"], truncation=True, max_length={max_length})',
+            "```",
+            "",
+        ]
+    if label_aware:
+        lines += [
+            f"Label-aware member(s) {', '.join(f'`{name}`' for name in label_aware)} read the "
+            "label names before each text and score each label from its name's tokens "
+            "(SpanEmo): load them through mltc, which adds the names as training did.",
+            "",
+        ]
+    return "\n".join(lines)

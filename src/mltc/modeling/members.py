@@ -1,0 +1,49 @@
+"""What each ensemble member trains with: the top-level `model` and `train` section of
+params.yaml, changed by the member's own keys in `ensemble.members`. Read by the per-member
+stages (preprocess, train, evaluate) and by the ensemble's config."""
+
+import re
+from dataclasses import fields
+from typing import Any
+
+from mltc.core.errors import PipelineError
+from mltc.core.validation import params_section
+from mltc.modeling.config import TrainConfig
+
+MEMBER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+
+
+def member_overrides(name: Any, overrides: Any) -> dict[str, Any]:
+    """The params one ensemble member changes: `model`, or any key of the train section."""
+    where = f"ensemble.members.{name}"
+    if not isinstance(name, str) or not MEMBER_NAME.fullmatch(name):
+        raise PipelineError(
+            f"{where}: a member name is letters, digits, '-', '_' and '.' (it names folders)"
+        )
+    overrides = {} if overrides is None else overrides
+    if not isinstance(overrides, dict):
+        raise PipelineError(
+            f"{where}={overrides!r}: expected the params the member changes, e.g. {{seed: 43}}"
+        )
+    allowed = ("model", *(field.name for field in fields(TrainConfig)))
+    for key in overrides:
+        if key not in allowed:
+            raise PipelineError(
+                f"{where}.{key}: unknown; a member changes model or a train key "
+                f"({', '.join(allowed[1:])})"
+            )
+    return overrides
+
+
+def member_params(params: dict[str, Any], name: str) -> dict[str, Any]:
+    """What member `name` trains with: the top-level model and train section, changed by the
+    member's own keys (a stage reads only its member's entry of ensemble.members)."""
+    members = params_section(params, "ensemble").get("members") or {}
+    if name not in members:
+        raise PipelineError(
+            f"ensemble.members has no member '{name}': members are {', '.join(map(str, members))}"
+        )
+    overrides = member_overrides(name, members[name])
+    # a stage that tracks no train params (preprocess) sees only the member's train keys
+    train = {**params.get("train", {}), **{k: v for k, v in overrides.items() if k != "model"}}
+    return {**params, "model": overrides.get("model", params["model"]), "train": train}

