@@ -157,3 +157,28 @@ def project_copy(reproduced_project, tmp_path) -> Path:
     copy = tmp_path / "project"
     shutil.copytree(reproduced_project, copy, symlinks=True)
     return copy
+
+
+@pytest.fixture(scope="session")
+def shipped_classifier(tiny_model_dir, label_names, tmp_path_factory) -> Path:
+    """A shipped folder as tune_thresholds writes one: the untrained tiny member, a TF-IDF
+    baseline fitted on made-up texts at weight 0.3, and a 0.5 rule. Tests only read it."""
+    import numpy as np
+
+    from mltc.baseline.tfidf import fit_baseline, save_baseline
+    from mltc.decision.rule import DecisionRule
+    from mltc.ensemble.classifier_folder import write_classifier
+
+    root = tmp_path_factory.mktemp("shipped")
+    texts = [f"text {i} {'happy' if i % 2 else 'sad'}" for i in range(40)]
+    gold = np.array([[i % 2, (i // 2) % 2, *([0] * (len(label_names) - 2))] for i in range(40)])
+    gold[0] = 1  # every label occurs
+    result = fit_baseline(texts[:30], gold[:30], texts[30:], gold[30:], {}, (1.0,), 0)
+    (root / "baseline").mkdir()
+    save_baseline(root / "baseline", result.model, label_names)
+    folder = root / "classifier"
+    write_classifier(
+        folder, {"tiny": tiny_model_dir}, root / "baseline", 0.3,
+        DecisionRule.fixed(label_names), {"tuning": {"objective": "micro_f1"}}, "# card\n",
+    )  # fmt: skip
+    return folder

@@ -101,6 +101,33 @@ CHECKS = {
         'predict --threshold 0.4 --model models/classifier "some text"',
         expect='"text": "some text"',
     ),
+    # README: over HTTP (the server started in the background, asked, stopped)
+    "serve --port 8000 &": Covered(
+        "tests/test_documented_commands.py::test_a_documented_command_runs"
+    ),
+    "curl -s localhost:8000/predict -H 'content-type: application/json' -d "
+    '\'{"texts": ["What a great day!"]}\'': Run(
+        "serve --port 8765 & pid=$!; for i in $(seq 120); do curl -sf localhost:8765/health && "
+        "break; sleep 1; done; curl -s localhost:8765/predict -H 'content-type: application/json' "
+        '-d \'{"texts": ["What a great day!"]}\'; kill $pid',
+        expect='"predictions":[{"labels":',
+    ),
+    # docs/serving.md
+    "serve --port 8000": Covered(
+        "tests/test_documented_commands.py::test_a_documented_command_runs"
+    ),
+    "serve --model path/to/classifier --host 0.0.0.0 --port 8000 --max-batch 64 --max-wait-ms 5": (
+        Covered(
+            "tests/test_server.py::test_predict_gives_what_the_predictor_gives_in_the_order_sent"
+        )
+    ),
+    "MLTC_MODEL=models/classifier uvicorn --factory mltc.serving.server:app_from_environment "
+    "--host 127.0.0.1 --port 8000 --workers 4": Covered(
+        "tests/test_server.py::test_several_workers_serve_through_the_factory"
+    ),
+    "python -m benchmarks.serve_load": Run(
+        "python -m benchmarks.serve_load --quick --output serve_load", expect="| 0 | 0 |"
+    ),
     # README: comparing runs
     "make experiments": Run(f"make -s experiments VENV={VENV}", expect="Experiment"),
     "make plots": Run(f"{MAKE} plots PLOTS_DIR=plots_html", expect="index.html"),

@@ -4,17 +4,21 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import joblib
 import numpy as np
+import skops.io
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import average_precision_score
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import FeatureUnion, Pipeline, make_union
 
+from mltc.core.errors import PipelineError
 from mltc.core.files import read_json, write_json
 
-MODEL_FILE = "baseline.joblib"  # a pickle: load only folders you made or trust
+# skops: scikit-learn objects as JSON and arrays in a zip, loaded without running any code from the
+# file; a type outside skops' trusted scikit-learn and numpy types refuses to load
+MODEL_FILE = "baseline.skops"
+PICKLE_FILE = "baseline.joblib"  # what this pipeline saved before: a pickle, never loaded
 LABELS_FILE = "labels.json"
 
 
@@ -83,12 +87,43 @@ def fit_baseline(
 
 
 def save_baseline(folder: Path, model: Pipeline, label_names: Sequence[str]) -> None:
-    """The fitted pipeline (joblib) and its label order, for the ensemble's predictor."""
-    joblib.dump(model, Path(folder) / MODEL_FILE)
+    """The fitted pipeline (skops) and its label order, for the ensemble's predictor."""
+    skops.io.dump(model, Path(folder) / MODEL_FILE)
     write_json(Path(folder) / LABELS_FILE, {"label_names": list(label_names)})
 
 
 def load_baseline(folder: Path) -> tuple[Pipeline, list[str]]:
-    return joblib.load(Path(folder) / MODEL_FILE), read_json(Path(folder) / LABELS_FILE)[
-        "label_names"
-    ]
+    """The fitted pipeline and its label order, loaded without running code from the folder:
+    only skops' default trusted types (scikit-learn, numpy) are built, anything else, a pickle
+    or a damaged file is refused with one line naming the file."""
+    folder = Path(folder)
+    remedy = "re-run dvc repro baseline, or restore the folder with dvc checkout"
+    path = folder / MODEL_FILE
+    if not path.is_file():
+        if (folder / PICKLE_FILE).is_file():
+            raise PipelineError(
+                f"{folder / PICKLE_FILE} is a pickle, which can run code when loaded: not loaded "
+                f"(this pipeline now saves the baseline as {MODEL_FILE}): {remedy}"
+            )
+        raise PipelineError(f"{folder} has no {MODEL_FILE}: {remedy}")
+    try:
+        untrusted = skops.io.get_untrusted_types(file=path)
+        if untrusted:
+            raise PipelineError(
+                f"{path} holds types that are not trusted to load ({', '.join(untrusted)}): not "
+                f"loaded; {remedy}"
+            )
+        model = skops.io.load(path, trusted=[])
+    except PipelineError:
+        raise
+    except Exception as error:  # not a skops zip, truncated, or not what it claims to be
+        raise PipelineError(
+            f"{path} is not a baseline this pipeline saved ({type(error).__name__}: "
+            f"{str(error).splitlines()[0] if str(error) else ''}): {remedy}"
+        ) from error
+    if not isinstance(model, Pipeline):
+        raise PipelineError(f"{path} holds a {type(model).__name__}, not a Pipeline: {remedy}")
+    names = read_json(folder / LABELS_FILE).get("label_names")
+    if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
+        raise PipelineError(f"{folder / LABELS_FILE} has no list of label names: {remedy}")
+    return model, names

@@ -12,6 +12,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from mltc.core.errors import PipelineError
+
 STAGING_PREFIX = "."  # staging folders are hidden siblings: `.<name>.<random>/<name>`
 
 
@@ -51,7 +53,14 @@ def write_json(path: Path, payload: Any) -> None:
 
 
 def read_json(path: Path) -> Any:
-    return json.loads(Path(path).read_text(encoding="utf-8"))
+    """A JSON file's content; a damaged file (not UTF-8, not JSON) is named in one line."""
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise PipelineError(
+            f"{path} is damaged: not valid JSON ({error}); restore it with dvc checkout, or "
+            "re-run dvc repro"
+        ) from error
 
 
 def write_npz(path: Path, **arrays: np.ndarray) -> None:

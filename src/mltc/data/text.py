@@ -1,7 +1,6 @@
 """Texts as the model sees them: one encoding, used by `preprocess` for training and evaluation
 and stored in the model folder, so that `predict` encodes a text exactly as `evaluate` did."""
 
-import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -13,7 +12,7 @@ from datasets import Dataset, DatasetDict, Features, List, Value
 from transformers import BatchEncoding, PreTrainedTokenizerBase
 
 from mltc.core.errors import PipelineError
-from mltc.core.files import write_json
+from mltc.core.files import read_json, write_json
 from mltc.data.split_files import label_rows
 
 ENCODING_FILE = "text_encoding.json"
@@ -95,7 +94,24 @@ class TextEncoding:
                 f"{model_dir} has no {ENCODING_FILE}: it was not saved by this pipeline's train "
                 "stage, so how its texts were encoded is unknown (re-run dvc repro)"
             )
-        return cls(**json.loads(path.read_text(encoding="utf-8")))
+        payload = read_json(path)
+        max_length = payload.get("max_length") if isinstance(payload, dict) else None
+        names = payload.get("label_names") if isinstance(payload, dict) else None
+        if (
+            set(payload or ()) - {"max_length", "label_names"}
+            or isinstance(max_length, bool)
+            or not isinstance(max_length, int)
+            or max_length < 1
+            or not (
+                names is None
+                or (isinstance(names, list) and all(isinstance(n, str) for n in names))
+            )
+        ):
+            raise PipelineError(
+                f"{path} is damaged: expected max_length (a positive integer) and label_names "
+                "(a list of names or null): restore it with dvc checkout, or re-run dvc repro"
+            )
+        return cls(max_length, None if names is None else tuple(names))
 
     @classmethod
     def for_model(cls, max_length: int, label_aware: bool, label_names: Sequence[str]):

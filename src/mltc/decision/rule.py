@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from mltc.core.errors import PipelineError
 from mltc.core.files import read_json, write_json
 from mltc.core.metrics import DEFAULT_THRESHOLD
 from mltc.data.labels import check_same_labels
@@ -62,9 +63,24 @@ def load(model_dir: Path, label_names: Sequence[str]) -> DecisionRule:
         )
         return DecisionRule.fixed(label_names)
     payload = read_json(path)
+    thresholds = payload.get("thresholds") if isinstance(payload, dict) else None
+    valid = (
+        isinstance(thresholds, dict)
+        and all(
+            isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value <= 1
+            for value in thresholds.values()
+        )
+        and payload.get("min_labels", 0) in (0, 1)
+        and not isinstance(payload.get("min_labels", 0), bool)
+    )
+    if not valid:
+        raise PipelineError(
+            f"{path} is damaged: expected thresholds (a number in [0, 1] per label) and "
+            "min_labels (0 or 1): re-run dvc repro tune_thresholds, or restore it with dvc checkout"
+        )
     return DecisionRule(
-        thresholds_by_label={k: float(v) for k, v in payload["thresholds"].items()},
+        thresholds_by_label={name: float(value) for name, value in thresholds.items()},
         min_labels=int(payload.get("min_labels", 0)),
-        strategy=payload.get("threshold_strategy", "fixed"),
+        strategy=str(payload.get("threshold_strategy", "fixed")),
         objective=payload.get("threshold_objective"),
     )

@@ -40,7 +40,23 @@ class Manifest:
         path = folder / MANIFEST_FILE
         if path.is_file():
             payload = read_json(path)
-            return cls(dict(payload["members"]), float(payload["baseline_weight"]))
+            members = payload.get("members") if isinstance(payload, dict) else None
+            weight = payload.get("baseline_weight") if isinstance(payload, dict) else None
+            inside = (
+                isinstance(members, dict)
+                and members
+                and all(
+                    isinstance(relative, str)
+                    and (folder / relative).resolve().is_relative_to(folder.resolve())
+                    for relative in members.values()
+                )
+            )
+            if not inside or not isinstance(weight, int | float) or not 0 <= weight < 1:
+                raise PipelineError(
+                    f"{path} is damaged: expected members (folders inside {folder}) and "
+                    "baseline_weight (a number in [0, 1)): re-run dvc repro tune_thresholds"
+                )
+            return cls(dict(members), float(weight))
         if (folder / "config.json").is_file():  # one fine-tuned model, e.g. models/members/<name>
             return cls({folder.name: "."})
         raise PipelineError(

@@ -1,5 +1,7 @@
 """Load tokenizers and build classification models from a ModelSpec."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from transformers import (
@@ -142,18 +144,29 @@ def load_classifier(
     """A fine-tuned model folder (as the train stage saves it) and its tokenizer; a missing or
     damaged part is named, with how to restore it."""
     remedy = "restore it with dvc checkout, or re-run dvc repro"
+    folder = Path(folder)
     check_model_folder(folder, remedy)
-    try:
+    weights = next(name for name in WEIGHTS_FILES if (folder / name).is_file())
+    tokenizer_file = next(name for name in TOKENIZER_FILES if (folder / name).is_file())
+    with _named_on_failure(folder / "config.json", remedy):
         config = AutoConfig.from_pretrained(folder, trust_remote_code=trust_remote_code)
+    with _named_on_failure(folder / weights, remedy):
         if is_label_aware(config):
             model = LabelAwareClassifier.load(folder, config, trust_remote_code)
         else:
             model = AutoModelForSequenceClassification.from_pretrained(
-                folder, use_safetensors=True, trust_remote_code=trust_remote_code
+                folder, config=config, use_safetensors=True, trust_remote_code=trust_remote_code
             )
+    with _named_on_failure(folder / tokenizer_file, remedy):
         tokenizer = AutoTokenizer.from_pretrained(folder, trust_remote_code=trust_remote_code)
-    except Exception as error:  # a damaged weights file raises safetensors' own error types
-        raise PipelineError(
-            f"{folder}: cannot load the model ({_first_line(error)}): {remedy}"
-        ) from error
     return model, tokenizer
+
+
+@contextmanager
+def _named_on_failure(path: Path, remedy: str) -> Iterator[None]:
+    """Any error while a part of a model folder loads (safetensors, tokenizers and transformers
+    raise their own types) becomes one line naming the part's file."""
+    try:
+        yield
+    except Exception as error:
+        raise PipelineError(f"{path}: cannot load it ({_first_line(error)}): {remedy}") from error

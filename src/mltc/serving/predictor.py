@@ -113,8 +113,12 @@ class Predictor:
         baseline = None if self.baseline is None else self.baseline.predict_proba(texts)
         return combine(member_probs, baseline, self.baseline_weight)
 
-    def labels_from_proba(self, probs: np.ndarray) -> list[list[str]]:
-        pred = binarize(probs, self.thresholds, self.rule.min_labels)
+    def labels_from_proba(
+        self, probs: np.ndarray, rule: decision_rule.DecisionRule | None = None
+    ) -> list[list[str]]:
+        """Each text's label names by the decision rule (the model's, unless `rule` is given)."""
+        thresholds = self.thresholds if rule is None else rule.thresholds(self.label_names)
+        pred = binarize(probs, thresholds, (rule or self.rule).min_labels)
         return [[self.label_names[j] for j in np.flatnonzero(row)] for row in pred]
 
     def predict(self, texts: Sequence[str], progress: bool = False) -> list[list[str]]:

@@ -1,0 +1,302 @@
+"""`serve`: the shipped classifier over HTTP (FastAPI on uvicorn), loaded once.
+
+    POST /predict   {"texts": [...], "threshold": 0.4, "return_probabilities": true}
+    GET  /health, /labels, /metadata; the OpenAPI schema at /openapi.json, its page at /docs
+
+Texts of concurrent requests are scored together, up to `max_batch` texts or `max_wait_ms`
+after the first arrives, so that many small requests do not each pay a forward pass. Bad
+requests get a 4xx with a JSON `detail` naming the problem, and the server goes on serving.
+"""
+
+import argparse
+import asyncio
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+from fastapi import FastAPI, HTTPException
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, StrictStr
+
+from mltc.core import paths
+from mltc.core.errors import run_stage
+from mltc.core.files import read_json
+from mltc.decision import rule as decision_rule
+from mltc.ensemble.classifier_folder import CARD_FILE, Manifest
+from mltc.modeling.hardware import PRECISIONS
+from mltc.serving.predictor import Predictor
+
+MODEL_ENV = "MLTC_MODEL"  # the classifier folder, for `uvicorn --factory ...:app_from_environment`
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one request may carry, and how requests are batched together."""
+
+    max_texts: int = 256  # texts per request
+    max_chars: int = 20_000  # characters per text (longer: 413; the model reads max_length tokens)
+    max_body_bytes: int = 2_000_000  # bytes per request body
+    refuse_truncated: bool = False  # a text the model would truncate: 422 instead of truncated
+    max_batch: int = 64  # texts scored together, across requests
+    max_wait_ms: float = 5.0  # how long the first text of a batch waits for others
+
+
+class PredictRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    texts: list[StrictStr] = Field(min_length=1, description="the texts, labelled in this order")
+    threshold: float | None = Field(
+        default=None, ge=0, le=1, description="one threshold for every label instead of the rule"
+    )
+    return_probabilities: bool = Field(default=True, description="every label's probability")
+
+
+class Prediction(BaseModel):
+    labels: list[str]
+    probabilities: dict[str, float] | None = None
+
+
+class PredictResponse(BaseModel):
+    predictions: list[Prediction]
+
+
+class Batcher:
+    """Scores the texts of concurrent requests together in one worker thread."""
+
+    def __init__(self, score: Callable[[list[str]], np.ndarray], max_batch: int, max_wait_s: float):
+        self.score, self.max_batch, self.max_wait_s = score, max_batch, max_wait_s
+        self.queue: asyncio.Queue[tuple[list[str], asyncio.Future]] = asyncio.Queue()
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mltc-scoring")
+
+    async def probabilities(self, texts: list[str]) -> np.ndarray:
+        future = asyncio.get_running_loop().create_future()
+        await self.queue.put((texts, future))
+        return await future
+
+    async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            batch = [await self.queue.get()]
+            size, deadline = len(batch[0][0]), loop.time() + self.max_wait_s
+            while size < self.max_batch and (left := deadline - loop.time()) > 0:
+                try:
+                    batch.append(await asyncio.wait_for(self.queue.get(), left))
+                except TimeoutError:
+                    break
+                size += len(batch[-1][0])
+            texts = [text for request, _ in batch for text in request]
+            try:
+                probs = await loop.run_in_executor(self.executor, self.score, texts)
+            except Exception as error:  # every waiting request gets it, the loop goes on
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(error)
+                continue
+            start = 0
+            for request, future in batch:
+                if not future.done():  # a client that went away leaves a cancelled future
+                    future.set_result(probs[start : start + len(request)])
+                start += len(request)
+
+
+class RequestBody:
+    """ASGI middleware: reads a request's body first, bounded by `max_bytes` (413 over it, before
+    the app sees it), and refuses one that is not UTF-8 (400, naming the byte); the app then
+    gets the body as sent."""
+
+    def __init__(self, app, max_bytes: int) -> None:
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        declared = dict(scope["headers"]).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            return await self._refuse(send, 413, self._too_large())
+        parts, size, message = [], 0, {"more_body": True}
+        while message.get("more_body"):
+            message = await receive()
+            if message["type"] != "http.request":  # the client went away
+                return None
+            parts.append(message.get("body", b""))
+            size += len(parts[-1])
+            if size > self.max_bytes:
+                return await self._refuse(send, 413, self._too_large())
+        body = b"".join(parts)
+        try:
+            body.decode("utf-8")
+        except UnicodeDecodeError as error:
+            detail = f"the request body is not UTF-8 (byte {error.start}: {body[error.start]:#04x})"
+            return await self._refuse(send, 400, detail)
+        sent = False
+
+        async def replay() -> dict:
+            nonlocal sent
+            if sent:
+                return await receive()
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, send)
+
+    def _too_large(self) -> str:
+        return f"the request body is over {self.max_bytes} bytes (--max-body-bytes)"
+
+    @staticmethod
+    async def _refuse(send, status: int, detail: str) -> None:
+        await JSONResponse({"detail": detail}, status_code=status)({"type": "http"}, None, send)
+
+
+def check_texts(texts: Sequence[str], limits: Limits, too_long: Callable) -> None:
+    """The request's texts against the limits: the first problem found, as an HTTP error."""
+    if len(texts) > limits.max_texts:
+        raise HTTPException(
+            413, f"{len(texts)} texts: at most {limits.max_texts} a request (--max-texts)"
+        )
+    for index, text in enumerate(texts):
+        if not text.strip():
+            raise HTTPException(422, f"texts[{index}] is empty: every text needs some content")
+        if len(text) > limits.max_chars:
+            raise HTTPException(
+                413,
+                f"texts[{index}] has {len(text)} characters: at most {limits.max_chars} "
+                "(--max-chars)",
+            )
+    if limits.refuse_truncated:
+        cut = [index for index, long in enumerate(too_long(list(texts))) if long]
+        if cut:
+            raise HTTPException(
+                422,
+                f"texts{cut} are longer than the model reads and would be truncated "
+                "(--refuse-truncated)",
+            )
+
+
+def create_app(predictor: Predictor, model_dir: Path, limits: Limits = Limits()) -> FastAPI:
+    """The HTTP app around a loaded Predictor."""
+    names = list(predictor.label_names)
+    member = predictor.members[0]
+    metadata = {
+        "model": str(model_dir),
+        "labels": names,
+        "rule": {**predictor.rule.to_dict(), **_tuning(model_dir)},
+        "members": list(Manifest.load(model_dir).members),
+        "baseline_weight": predictor.baseline_weight,
+        "max_length": member.encoding.max_length,
+        "limits": asdict(limits),
+        "model_card": _card(model_dir),
+    }
+    batcher = Batcher(predictor.predict_proba, limits.max_batch, limits.max_wait_ms / 1000)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        task = asyncio.create_task(batcher.run())
+        yield
+        task.cancel()
+        batcher.executor.shutdown(wait=False, cancel_futures=True)
+
+    app = FastAPI(
+        title="mltc classifier",
+        description="Multi-label text classification: labels and probabilities for texts.",
+        lifespan=lifespan,
+    )
+
+    @app.post("/predict", response_model=PredictResponse, response_model_exclude_none=True)
+    async def predict(request: PredictRequest) -> PredictResponse:
+        """Each text's labels (by the tuned rule, or `threshold`) and, unless
+        `return_probabilities` is false, every label's probability, in the order sent."""
+        check_texts(
+            request.texts, limits, lambda texts: member.encoding.too_long(member.tokenizer, texts)
+        )
+        probs = await batcher.probabilities(list(request.texts))
+        if request.threshold is None:
+            labels = predictor.labels_from_proba(probs)
+        else:
+            rule = decision_rule.DecisionRule.fixed(names, request.threshold)
+            labels = predictor.labels_from_proba(probs, rule)
+        return PredictResponse(
+            predictions=[
+                Prediction(
+                    labels=text_labels,
+                    probabilities=(
+                        dict(zip(names, map(float, row), strict=True))
+                        if request.return_probabilities
+                        else None
+                    ),
+                )
+                for text_labels, row in zip(labels, probs, strict=True)
+            ]
+        )
+
+    @app.get("/health")
+    async def health() -> dict:
+        return {"status": "ok"}
+
+    @app.get("/labels")
+    async def labels() -> dict:
+        return {"labels": names}
+
+    @app.get("/metadata")
+    async def model_metadata() -> dict:
+        """What the model card says: members, labels, the rule and how it was tuned, the card."""
+        return metadata
+
+    return RequestBody(app, limits.max_body_bytes)
+
+
+def _tuning(model_dir: Path) -> dict:
+    path = Path(model_dir) / decision_rule.THRESHOLDS_FILE
+    tuning = read_json(path).get("tuning") if path.is_file() else None
+    return {"tuning": tuning} if tuning else {}
+
+
+def _card(model_dir: Path) -> str | None:
+    path = Path(model_dir) / CARD_FILE
+    return path.read_text(encoding="utf-8") if path.is_file() else None
+
+
+def app_from_environment() -> FastAPI:
+    """For `uvicorn --factory mltc.serving.server:app_from_environment --workers N`: the
+    classifier folder named by MLTC_MODEL (default models/classifier), default limits."""
+    model_dir = Path(os.environ.get(MODEL_ENV, str(paths.CLASSIFIER)))
+    return create_app(Predictor(model_dir), model_dir)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    defaults = Limits()
+    parser = argparse.ArgumentParser(prog="serve", description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default=str(paths.CLASSIFIER), help="default: %(default)s")
+    parser.add_argument("--host", default="127.0.0.1", help="default: %(default)s (this machine)")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--precision", choices=PRECISIONS, default="auto")
+    parser.add_argument("--batch-size", type=int, default=64, help="texts a forward pass")
+    for name, value in asdict(defaults).items():
+        flag = "--" + name.replace("_", "-")
+        if isinstance(value, bool):
+            parser.add_argument(flag, action="store_true")
+        else:
+            parser.add_argument(flag, type=type(value), default=value, help="default: %(default)s")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    def serve() -> None:
+        import uvicorn
+
+        args = parse_args(argv)
+        limits = Limits(**{name: getattr(args, name) for name in asdict(Limits())})
+        model_dir = Path(args.model)
+        predictor = Predictor(model_dir, batch_size=args.batch_size, precision=args.precision)
+        app = create_app(predictor, model_dir, limits)
+        print(f"serving {model_dir} on http://{args.host}:{args.port} (docs: /docs)", flush=True)
+        uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+
+    run_stage(serve)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,185 @@
+"""`serve`: a real server process on 127.0.0.1 with the shipped tiny classifier, a real HTTP
+client. Good requests get what `Predictor` gives; each bad request gets a 4xx naming the problem,
+and the server goes on serving."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import numpy as np
+import pytest
+
+from mltc.serving.predictor import Predictor
+
+LIMITS = {"max_texts": 4, "max_chars": 200, "max_body_bytes": 4000}
+GOOD = {"texts": ["What a wonderful surprise!", "I can't stand this anymore"]}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start(model: Path, *options: str) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mltc.serving.server", "--model", str(model), "--port", str(port),
+         *options],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"serve exited: {process.stdout.read()[-3000:]}")
+        try:
+            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                return process, url
+        except httpx.TransportError:
+            time.sleep(0.2)
+    process.kill()
+    pytest.fail("serve did not answer /health within 120 s")
+
+
+@pytest.fixture(scope="module")
+def server(shipped_classifier):
+    options = [f"--{name.replace('_', '-')}={value}" for name, value in LIMITS.items()]
+    process, url = start(shipped_classifier, *options)
+    with httpx.Client(base_url=url, timeout=60) as client:
+        yield client
+    process.terminate()
+    process.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def predictor(shipped_classifier) -> Predictor:
+    return Predictor(shipped_classifier)
+
+
+def test_predict_gives_what_the_predictor_gives_in_the_order_sent(server, predictor):
+    response = server.post("/predict", json=GOOD)
+    assert response.status_code == 200
+    predictions = response.json()["predictions"]
+    assert [p["labels"] for p in predictions] == predictor.predict(GOOD["texts"])
+    probs = np.array([[p["probabilities"][name] for name in predictor.label_names]
+                      for p in predictions])  # fmt: skip
+    np.testing.assert_allclose(probs, predictor.predict_proba(GOOD["texts"]), rtol=0, atol=1e-6)
+
+
+def test_a_threshold_and_no_probabilities_on_request(server, predictor):
+    response = server.post(
+        "/predict", json={**GOOD, "threshold": 0.0, "return_probabilities": False}
+    )
+    assert response.json() == {
+        "predictions": [{"labels": list(predictor.label_names)} for _ in GOOD["texts"]]
+    }
+
+
+def test_concurrent_requests_are_answered_each_with_its_own_texts(server, predictor):
+    texts = [f"text number {i} {'!' * i}" for i in range(24)]
+    with ThreadPoolExecutor(8) as pool:
+        responses = list(pool.map(lambda t: server.post("/predict", json={"texts": [t]}), texts))
+    assert [r.status_code for r in responses] == [200] * len(texts)
+    assert [r.json()["predictions"][0]["labels"] for r in responses] == predictor.predict(texts)
+
+
+def test_health_labels_metadata_and_the_openapi_schema(server, predictor, shipped_classifier):
+    assert server.get("/health").json() == {"status": "ok"}
+    assert server.get("/labels").json() == {"labels": list(predictor.label_names)}
+    metadata = server.get("/metadata").json()
+    assert metadata["members"] == ["tiny"] and metadata["baseline_weight"] == 0.3
+    assert metadata["rule"]["thresholds"] == dict.fromkeys(predictor.label_names, 0.5)
+    assert metadata["rule"]["tuning"] == {"objective": "micro_f1"}
+    assert metadata["model_card"] == "# card\n"
+    schema = server.get("/openapi.json").json()
+    assert "/predict" in schema["paths"]
+    assert set(schema["components"]["schemas"]["PredictRequest"]["properties"]) == {
+        "texts", "threshold", "return_probabilities",
+    }  # fmt: skip
+
+
+BAD_REQUESTS = [
+    ("malformed JSON", b'{"texts": ["a"', 422, "JSON decode error"),
+    ("not a JSON object", b'["a", "b"]', 422, "Input should be a valid dictionary"),
+    ("texts not a list", b'{"texts": "a text"}', 422, "Input should be a valid list"),
+    ("a text not a string", b'{"texts": ["a", 3]}', 422, "Input should be a valid string"),
+    ("no texts", b'{"texts": []}', 422, "List should have at least 1 item"),
+    ("no texts field", b'{"text": ["a"]}', 422, "Field required"),
+    ("an empty text", b'{"texts": ["a", "  "]}', 422, "texts[1] is empty"),
+    ("too many texts", json.dumps({"texts": ["a"] * 5}).encode(), 413,
+     "5 texts: at most 4 a request"),
+    ("an over-long text", json.dumps({"texts": ["a" * 201]}).encode(), 413,
+     "texts[0] has 201 characters: at most 200"),
+    ("a body over the limit", json.dumps({"texts": ["a" * 100] * 45}).encode(), 413,
+     "the request body is over 4000 bytes"),
+    ("invalid UTF-8", b'{"texts": ["caf\xe9"]}', 400, "the request body is not UTF-8 (byte 15: 0xe9)"),
+    ("an unknown field", b'{"texts": ["a"], "thresold": 0.3}', 422, "Extra inputs are not permitted"),
+    ("a threshold above 1", b'{"texts": ["a"], "threshold": 1.5}', 422,
+     "Input should be less than or equal to 1"),
+    ("a threshold below 0", b'{"texts": ["a"], "threshold": -0.1}', 422,
+     "Input should be greater than or equal to 0"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("body", "status", "message"), [case[1:] for case in BAD_REQUESTS],
+                         ids=[case[0] for case in BAD_REQUESTS])  # fmt: skip
+def test_a_bad_request_gets_a_4xx_naming_it_and_the_server_goes_on(server, body, status, message):
+    response = server.post("/predict", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == status, response.text
+    assert message in json.dumps(response.json()["detail"]), response.text
+    assert server.post("/predict", json=GOOD).status_code == 200
+
+
+def test_truncation_can_be_refused_by_option(shipped_classifier):
+    process, url = start(shipped_classifier, "--refuse-truncated")
+    try:
+        long = " ".join(["word"] * 200)  # over the tiny member's 64 tokens
+        response = httpx.post(f"{url}/predict", json={"texts": ["short", long]}, timeout=60)
+        assert response.status_code == 422
+        assert "texts[1] are longer than the model reads" in response.json()["detail"]
+        assert httpx.post(f"{url}/predict", json={"texts": ["short"]}, timeout=60).is_success
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def test_a_folder_that_cannot_load_stops_serve_with_one_line(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "mltc.serving.server", "--model", str(tmp_path / "none")],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1].startswith(f"error: {tmp_path / 'none'}")
+
+
+def test_several_workers_serve_through_the_factory(shipped_classifier):
+    """docs/serving.md: uvicorn's workers, each loading the folder MLTC_MODEL names."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "--factory",
+         "mltc.serving.server:app_from_environment", "--port", str(port), "--workers", "2"],
+        env={**os.environ, "MLTC_MODEL": str(shipped_classifier)},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                response = httpx.post(f"{url}/predict", json=GOOD, timeout=60)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline and process.poll() is None
+                time.sleep(0.5)
+        assert response.status_code == 200
+        assert len(response.json()["predictions"]) == 2
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
