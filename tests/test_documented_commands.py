@@ -141,7 +141,8 @@ CHECKS = {
     # docs/architecture.md, docs/params.md, benchmarks
     "make test-fast": Covered(".ci/run"),  # a subset of make test
     "make relock": Run(f"{MAKE} relock", unchanged=("dvc.lock",)),  # the lock is current
-    "make docs": Run(f"{MAKE} docs", expect="params table written", unchanged=("docs/params.md",)),
+    # (the copy's params.yaml lost its comments; test_params_reference.py checks the real page)
+    "make docs": Run(f"{MAKE} docs", expect="docs/params.md: params table written"),
     "make install": Covered(".ci/run"),
     "make fetch-mpnet": NotRunHere(
         "400 MB from the package index; assembling the pieces: "
