@@ -162,9 +162,9 @@ CHECKS = {
     "python -m benchmarks.large_data": Run(
         "python -m benchmarks.large_data --sizes 300 --labels 20 --num-proc 1"
     ),
-    "python -m benchmarks.large_data --no-search": Covered(
-        "tests/test_documented_commands.py::test_a_documented_command_runs"
-    ),  # the same, less a step
+    "python -m benchmarks.large_data --no-search": Run(
+        "python -m benchmarks.large_data --sizes 300 --labels 20 --num-proc 1 --no-search"
+    ),
     "python -m benchmarks.quality_runs record <variant> [--default] [--wall-s S]": Run(
         "python -m benchmarks.quality_runs record smoke --wall-s 1"
     ),

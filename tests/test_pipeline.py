@@ -356,9 +356,9 @@ def test_queued_sweep_runs_without_a_prior_repro_and_compares(fresh_project):
 
 
 def test_artifacts_travel_through_a_dvc_remote(project_copy, tmp_path):
-    project = project_copy
     """Push to a local-directory remote, clone elsewhere, pull: nothing to re-run there, and the
     pulled model predicts."""
+    project = project_copy
     dvc("remote", "add", "-d", "-f", "shared", str(tmp_path / "remote"), cwd=project)
     run(["git", "add", "-A"], project)
     run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "run"], project)
@@ -377,8 +377,8 @@ def test_artifacts_travel_through_a_dvc_remote(project_copy, tmp_path):
 
 
 def test_test_labels_never_move_a_threshold(project_copy):
-    project = project_copy
     """Test labels permuted in the saved probabilities: tune_thresholds chooses the same."""
+    project = project_copy
     before = read_json(project / "models" / "classifier" / "thresholds.json")
     weight = read_json(project / "metrics" / "tune_thresholds.json")["ensemble"]["baseline_weight"]
     predictions = project / "data" / "predictions"

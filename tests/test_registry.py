@@ -139,7 +139,7 @@ def test_a_damaged_model_folder_names_what_is_wrong_not_the_offline_hint(tiny_mo
     weights.write_bytes(weights.read_bytes()[:1000])  # a partial download or copy
     with pytest.raises(PipelineError) as error:
         load_classifier(folder)
-    assert "damaged: cannot load the model" in str(error.value)
+    assert "damaged/model.safetensors: cannot load it (SafetensorError" in str(error.value)
     assert "dvc checkout" in str(error.value) and "Hugging Face Hub" not in str(error.value)
 
 

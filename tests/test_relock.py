@@ -1,8 +1,15 @@
 """make relock re-hashes only what no stage produces: code, params and source data."""
 
+import json
+import subprocess
+import sys
 from pathlib import PurePosixPath
 
+import pytest
+import yaml
+
 from mltc.pipeline.relock import produced
+from pipeline_projects import dvc, run
 
 OUTPUTS = [PurePosixPath("data/raw"), PurePosixPath("models/members/plain")]
 
@@ -17,3 +24,33 @@ def test_code_params_and_source_data_are_not_produced():
     for path in ("src/mltc/core", "stages/train.py", "params.yaml", "data/semeval2018-task1"):
         assert not produced(path, OUTPUTS), path
     assert not produced("data/rawer", OUTPUTS)  # a sibling with a common prefix
+
+
+@pytest.mark.slow
+def test_a_code_change_is_recorded_and_a_param_change_refused(project_copy):
+    """In a reproduced project: a comment added to a layer is recorded, every output kept, and
+    dvc status is clean again; a changed param is refused with one line, the lock untouched."""
+    locked = yaml.safe_load((project_copy / "dvc.lock").read_text())["stages"]
+    module = project_copy / "src" / "mltc" / "core" / "paths.py"
+    module.write_text(module.read_text(encoding="utf-8") + "# a comment\n", encoding="utf-8")
+    assert json.loads(dvc("status", "--json", cwd=project_copy))  # every stage: changed code
+    run([sys.executable, "-m", "mltc.pipeline.relock"], project_copy)
+    assert json.loads(dvc("status", "--json", cwd=project_copy)) == {}
+    relocked = yaml.safe_load((project_copy / "dvc.lock").read_text())["stages"]
+    for name, entry in locked.items():
+        assert relocked[name]["outs"] == entry["outs"]
+        assert relocked[name]["params"] == entry["params"]
+
+    params = project_copy / "params.yaml"
+    params.write_text(params.read_text().replace("grid_step: 0.05", "grid_step: 0.1"))
+    before = (project_copy / "dvc.lock").read_bytes()
+    refused = subprocess.run(
+        [sys.executable, "-m", "mltc.pipeline.relock"], cwd=project_copy,
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert refused.returncode == 2
+    assert refused.stderr.strip().splitlines()[-1] == (
+        "error: tune_thresholds: params.yaml differs from dvc.lock, and it is not code: the "
+        "outputs may move, so run dvc repro (relock records code only)"
+    )
+    assert (project_copy / "dvc.lock").read_bytes() == before

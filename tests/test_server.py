@@ -120,6 +120,8 @@ BAD_REQUESTS = [
     ("a body over the limit", json.dumps({"texts": ["a" * 100] * 45}).encode(), 413,
      "the request body is over 4000 bytes"),
     ("invalid UTF-8", b'{"texts": ["caf\xe9"]}', 400, "the request body is not UTF-8 (byte 15: 0xe9)"),
+    ("a lone surrogate", b'{"texts": ["ok", "\\ud800"]}', 422,
+     "texts[1] is not valid Unicode (surrogates not allowed at character 0)"),
     ("an unknown field", b'{"texts": ["a"], "thresold": 0.3}', 422, "Extra inputs are not permitted"),
     ("a threshold above 1", b'{"texts": ["a"], "threshold": 1.5}', 422,
      "Input should be less than or equal to 1"),

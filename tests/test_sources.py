@@ -252,12 +252,12 @@ def absolute(params: dict) -> dict:
 @pytest.mark.parametrize("max_rows", [None, 10])
 @pytest.mark.filterwarnings("ignore:label.*never occur in train")
 def test_every_example_gives_the_same_splits_read_whole_or_in_chunks(
-    example, max_rows, chunk_rows, monkeypatch
+    example, max_rows, monkeypatch
 ):
     """The download stage's two passes (check, then write with split-off rows routed from a
-    file) give the same rows, labels, order and notes whatever the chunk size: the autouse
-    fixture reads 7 rows at a time or whole, compared here with one chunk of everything."""
+    file) give the same rows, labels, order and notes read 7 rows at a time as in one chunk."""
     config = data_config(**absolute(OWN_DATA_PARAMS[example]), max_rows=max_rows)
+    monkeypatch.setattr(sources, "CHUNK_ROWS", 7)
     chunked = read_data(config)
     monkeypatch.setattr(sources, "CHUNK_ROWS", 1_000_000)
     whole = read_data(config)

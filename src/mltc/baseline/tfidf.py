@@ -12,7 +12,7 @@ from sklearn.metrics import average_precision_score
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import FeatureUnion, Pipeline, make_union
 
-from mltc.core.errors import PipelineError
+from mltc.core.errors import PipelineError, first_line
 from mltc.core.files import read_json, write_json
 
 # skops: scikit-learn objects as JSON and arrays in a zip, loaded without running any code from the
@@ -118,12 +118,12 @@ def load_baseline(folder: Path) -> tuple[Pipeline, list[str]]:
         raise
     except Exception as error:  # not a skops zip, truncated, or not what it claims to be
         raise PipelineError(
-            f"{path} is not a baseline this pipeline saved ({type(error).__name__}: "
-            f"{str(error).splitlines()[0] if str(error) else ''}): {remedy}"
+            f"{path} is not a baseline this pipeline saved ({first_line(error)}): {remedy}"
         ) from error
     if not isinstance(model, Pipeline):
         raise PipelineError(f"{path} holds a {type(model).__name__}, not a Pipeline: {remedy}")
-    names = read_json(folder / LABELS_FILE).get("label_names")
+    labels = read_json(folder / LABELS_FILE) if (folder / LABELS_FILE).is_file() else None
+    names = labels.get("label_names") if isinstance(labels, dict) else None
     if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
         raise PipelineError(f"{folder / LABELS_FILE} has no list of label names: {remedy}")
     return model, names

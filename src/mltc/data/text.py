@@ -95,10 +95,11 @@ class TextEncoding:
                 "stage, so how its texts were encoded is unknown (re-run dvc repro)"
             )
         payload = read_json(path)
-        max_length = payload.get("max_length") if isinstance(payload, dict) else None
-        names = payload.get("label_names") if isinstance(payload, dict) else None
+        if not isinstance(payload, dict):
+            payload = {"not": "a mapping"}
+        max_length, names = payload.get("max_length"), payload.get("label_names")
         if (
-            set(payload or ()) - {"max_length", "label_names"}
+            set(payload) - {"max_length", "label_names"}
             or isinstance(max_length, bool)
             or not isinstance(max_length, int)
             or max_length < 1

@@ -3,7 +3,7 @@ layout, which is how the tests run it offline)."""
 
 import pandas as pd
 
-from mltc.core.errors import PipelineError
+from mltc.core.errors import PipelineError, first_line
 from mltc.data.split_files import split_name
 
 
@@ -18,8 +18,7 @@ def read_hub(
         loaded = datasets.load_dataset(dataset, name=config, data_dir=data_dir, revision=revision)
     except Exception as error:
         raise PipelineError(
-            f"data.source=hub: could not load {where}: {type(error).__name__}: "
-            f"{str(error).splitlines()[0] if str(error) else ''}. Offline, use local files "
+            f"data.source=hub: could not load {where}: {first_line(error)}. Offline, use local files "
             "(data.source=files) or a local folder in the Hub's layout as data.hub.dataset"
         ) from error
     frames = {split_name(split): loaded[split].to_pandas() for split in loaded}

@@ -14,7 +14,7 @@ from transformers import (
     PreTrainedTokenizerBase,
 )
 
-from mltc.core.errors import PipelineError
+from mltc.core.errors import PipelineError, first_line
 from mltc.data.labels import LabelSchema
 from mltc.modeling.label_aware import (
     DROPOUT_KEYS,
@@ -32,18 +32,14 @@ WEIGHTS_FILES = (WEIGHTS_FILE, "model.safetensors.index.json")  # the only weigh
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "vocab.txt")
 
 
-def _first_line(error: Exception) -> str:
-    return f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
-
-
 def _cannot_load(spec: ModelSpec, error: Exception) -> PipelineError:
     """A Hub model gets the offline hint; a local or packaged folder, what is wrong with it."""
     if spec.source != "hub":
         return PipelineError(
-            f"model={spec.alias}: cannot load {weights_location(spec)} ({_first_line(error)})"
+            f"model={spec.alias}: cannot load {weights_location(spec)} ({first_line(error)})"
         )
     return PipelineError(
-        f"model={spec.alias}: cannot load '{weights_location(spec)}' ({_first_line(error)}). "
+        f"model={spec.alias}: cannot load '{weights_location(spec)}' ({first_line(error)}). "
         f"Without the Hugging Face Hub use an offline model: "
         f"model={' or model='.join(OFFLINE_ALIASES)}, or the path of a local folder"
     )
@@ -169,4 +165,4 @@ def _named_on_failure(path: Path, remedy: str) -> Iterator[None]:
     try:
         yield
     except Exception as error:
-        raise PipelineError(f"{path}: cannot load it ({_first_line(error)}): {remedy}") from error
+        raise PipelineError(f"{path}: cannot load it ({first_line(error)}): {remedy}") from error

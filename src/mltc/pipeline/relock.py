@@ -1,6 +1,6 @@
-"""Record in dvc.lock the code and params that every stage depends on now, keeping the recorded
-hash of every output and of every dependency that another stage produces: `make relock`, for a
-change that moves no output (a refactor, a renamed module, a comment). Needs no outputs in the
+"""Record in dvc.lock the code that every stage depends on now, keeping the recorded hash of
+every output: `make relock`, for a change that moves no output (a refactor, a renamed module, a
+comment). A changed param or input file moves outputs: it is refused (run dvc repro). Needs no outputs in the
 workspace, so it works in a fresh clone; prove first that the change moves no output
 (docs/architecture.md, "Refreshing the lock")."""
 
@@ -9,7 +9,10 @@ from pathlib import PurePosixPath
 from dvc.repo import Repo
 from dvc.utils.serialize import modify_yaml
 
+from mltc.core.errors import PipelineError, run_stage
+
 LOCK_FILE = "dvc.lock"
+CODE = ("src/", "stages/")  # what relock records; everything else must be as locked
 
 
 def produced(path: str, outputs: list[PurePosixPath]) -> bool:
@@ -22,21 +25,30 @@ def produced(path: str, outputs: list[PurePosixPath]) -> bool:
 
 
 def relock() -> list[str]:
-    """Update dvc.lock's hashes of each stage's code, params and source data from the workspace,
-    and drop lock entries of stages that dvc.yaml no longer has. Returns what changed."""
+    """Update dvc.lock's hashes of each stage's code from the workspace, and drop lock entries of
+    stages that dvc.yaml no longer has; fail, before writing anything, where a param or an input
+    that no stage produces differs from the lock. Returns what changed."""
     changed = []
     with Repo() as repo, repo.lock:
         stages = list(repo.index.stages)
         outputs = [PurePosixPath(str(out)) for stage in stages for out in stage.outs]
+        updated = []
         for stage in stages:
             own = [dep for dep in stage.deps if not produced(str(dep), outputs)]
             locked = [dep.hash_info for dep in own]
-            for dep in own:
+            for dep, before in zip(own, locked, strict=True):
                 dep.save()
+                if dep.hash_info != before and not str(dep).startswith(CODE):
+                    raise PipelineError(
+                        f"{stage.addressing}: {dep} differs from {LOCK_FILE}, and it is not code: "
+                        "the outputs may move, so run dvc repro (relock records code only)"
+                    )
             if [dep.hash_info for dep in own] != locked:
-                stage.md5 = stage.compute_md5()
-                stage.dump(update_pipeline=False)
-                changed.append(f"{stage.addressing}: dependencies recorded")
+                updated.append(stage)
+        for stage in updated:
+            stage.md5 = stage.compute_md5()
+            stage.dump(update_pipeline=False)
+            changed.append(f"{stage.addressing}: code dependencies recorded")
         names = {stage.addressing for stage in stages}
         with modify_yaml(LOCK_FILE) as lock:
             for stale in [name for name in lock["stages"] if name not in names]:
@@ -45,6 +57,10 @@ def relock() -> list[str]:
     return changed
 
 
-if __name__ == "__main__":
-    for line in relock():
+def main() -> None:
+    for line in relock() or ["dvc.lock is current: nothing to record"]:
         print(line)
+
+
+if __name__ == "__main__":
+    run_stage(main)

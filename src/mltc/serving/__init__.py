@@ -1,1 +1,1 @@
-"""Serving: the Predictor API and the `predict` command. A leaf: nothing else imports it."""
+"""Serving: the Predictor API, the `predict` command and the `serve` HTTP service. A leaf: nothing else imports it."""

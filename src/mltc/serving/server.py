@@ -85,22 +85,37 @@ class Batcher:
             while size < self.max_batch and (left := deadline - loop.time()) > 0:
                 try:
                     batch.append(await asyncio.wait_for(self.queue.get(), left))
-                except TimeoutError:
+                except asyncio.TimeoutError:
                     break
                 size += len(batch[-1][0])
             texts = [text for request, _ in batch for text in request]
             try:
                 probs = await loop.run_in_executor(self.executor, self.score, texts)
-            except Exception as error:  # every waiting request gets it, the loop goes on
-                for _, future in batch:
-                    if not future.done():
-                        future.set_exception(error)
+            except Exception:  # score each request alone: an error stays with its own request
+                for request, future in batch:
+                    await self._score_alone(request, future)
                 continue
             start = 0
             for request, future in batch:
                 if not future.done():  # a client that went away leaves a cancelled future
                     future.set_result(probs[start : start + len(request)])
                 start += len(request)
+
+    async def _score_alone(self, texts: list[str], future: asyncio.Future) -> None:
+        try:
+            probs = await asyncio.get_running_loop().run_in_executor(
+                self.executor, self.score, texts
+            )
+        except Exception as error:
+            if not future.done():
+                future.set_exception(error)
+        else:
+            if not future.done():
+                future.set_result(probs)
+
+    async def in_scoring_thread(self, function: Callable, *args):
+        """Run `function` in the scoring thread: the tokenizers are never used by two threads."""
+        return await asyncio.get_running_loop().run_in_executor(self.executor, function, *args)
 
 
 class RequestBody:
@@ -151,7 +166,7 @@ class RequestBody:
         await JSONResponse({"detail": detail}, status_code=status)({"type": "http"}, None, send)
 
 
-def check_texts(texts: Sequence[str], limits: Limits, too_long: Callable) -> None:
+def check_texts(texts: Sequence[str], limits: Limits) -> None:
     """The request's texts against the limits: the first problem found, as an HTTP error."""
     if len(texts) > limits.max_texts:
         raise HTTPException(
@@ -160,33 +175,31 @@ def check_texts(texts: Sequence[str], limits: Limits, too_long: Callable) -> Non
     for index, text in enumerate(texts):
         if not text.strip():
             raise HTTPException(422, f"texts[{index}] is empty: every text needs some content")
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as error:
+            raise HTTPException(
+                422,
+                f"texts[{index}] is not valid Unicode ({error.reason} at character {error.start})",
+            ) from error
         if len(text) > limits.max_chars:
             raise HTTPException(
                 413,
                 f"texts[{index}] has {len(text)} characters: at most {limits.max_chars} "
                 "(--max-chars)",
             )
-    if limits.refuse_truncated:
-        cut = [index for index, long in enumerate(too_long(list(texts))) if long]
-        if cut:
-            raise HTTPException(
-                422,
-                f"texts{cut} are longer than the model reads and would be truncated "
-                "(--refuse-truncated)",
-            )
 
 
-def create_app(predictor: Predictor, model_dir: Path, limits: Limits = Limits()) -> FastAPI:
-    """The HTTP app around a loaded Predictor."""
+def create_app(predictor: Predictor, model_dir: Path, limits: Limits = Limits()) -> "RequestBody":
+    """The HTTP app (FastAPI, inside the body-checking middleware) around a loaded Predictor."""
     names = list(predictor.label_names)
-    member = predictor.members[0]
     metadata = {
         "model": str(model_dir),
         "labels": names,
         "rule": {**predictor.rule.to_dict(), **_tuning(model_dir)},
         "members": list(Manifest.load(model_dir).members),
         "baseline_weight": predictor.baseline_weight,
-        "max_length": member.encoding.max_length,
+        "max_length": predictor.members[0].encoding.max_length,
         "limits": asdict(limits),
         "model_card": _card(model_dir),
     }
@@ -209,9 +222,15 @@ def create_app(predictor: Predictor, model_dir: Path, limits: Limits = Limits())
     async def predict(request: PredictRequest) -> PredictResponse:
         """Each text's labels (by the tuned rule, or `threshold`) and, unless
         `return_probabilities` is false, every label's probability, in the order sent."""
-        check_texts(
-            request.texts, limits, lambda texts: member.encoding.too_long(member.tokenizer, texts)
-        )
+        check_texts(request.texts, limits)
+        if limits.refuse_truncated:
+            cut = await batcher.in_scoring_thread(truncated, predictor, list(request.texts))
+            if cut:
+                raise HTTPException(
+                    422,
+                    f"texts{cut} are longer than the model reads and would be truncated "
+                    "(--refuse-truncated)",
+                )
         probs = await batcher.probabilities(list(request.texts))
         if request.threshold is None:
             labels = predictor.labels_from_proba(probs)
@@ -248,9 +267,18 @@ def create_app(predictor: Predictor, model_dir: Path, limits: Limits = Limits())
     return RequestBody(app, limits.max_body_bytes)
 
 
+def truncated(predictor: Predictor, texts: list[str]) -> list[int]:
+    """The texts that some member would truncate (each member encodes as it was trained)."""
+    long = np.zeros(len(texts), dtype=bool)
+    for member in predictor.members:
+        long |= np.asarray(member.encoding.too_long(member.tokenizer, texts), dtype=bool)
+    return np.flatnonzero(long).tolist()
+
+
 def _tuning(model_dir: Path) -> dict:
     path = Path(model_dir) / decision_rule.THRESHOLDS_FILE
-    tuning = read_json(path).get("tuning") if path.is_file() else None
+    payload = read_json(path) if path.is_file() else None
+    tuning = payload.get("tuning") if isinstance(payload, dict) else None
     return {"tuning": tuning} if tuning else {}
 
 
@@ -259,7 +287,7 @@ def _card(model_dir: Path) -> str | None:
     return path.read_text(encoding="utf-8") if path.is_file() else None
 
 
-def app_from_environment() -> FastAPI:
+def app_from_environment() -> "RequestBody":
     """For `uvicorn --factory mltc.serving.server:app_from_environment --workers N`: the
     classifier folder named by MLTC_MODEL (default models/classifier), default limits."""
     model_dir = Path(os.environ.get(MODEL_ENV, str(paths.CLASSIFIER)))
