@@ -7,18 +7,11 @@ agree to the bit.
 """
 
 from collections.abc import Iterator
-from typing import Protocol, TypeVar
 
 CHUNK_TEXTS = 8192
 
-Rows = TypeVar("Rows", bound="Sliceable")
 
-
-class Sliceable(Protocol):
-    def __len__(self) -> int: ...
-    def __getitem__(self, rows: slice, /): ...
-
-
-def in_chunks(rows: Rows) -> Iterator[Rows]:
-    """Consecutive slices of CHUNK_TEXTS rows (texts, or a tokenized split's rows)."""
+def in_chunks(rows) -> Iterator:
+    """Consecutive slices of CHUNK_TEXTS rows of anything with len() and slicing: a list of
+    texts, or a tokenized split (a slice of a Dataset is a dict of columns)."""
     return (rows[start : start + CHUNK_TEXTS] for start in range(0, len(rows), CHUNK_TEXTS))
