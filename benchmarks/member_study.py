@@ -26,7 +26,8 @@ from mltc.core import paths
 from mltc.core.metrics import HEADLINE_METRICS, evaluation_report
 from mltc.data import split_files
 from mltc.data.labels import LabelSchema
-from mltc.data.text import TextEncoding, label_matrix, tokenize_splits
+from mltc.data.text import TextEncoding
+from mltc.data.tokenized import label_matrix, tokenize_splits
 from mltc.decision.config import TuningConfig
 from mltc.decision.thresholds import tune
 from mltc.ensemble.combine import choose_baseline_weight, combine

@@ -1,14 +1,21 @@
 """A bounded load test of `serve`: concurrent clients on 127.0.0.1, then the figures.
 
-Starts `serve` on a free port of this machine with the classifier folder, sends `--requests`
-requests of one text each from `--clients` threads (each request waits for its answer; the run
-stops by itself), and reports throughput, p50/p99 latency, the server's resident memory after
-the first and the last `--window` requests, and batch scoring of the same texts by `Predictor` in
-this process for comparison. It fails when any answer is a 5xx or differs from `Predictor`'s
-labels for the same text.
+Starts `serve` on a free port of this machine with the classifier folder, first sends
+`--single` requests of one text one after the other (one client: the latency of a lone text),
+then `--requests` requests of one text each from `--clients` threads (each request waits for its
+answer; the run stops by itself), and reports single-text p50/p99 latency, throughput and p50/p99
+latency under load, the server's resident memory after the first and the last `--window`
+requests, and batch scoring of the same texts by `Predictor` in this process for comparison. It
+fails when any answer is a 5xx or, in full precision, differs from `Predictor`'s labels for the
+same text. With `--int8` the differing answers are counted, not failed: dynamic quantisation
+scales a batch's activations by the batch's own range, so a text's int8 probabilities depend on
+the texts it is scored with (the server batches concurrent requests as they come).
 
-    python -m benchmarks.serve_load [--model models/classifier] [--clients 8] [--requests 3000]
-                                    [--quick] [--output DIR]
+    python -m benchmarks.serve_load [--backend onnx [--int8]] [--model FOLDER] [--clients 8]
+                                    [--requests 3000] [--quick] [--output DIR]
+
+The default folder is the backend's (models/classifier, or models/export for onnx); the default
+output benchmarks/results/serve/<backend>[-int8].
 """
 
 import argparse
@@ -26,8 +33,10 @@ import numpy as np
 import psutil
 
 from benchmarks.large_data import cpu_name
+from mltc.serving.backends import BACKENDS, model_folder
 from mltc.serving.predictor import Predictor
 
+RESULTS = Path("benchmarks/results/serve")
 SEMEVAL_TEST = Path("data/semeval2018-task1/English/E-c/2018-E-c-En-test-gold.txt")
 
 
@@ -44,9 +53,10 @@ def test_tweets(count: int) -> list[str]:
     return [tweets[i % len(tweets)] for i in range(count)]
 
 
-def start_server(model: Path, port: int) -> subprocess.Popen:
+def start_server(model: Path, port: int, options: list[str]) -> subprocess.Popen:
     process = subprocess.Popen(
-        [sys.executable, "-m", "mltc.serving.server", "--model", str(model), "--port", str(port)],
+        [sys.executable, "-m", "mltc.serving.server", "--model", str(model), "--port", str(port),
+         *options],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     deadline = time.monotonic() + 180
@@ -62,16 +72,18 @@ def start_server(model: Path, port: int) -> subprocess.Popen:
     raise SystemExit("serve did not answer /health within 180 s")
 
 
-def run(model: Path, clients: int, requests: int, window: int) -> dict:
+def run(
+    model: Path, backend: str, int8: bool, clients: int, requests: int, window: int, single: int
+) -> dict:
     texts = test_tweets(requests)
-    predictor = Predictor(model)
+    predictor = Predictor(model, backend=backend, int8=int8)
     started = time.perf_counter()
     expected_probs = predictor.predict_proba(texts)
     batch_seconds = time.perf_counter() - started
     expected = predictor.labels_from_proba(expected_probs)
 
     port = free_port()
-    server = start_server(model, port)
+    server = start_server(model, port, ["--backend", backend, *(["--int8"] if int8 else [])])
     memory = psutil.Process(server.pid)
     latencies, statuses, answers = [0.0] * requests, [0] * requests, [None] * requests
     resident = {}
@@ -91,6 +103,11 @@ def run(model: Path, clients: int, requests: int, window: int) -> dict:
 
         try:
             client.post("/predict", json={"texts": texts[:8]})  # warm up
+            alone = []
+            for text in texts[:single]:
+                begin = time.perf_counter()
+                client.post("/predict", json={"texts": [text]}).raise_for_status()
+                alone.append((time.perf_counter() - begin) * 1000)
             began = time.perf_counter()
             with ThreadPoolExecutor(clients) as pool:
                 list(pool.map(one, range(requests)))
@@ -106,9 +123,13 @@ def run(model: Path, clients: int, requests: int, window: int) -> dict:
         "cpu": cpu_name(),
         "cores": os.cpu_count(),
         "model": str(model),
+        "backend": backend + (" int8" if int8 else ""),
         "members": len(predictor.members),
         "clients": clients,
         "requests": requests,
+        "single_requests": single,
+        "single_ms_p50": round(float(np.percentile(alone, 50)), 1),
+        "single_ms_p99": round(float(np.percentile(alone, 99)), 1),
         "texts_per_s_http": round(requests / seconds, 1),
         "texts_per_s_batch": round(requests / batch_seconds, 1),
         "http_over_batch": round(batch_seconds / seconds, 3),
@@ -127,14 +148,18 @@ def run(model: Path, clients: int, requests: int, window: int) -> dict:
 def markdown(report: dict) -> str:
     return "\n".join(
         [
-            f"`serve` under load: {report['clients']} clients, {report['requests']} requests of "
-            f"one SemEval test tweet each, the classifier `{report['model']}` "
-            f"({report['members']} member(s)); {report['cpu']}, {report['cores']} cores.",
+            f"`serve`: {report['single_requests']} requests of one SemEval test tweet one after "
+            f"the other, then under load: {report['clients']} clients, {report['requests']} "
+            f"requests of one tweet each, the classifier `{report['model']}` "
+            f"({report['members']} member(s), backend {report['backend']}); {report['cpu']}, "
+            f"{report['cores']} cores.",
             "",
-            "| texts/s over HTTP | texts/s batch (`Predictor`) | HTTP / batch | p50 ms | p99 ms "
-            "| 5xx | labels differing | resident MiB (after first / before last window / end) |",
-            "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
-            f"| {report['texts_per_s_http']} | {report['texts_per_s_batch']} | "
+            "| one client: p50 ms | p99 ms | texts/s over HTTP | texts/s batch (`Predictor`) "
+            "| HTTP / batch | p50 ms | p99 ms | 5xx | labels differing "
+            "| resident MiB (after first / before last window / end) |",
+            "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+            f"| {report['single_ms_p50']} | {report['single_ms_p99']} | "
+            f"{report['texts_per_s_http']} | {report['texts_per_s_batch']} | "
             f"{report['http_over_batch']} | {report['latency_ms_p50']} | "
             f"{report['latency_ms_p99']} | {report['status_5xx']} | "
             f"{report['labels_differing_from_predictor']} | "
@@ -146,23 +171,30 @@ def markdown(report: dict) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", type=Path, default=Path("models/classifier"))
+    parser.add_argument("--backend", choices=BACKENDS, default="torch")
+    parser.add_argument("--int8", action="store_true")
+    parser.add_argument("--model", type=Path, help="default: the backend's folder")
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--window", type=int, default=1000, help="requests a memory window")
+    parser.add_argument("--single", type=int, default=200, help="requests sent one at a time")
     parser.add_argument("--quick", action="store_true", help="200 requests, windows of 50")
-    parser.add_argument("--output", type=Path, default=Path("benchmarks/results/serve"))
+    parser.add_argument("--output", type=Path)
     args = parser.parse_args()
-    requests, window = (200, 50) if args.quick else (args.requests, args.window)
+    requests, window, single = (
+        (200, 50, 20) if args.quick else (args.requests, args.window, args.single)
+    )
     if requests < 2 * window:
         parser.error("--requests must be at least two --window")
-    report = run(args.model, args.clients, requests, window)
+    model = model_folder(args.model, args.backend)
+    output = args.output or RESULTS / f"{args.backend}{'-int8' if args.int8 else ''}"
+    report = run(model, args.backend, args.int8, args.clients, requests, window, single)
     table = markdown(report)
     print(table)
-    args.output.mkdir(parents=True, exist_ok=True)
-    (args.output / "latest.json").write_text(json.dumps(report, indent=2) + "\n")
-    (args.output / "latest.md").write_text(table + "\n")
-    if report["status_5xx"] or report["labels_differing_from_predictor"]:
+    output.mkdir(parents=True, exist_ok=True)
+    (output / "latest.json").write_text(json.dumps(report, indent=2) + "\n")
+    (output / "latest.md").write_text(table + "\n")
+    if report["status_5xx"] or (report["labels_differing_from_predictor"] and not args.int8):
         raise SystemExit(
             f"{report['status_5xx']} 5xx answers, {report['labels_differing_from_predictor']} "
             "answers whose labels differ from Predictor's"

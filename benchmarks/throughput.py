@@ -59,7 +59,8 @@ from mltc.core.markdown import update_section
 from mltc.core.metrics import binarize, label_metrics, ranking_metrics
 from mltc.data.labels import LabelSchema
 from mltc.data.split_files import Split, read_chunks
-from mltc.data.text import TextEncoding, tokenize_splits
+from mltc.data.text import TextEncoding
+from mltc.data.tokenized import tokenize_splits
 from mltc.decision.rule import DecisionRule
 from mltc.ensemble.classifier_folder import MANIFEST_FILE, Manifest, write_classifier
 from mltc.ingest.config import DataConfig
@@ -72,8 +73,9 @@ from mltc.modeling.config import TrainConfig
 from mltc.modeling.hardware import best_device, bf16_native, resolve_precision
 from mltc.modeling.inference import predict_proba
 from mltc.modeling.registry import ModelSpec
+from mltc.modeling.scoring import quantize_int8
 from mltc.modeling.training import build_classifier, training_arguments
-from mltc.serving.predictor import Predictor, quantize_int8
+from mltc.serving.predictor import Predictor
 
 RESULTS = Path("benchmarks/results")
 SCRATCH = Path(tempfile.gettempdir()) / "mltc-benchmark"  # Trainer output_dir; nothing is saved

@@ -19,7 +19,8 @@ from datasets import Dataset, DatasetDict
 from mltc.core import paths
 from mltc.data.labels import LabelSchema
 from mltc.data.split_files import Split, read_chunks
-from mltc.data.text import TextEncoding, tokenize_splits
+from mltc.data.text import TextEncoding
+from mltc.data.tokenized import tokenize_splits
 from mltc.ingest.config import DataConfig
 from mltc.ingest.scan import scan
 from mltc.ingest.sources import CHUNK_ROWS
@@ -181,4 +182,15 @@ def shipped_classifier(tiny_model_dir, label_names, tmp_path_factory) -> Path:
         folder, {"tiny": tiny_model_dir}, root / "baseline", 0.3,
         DecisionRule.fixed(label_names), {"tuning": {"objective": "micro_f1"}}, "# card\n",
     )  # fmt: skip
+    return folder
+
+
+@pytest.fixture(scope="session")
+def exported_classifier(shipped_classifier, tmp_path_factory) -> Path:
+    """`shipped_classifier` exported as the export stage writes it (fp32 and int8 graphs, the
+    baseline, the rule). Tests only read it."""
+    from mltc.export.package import write_export
+
+    folder = tmp_path_factory.mktemp("export") / "export"
+    write_export(folder, shipped_classifier, int8=True, trust_remote_code=False)
     return folder

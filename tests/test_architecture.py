@@ -21,8 +21,9 @@ LAYER_RANKS = {
     "baseline": 2,
     "decision": 3,
     "ensemble": 4,
-    "pipeline": 5,
-    "serving": 5,
+    "export": 5,
+    "pipeline": 6,
+    "serving": 6,
 }
 
 

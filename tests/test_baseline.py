@@ -1,6 +1,6 @@
 import numpy as np
 
-from mltc.baseline.tfidf import fit_baseline
+from mltc.baseline.tfidf import BaselineScorer, fit_baseline
 
 
 def test_baseline_picks_c_on_validation_and_returns_probabilities(semeval_slice, label_names):
@@ -26,3 +26,28 @@ def test_baseline_learns_a_separable_toy_task():
     )
     assert result.probs["test"][0, 0] > 0.5 > result.probs["test"][0, 1]
     assert result.probs["test"][1, 1] > 0.5 > result.probs["test"][1, 0]
+
+
+def fitted(semeval_slice, gold: np.ndarray):
+    splits = semeval_slice.splits
+    texts = list(splits["train"].texts)
+    return fit_baseline(texts, gold, texts, gold, {}, c_grid=(1.0,), seed=0).model
+
+
+def test_the_scorer_gives_the_pipelines_probabilities_to_the_bit(semeval_slice):
+    model = fitted(semeval_slice, semeval_slice.splits["train"].gold)
+    texts = [*semeval_slice.splits["test"].texts, "émojis 😡 and unseen words"]
+    scorer = BaselineScorer(model)
+    assert scorer.linear
+    np.testing.assert_array_equal(scorer.predict_proba(texts), model.predict_proba(texts))
+    np.testing.assert_array_equal(scorer.predict_proba(texts[:1]), model.predict_proba(texts[:1]))
+
+
+def test_a_label_seen_one_way_keeps_the_pipelines_path(semeval_slice):
+    gold = semeval_slice.splits["train"].gold.copy()
+    gold[:, 0] = 1  # every text has label 0: a constant estimator
+    model = fitted(semeval_slice, gold)
+    scorer = BaselineScorer(model)
+    assert not scorer.linear
+    texts = list(semeval_slice.splits["test"].texts)
+    np.testing.assert_array_equal(scorer.predict_proba(texts), model.predict_proba(texts))

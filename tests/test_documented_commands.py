@@ -112,7 +112,27 @@ CHECKS = {
         '-d \'{"texts": ["What a great day!"]}\'; kill $pid',
         expect='"predictions":[{"labels":',
     ),
+    # README: the ONNX export (models/export is written by the reproduced project's export stage)
+    'predict --backend onnx "What a great day!"': Run(expect='"text": "What a great day!"'),
+    "serve --backend onnx --int8 --port 8000": Covered(
+        "tests/test_server.py::test_the_onnx_backend_serves_what_its_predictor_gives"
+    ),
     # docs/serving.md
+    "MLTC_BACKEND=onnx uvicorn --factory mltc.serving.server:app_from_environment --workers 4": Run(
+        "MLTC_BACKEND=onnx uvicorn --factory mltc.serving.server:app_from_environment --port 8766 "
+        "--workers 2 & pid=$!; for i in $(seq 120); do curl -sf localhost:8766/health && break; "
+        "sleep 1; done; curl -s localhost:8766/predict -H 'content-type: application/json' "
+        '-d \'{"texts": ["What a great day!"]}\'; kill $pid',
+        expect='"predictions":[{"labels":',
+    ),
+    "python -m benchmarks.deploy": Run(
+        "python -m benchmarks.deploy --quick --output deploy", expect="| onnx int8 |"
+    ),
+    # in fp32, where every answer must equal Predictor's (int8's depend on the batch)
+    "python -m benchmarks.serve_load [--backend onnx --int8]": Run(
+        "python -m benchmarks.serve_load --backend onnx --quick --output serve_onnx",
+        expect="| 0 | 0 |",
+    ),
     "serve --port 8000": Covered(
         "tests/test_documented_commands.py::test_a_documented_command_runs"
     ),

@@ -34,7 +34,13 @@ def test_a_code_change_is_recorded_and_a_param_change_refused(project_copy):
     module = project_copy / "src" / "mltc" / "core" / "paths.py"
     module.write_text(module.read_text(encoding="utf-8") + "# a comment\n", encoding="utf-8")
     assert json.loads(dvc("status", "--json", cwd=project_copy))  # every stage: changed code
-    run([sys.executable, "-m", "mltc.pipeline.relock"], project_copy)
+    pipeline = project_copy / "dvc.yaml"
+    original = pipeline.read_text(encoding="utf-8")
+    pipeline.write_text(original.replace("stages:\n", "stages:\n  added:\n    cmd: echo\n    "
+                                         "deps: [params.yaml]\n", 1))  # fmt: skip
+    printed = run([sys.executable, "-m", "mltc.pipeline.relock"], project_copy).stdout
+    assert "added: not in dvc.lock yet: run dvc repro added" in printed
+    pipeline.write_text(original)
     assert json.loads(dvc("status", "--json", cwd=project_copy)) == {}
     relocked = yaml.safe_load((project_copy / "dvc.lock").read_text())["stages"]
     for name, entry in locked.items():

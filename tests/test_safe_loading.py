@@ -137,3 +137,41 @@ def test_predict_answers_a_planted_file_with_one_line_and_exit_2(copy, planted, 
     assert [line.startswith(f"error: {copy / planted}") for line in errors] == [True]
     assert "Traceback" not in result.stderr
     assert not marker.exists()
+
+
+# every file the ONNX backend reads in an export folder (mltc.export.graph_folder)
+EXPORT_READ = [
+    Path("ensemble.json"),
+    Path("thresholds.json"),
+    Path("baseline") / MODEL_FILE,
+    MEMBER / "onnx_member.json",
+    MEMBER / "model.onnx",
+    MEMBER / "tokenizer.json",
+    MEMBER / "text_encoding.json",
+]
+
+
+@pytest.fixture
+def export_copy(exported_classifier, tmp_path) -> Path:
+    target = tmp_path / "export"
+    shutil.copytree(exported_classifier, target)
+    return target
+
+
+@pytest.mark.parametrize("planted", EXPORT_READ, ids=str)
+def test_a_pickle_in_an_export_is_refused_and_never_run(export_copy, planted, tmp_path):
+    marker = tmp_path / "marker"
+    (export_copy / planted).write_bytes(pickle.dumps(Planted(marker)))
+    with pytest.raises(PipelineError) as error:
+        Predictor(export_copy, backend="onnx").predict(["hello"])
+    assert str(export_copy / planted) in str(error.value), str(error.value)
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize("int8", [False, True], ids=["fp32", "int8"])
+def test_a_truncated_graph_is_named(export_copy, int8):
+    graph = export_copy / MEMBER / ("model.int8.onnx" if int8 else "model.onnx")
+    data = graph.read_bytes()
+    graph.write_bytes(data[: len(data) // 2])
+    with pytest.raises(PipelineError, match=rf"^{graph} is not a graph ONNX Runtime can run"):
+        Predictor(export_copy, backend="onnx", int8=int8)

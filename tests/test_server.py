@@ -2,11 +2,13 @@
 client. Good requests get what `Predictor` gives; each bad request gets a 4xx naming the problem,
 and the server goes on serving."""
 
+import asyncio
 import json
 import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -15,7 +17,9 @@ import httpx
 import numpy as np
 import pytest
 
+from mltc.core.errors import PipelineError
 from mltc.serving.predictor import Predictor
+from mltc.serving.server import Batcher, Busy, Limits
 
 LIMITS = {"max_texts": 4, "max_chars": 200, "max_body_bytes": 4000}
 GOOD = {"texts": ["What a wonderful surprise!", "I can't stand this anymore"]}
@@ -185,3 +189,54 @@ def test_several_workers_serve_through_the_factory(shipped_classifier):
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def test_the_onnx_backend_serves_what_its_predictor_gives(exported_classifier):
+    """`serve --backend onnx --int8`: the export's int8 graphs, refusing truncation as torch's."""
+    process, url = start(exported_classifier, "--backend", "onnx", "--int8", "--refuse-truncated")
+    try:
+        response = httpx.post(f"{url}/predict", json=GOOD, timeout=60)
+        expected = Predictor(exported_classifier, backend="onnx", int8=True)
+        assert [p["labels"] for p in response.json()["predictions"]] == expected.predict(
+            GOOD["texts"]
+        )
+        long = " ".join(["word"] * 200)
+        refused = httpx.post(f"{url}/predict", json={"texts": [long]}, timeout=60)
+        assert refused.status_code == 422
+        assert "texts[0] are longer than the model reads" in refused.json()["detail"]
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def test_a_full_queue_answers_busy_and_serves_again_once_it_drains():
+    """While one batch is scored, at most max_queued texts wait; more get Busy (HTTP 503)."""
+    release = threading.Event()
+
+    def score(texts: list[str]) -> np.ndarray:
+        release.wait(30)
+        return np.full((len(texts), 1), float(len(texts)))
+
+    async def scenario() -> None:
+        batcher = Batcher(score, max_batch=2, max_wait_s=0, max_queued=2)
+        task = asyncio.create_task(batcher.run())
+        scored = asyncio.create_task(batcher.probabilities(["a", "b"]))
+        await asyncio.sleep(0.1)  # taken into a batch: the scoring thread holds it
+        waiting = asyncio.create_task(batcher.probabilities(["c", "d"]))
+        await asyncio.sleep(0.1)
+        with pytest.raises(Busy, match=r"^the server is busy: 2 texts are waiting to be scored, "
+                           r"at most 2 may \(--max-queued\); retry shortly$"):  # fmt: skip
+            await batcher.probabilities(["e"])
+        release.set()
+        assert (await scored).tolist() == [[2.0], [2.0]]
+        assert (await waiting).tolist() == [[2.0], [2.0]]
+        assert (await batcher.probabilities(["f"])).tolist() == [[1.0]]
+        task.cancel()
+        batcher.executor.shutdown()
+
+    asyncio.run(scenario())
+
+
+def test_a_queue_smaller_than_a_request_is_refused():
+    with pytest.raises(PipelineError, match=r"^--max-queued 10 is below --max-texts 256: a full"):
+        Limits(max_queued=10)

@@ -20,6 +20,7 @@ MODELS = Path("models")
 MEMBERS = MODELS / "members"  # <member>/: each train stage's fine-tuned weights and tokenizer
 BASELINE = MODELS / "baseline"  # the fitted TF-IDF baseline, from the baseline stage
 CLASSIFIER = MODELS / "classifier"  # what ships: the members, weights, decision rule, model card
+EXPORT = MODELS / "export"  # the classifier as ONNX graphs with the same rule (export stage)
 CHECKPOINTS = MODELS / "checkpoints"  # <member>/: epoch checkpoints of an unfinished run
 PRETRAINED = (
     MODELS / "pretrained"
@@ -38,6 +39,7 @@ DIAGNOSTICS = (
 )  # <split>/cooccurrence.csv, calibration.csv, per_label.csv, errors.md
 BASELINE_METRICS = METRICS / "baseline.json"  # at 0.5, from the baseline stage
 BASELINE_TUNED_METRICS = METRICS / "baseline_tuned.json"  # from tune_thresholds
+EXPORT_METRICS = METRICS / "export.json"  # the export's parity with torch, and int8's scores
 
 SPLITS = ("train", "validation", "test")
 EVALUATED_SPLITS = ("validation", "test")

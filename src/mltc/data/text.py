@@ -1,22 +1,23 @@
 """Texts as the model sees them: one encoding, used by `preprocess` for training and evaluation
-and stored in the model folder, so that `predict` encodes a text exactly as `evaluate` did."""
+and stored in the model folder, so that `predict` encodes a text exactly as `evaluate` did, with
+transformers' tokenizer (`encode`) or with the `tokenizers` library alone (`encode_fast`, for the
+ONNX export's runtime): the same token ids either way."""
+
+from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-
-import numpy as np
-import pyarrow
-import pyarrow.compute
-from datasets import Dataset, DatasetDict, Features, List, Value
-from transformers import BatchEncoding, PreTrainedTokenizerBase
+from typing import TYPE_CHECKING
 
 from mltc.core.errors import PipelineError
 from mltc.core.files import read_json, write_json
-from mltc.data.split_files import label_rows
+
+if TYPE_CHECKING:  # this module imports neither: the ONNX runtime encodes without transformers
+    import tokenizers
+    from transformers import BatchEncoding, PreTrainedTokenizerBase
 
 ENCODING_FILE = "text_encoding.json"
-TRUNCATED = "truncated"  # a column while tokenizing: the text was longer than max_length
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,20 @@ class TextEncoding:
             return tokenizer(list(texts), truncation=True, max_length=max_length)
         prompts = [self.label_prompt] * len(texts)
         return tokenizer(prompts, list(texts), truncation="only_second", max_length=max_length)
+
+    def encode_fast(
+        self, tokenizer: tokenizers.Tokenizer, texts: Sequence[str], max_length: int | None = None
+    ) -> list[tokenizers.Encoding]:
+        """`encode` with the `tokenizers` library (the backend of transformers' fast tokenizers,
+        read from tokenizer.json): the same ids, type ids and attention mask per text, unpadded.
+        Sets the tokenizer's truncation, so give each encoding a tokenizer of its own."""
+        max_length = max_length or self.max_length
+        tokenizer.no_padding()
+        if self.label_prompt is None:
+            tokenizer.enable_truncation(max_length, strategy="longest_first")
+            return tokenizer.encode_batch(list(texts))
+        tokenizer.enable_truncation(max_length, strategy="only_second")
+        return tokenizer.encode_batch([(self.label_prompt, text) for text in texts])
 
     def too_long(self, tokenizer: PreTrainedTokenizerBase, texts: Sequence[str]) -> list[bool]:
         """Which texts are longer than `max_length` tokens allow, and so truncated (one token
@@ -87,7 +102,7 @@ class TextEncoding:
         write_json(Path(model_dir) / ENCODING_FILE, asdict(self))
 
     @classmethod
-    def load(cls, model_dir: Path) -> "TextEncoding":
+    def load(cls, model_dir: Path) -> TextEncoding:
         path = Path(model_dir) / ENCODING_FILE
         if not path.is_file():
             raise PipelineError(
@@ -115,69 +130,8 @@ class TextEncoding:
         return cls(max_length, None if names is None else tuple(names))
 
     @classmethod
-    def for_model(cls, max_length: int, label_aware: bool, label_names: Sequence[str]):
+    def for_model(
+        cls, max_length: int, label_aware: bool, label_names: Sequence[str]
+    ) -> TextEncoding:
         """The encoding a member trains with: its label names first when it is label-aware."""
         return cls(max_length, tuple(label_names) if label_aware else None)
-
-
-def tokenize_split(
-    dataset: Dataset,
-    tokenizer: PreTrainedTokenizerBase,
-    encoding: TextEncoding,
-    desc: str,
-    num_proc: int | None = None,
-) -> tuple[Dataset, int]:
-    """Token ids of `text`, `labels` as float32 when the split has labels; keeps `id`. Also the
-    number of texts truncated. Batch by batch (`datasets.map`, in `num_proc` processes): a split
-    read from Arrow files is never held in memory whole."""
-    sample = encoding.encode(tokenizer, ["x"])
-    features = {"id": Value("string"), **{name: List(Value("int32")) for name in sample}}
-    if "labels" in dataset.column_names:
-        features["labels"] = List(Value("float32"))
-    features[TRUNCATED] = Value("bool")
-
-    def encode(batch: dict) -> dict:
-        encoded = dict(encoding.encode(tokenizer, batch["text"]))
-        encoded[TRUNCATED] = encoding.too_long(tokenizer, batch["text"])
-        if "labels" in batch:
-            encoded["labels"] = np.asarray(batch["labels"], dtype=np.float32)
-        return encoded
-
-    encoded = dataset.map(
-        encode,
-        batched=True,
-        remove_columns=[
-            column for column in dataset.column_names if column not in ("id", "labels")
-        ],
-        features=Features(features),
-        num_proc=num_proc if num_proc and num_proc > 1 and len(dataset) > 1 else None,
-        desc=desc,
-    )
-    truncated = pyarrow.compute.sum(arrow_column(encoded, TRUNCATED)).as_py() or 0
-    return encoded.remove_columns(TRUNCATED), int(truncated)
-
-
-def tokenize_splits(
-    raw: DatasetDict,
-    tokenizer: PreTrainedTokenizerBase,
-    encoding: TextEncoding,
-    num_proc: int | None = None,
-) -> tuple[DatasetDict, dict[str, int]]:
-    """Every split tokenized, and how many texts of each were truncated."""
-    results = {
-        split: tokenize_split(data, tokenizer, encoding, f"tokenize {split}", num_proc)
-        for split, data in raw.items()
-    }
-    processed = DatasetDict({split: data for split, (data, _) in results.items()})
-    return processed, {split: truncated for split, (_, truncated) in results.items()}
-
-
-def label_matrix(dataset: Dataset) -> np.ndarray:
-    """A tokenized split's labels as a float32 (texts x labels) array, read from the Arrow column
-    without a Python object per value."""
-    return label_rows(arrow_column(dataset, "labels"), len(dataset), np.float32)
-
-
-def arrow_column(dataset: Dataset, name: str) -> pyarrow.ChunkedArray:
-    """One column in the dataset's row order, as Arrow data (no Python object per value)."""
-    return dataset.with_format("arrow")[name]

@@ -1,18 +1,27 @@
-"""The device to run on, and the number format: bf16 where the hardware does it natively."""
+"""The device to run on, and the number format: bf16 where the hardware does it natively.
+(torch is imported where it is used: `predict` and `serve` read PRECISIONS without it.)"""
+
+from __future__ import annotations
 
 from contextlib import AbstractContextManager, nullcontext
+from typing import TYPE_CHECKING
 
-import torch
+if TYPE_CHECKING:
+    import torch
 
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")  # auto: bf16 where native (resolve_precision)
 
 
 def best_device() -> torch.device:
+    import torch
+
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
 def bf16_native(device: torch.device) -> bool:
     """GPUs with bf16 support; CPUs with AVX512-BF16 or AMX (older CPUs emulate it slowly)."""
+    import torch
+
     if device.type == "cuda":
         return torch.cuda.is_bf16_supported()
     if device.type == "cpu":
@@ -35,6 +44,8 @@ def autocast(precision: str, device: torch.device) -> AbstractContextManager:
     resolved = resolve_precision(precision, device)
     if resolved == "fp32" or (resolved == "fp16" and device.type != "cuda"):
         return nullcontext()
+    import torch
+
     return torch.autocast(
         device.type, dtype=torch.bfloat16 if resolved == "bf16" else torch.float16
     )

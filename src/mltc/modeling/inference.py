@@ -7,6 +7,7 @@ import torch
 from tqdm.auto import tqdm
 from transformers import DataCollatorWithPadding, PreTrainedModel, PreTrainedTokenizerBase
 
+from mltc.modeling.chunking import longest_first_batches
 from mltc.modeling.hardware import autocast
 
 
@@ -26,16 +27,12 @@ def predict_proba(
     """
     inputs = {name: encodings[name] for name in tokenizer.model_input_names if name in encodings}
     count = len(inputs["input_ids"])
-    lengths = np.fromiter((len(ids) for ids in inputs["input_ids"]), dtype=np.int64, count=count)
-    order = np.argsort(-lengths, kind="stable")
     collate = DataCollatorWithPadding(tokenizer, return_tensors="pt")
     probs = np.zeros((count, model.config.num_labels), dtype=np.float32)
     model.eval()
     with torch.inference_mode(), autocast(precision, model.device):
-        for start in tqdm(
-            range(0, count, batch_size), desc="predict", unit="batch", disable=not progress
-        ):
-            rows = order[start : start + batch_size]
+        batches = longest_first_batches([len(ids) for ids in inputs["input_ids"]], batch_size)
+        for rows in tqdm(batches, desc="predict", unit="batch", disable=not progress):
             batch = collate(
                 [{name: values[row] for name, values in inputs.items()} for row in rows]
             )

@@ -8,7 +8,7 @@ from mltc.core import paths
 from mltc.core.files import write_json, write_npz
 from mltc.core.metrics import evaluation_report, headline_line
 from mltc.data.labels import LabelSchema
-from mltc.data.text import arrow_column, label_matrix
+from mltc.data.tokenized import arrow_column, label_matrix
 from mltc.modeling.build import load_classifier
 from mltc.modeling.chunking import in_chunks
 from mltc.modeling.config import EvaluateConfig

@@ -9,7 +9,8 @@ from mltc.core import paths
 from mltc.core.files import atomic_path
 from mltc.data import split_files
 from mltc.data.labels import LabelSchema
-from mltc.data.text import TextEncoding, tokenize_splits
+from mltc.data.text import TextEncoding
+from mltc.data.tokenized import tokenize_splits
 from mltc.modeling import registry
 from mltc.modeling.build import load_tokenizer, max_positions
 from mltc.modeling.config import PreprocessConfig, label_aware

@@ -7,7 +7,7 @@ workspace, so it works in a fresh clone; prove first that the change moves no ou
 from pathlib import PurePosixPath
 
 from dvc.repo import Repo
-from dvc.utils.serialize import modify_yaml
+from dvc.utils.serialize import load_yaml, modify_yaml
 
 from mltc.core.errors import PipelineError, run_stage
 
@@ -27,13 +27,19 @@ def produced(path: str, outputs: list[PurePosixPath]) -> bool:
 def relock() -> list[str]:
     """Update dvc.lock's hashes of each stage's code from the workspace, and drop lock entries of
     stages that dvc.yaml no longer has; fail, before writing anything, where a param or an input
-    that no stage produces differs from the lock. Returns what changed."""
+    that no stage produces differs from the lock. A stage that the lock does not hold yet (a new
+    one) has nothing to record: it is named, for dvc repro. Returns what changed."""
     changed = []
     with Repo() as repo, repo.lock:
         stages = list(repo.index.stages)
         outputs = [PurePosixPath(str(out)) for stage in stages for out in stage.outs]
+        locked_stages = set(load_yaml(LOCK_FILE)["stages"])
         updated = []
         for stage in stages:
+            if stage.addressing not in locked_stages:
+                changed.append(f"{stage.addressing}: not in {LOCK_FILE} yet: run dvc repro "
+                               f"{stage.addressing}")  # fmt: skip
+                continue
             own = [dep for dep in stage.deps if not produced(str(dep), outputs)]
             locked = [dep.hash_info for dep in own]
             for dep, before in zip(own, locked, strict=True):

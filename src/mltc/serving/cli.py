@@ -10,12 +10,12 @@ from typing import TextIO
 
 import numpy as np
 
-from mltc.core import paths
 from mltc.core.errors import PipelineError, run_stage
 from mltc.core.files import atomic_path
 from mltc.data.tables import not_utf8, read_table_chunks
 from mltc.modeling.chunking import CHUNK_TEXTS
 from mltc.modeling.hardware import PRECISIONS
+from mltc.serving.backends import BACKENDS, DEFAULT_MODEL, model_folder
 
 INPUT_SUFFIXES = (".txt", ".csv", ".tsv", ".jsonl", ".parquet")
 OUTPUT_FORMATS = ("jsonl", "csv")
@@ -28,7 +28,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("texts", nargs="*", help="texts to label (or use --input)")
     parser.add_argument(
-        "--model", default=str(paths.CLASSIFIER), help="model folder (default: %(default)s)"
+        "--model",
+        help=f"model folder (default: {DEFAULT_MODEL['torch']}; with --backend onnx "
+        f"{DEFAULT_MODEL['onnx']})",
+    )
+    parser.add_argument(
+        "--backend",
+        choices=BACKENDS,
+        default="torch",
+        help="onnx: the export (dvc repro export), run by onnxruntime without torch",
     )
     parser.add_argument(
         "--input", type=Path, help="a .txt (one text a line), .csv, .tsv, .jsonl or .parquet file"
@@ -45,12 +53,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument(
-        "--precision", choices=PRECISIONS, default="auto", help="auto: bf16 where native (default)"
+        "--precision",
+        choices=PRECISIONS,
+        default="auto",
+        help="torch: auto (default) is bf16 where native",
     )
     parser.add_argument(
         "--int8",
         action="store_true",
-        help="dynamic int8 quantisation (CPU): faster, slightly different scores (README: Speed)",
+        help="int8 weights (torch: dynamic quantisation on the CPU; onnx: the export's int8 "
+        "graphs): faster, slightly different scores (metrics/export.json)",
     )
     parser.add_argument(
         "--trust-remote-code",
@@ -161,12 +173,13 @@ def main(argv: list[str] | None = None) -> None:
         from mltc.serving.predictor import Predictor  # heavy imports after the cheap checks
 
         predictor = Predictor(
-            args.model,
+            model_folder(args.model, args.backend),
             args.batch_size,
             threshold=args.threshold,
             precision=args.precision,
             int8=args.int8,
             trust_remote_code=args.trust_remote_code,
+            backend=args.backend,
         )
         fmt = args.format or (
             "csv" if args.output and args.output.suffix.lower() == ".csv" else "jsonl"

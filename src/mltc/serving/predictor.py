@@ -1,58 +1,25 @@
 """Python API: load the classifier folder once, then predict labels or probabilities for raw texts."""
 
-import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-import torch
-from transformers import PreTrainedModel
 
-from mltc.baseline.tfidf import load_baseline
+from mltc.baseline.tfidf import BaselineScorer, load_baseline
 from mltc.core.errors import PipelineError
 from mltc.core.metrics import binarize
-from mltc.data.labels import check_same_labels, model_label_names
-from mltc.data.text import TextEncoding
+from mltc.data.labels import check_same_labels
 from mltc.decision import rule as decision_rule
 from mltc.ensemble.classifier_folder import BASELINE_DIR, Manifest
 from mltc.ensemble.combine import combine
-from mltc.modeling.build import load_classifier
-from mltc.modeling.chunking import in_chunks
-from mltc.modeling.hardware import best_device
-from mltc.modeling.inference import predict_proba_chunks
-
-
-def quantize_int8(model: PreTrainedModel) -> PreTrainedModel:
-    """Dynamic int8 quantisation of the linear layers, for CPU inference."""
-    if model.device.type != "cpu":
-        raise PipelineError("int8 quantisation is for CPU inference; on a GPU use precision bf16")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # torch points eager quantisation users to torchao
-        return torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
-
-
-class _Member:
-    """One fine-tuned model of the ensemble, with the text encoding it was trained with."""
-
-    def __init__(self, folder: Path, precision: str, int8: bool, trust_remote_code: bool) -> None:
-        self.model, self.tokenizer = load_classifier(folder, trust_remote_code)
-        self.model.to(best_device())
-        if int8:
-            self.model = quantize_int8(self.model)
-        self.precision = "fp32" if int8 else precision
-        self.encoding = TextEncoding.load(folder)
-        self.label_names = model_label_names(self.model.config.id2label)
-
-    def predict_proba(self, texts: list[str], batch_size: int, progress: bool) -> np.ndarray:
-        chunks = (self.encoding.encode(self.tokenizer, chunk) for chunk in in_chunks(texts))
-        return predict_proba_chunks(
-            self.model, self.tokenizer, chunks, batch_size, progress, self.precision
-        )
+from mltc.serving.backends import BACKENDS
 
 
 class Predictor:
     """The shipped classifier: its fine-tuned members (averaged), the baseline where the ensemble
-    mixes it in, and the decision rule (the tuned thresholds, unless overridden).
+    mixes it in, and the decision rule (the tuned thresholds, unless overridden). With
+    `backend="onnx"`, the export folder (models/export) instead, run by onnxruntime: the same
+    probabilities to float rounding, and neither torch nor transformers is imported.
 
     Example: `Predictor("models/classifier").predict(["What a great day!"])` gives a list of
     label lists such as `[["joy", "optimism"]]`. Texts are encoded as each member folder's
@@ -69,17 +36,29 @@ class Predictor:
         precision: str = "auto",
         int8: bool = False,
         trust_remote_code: bool = False,
+        backend: str = "torch",
     ) -> None:
-        """`precision`: auto (bf16 where native), fp32, bf16 or fp16; `int8`: dynamically
-        quantised linear layers on the CPU (about 1.4x faster; some probabilities move a lot,
-        so check the metrics: on SemEval MiniLMs, tuned test micro-F1 fell by 0.001 to 0.009);
+        """`precision` (torch): auto (bf16 where native), fp32, bf16 or fp16; `int8`: dynamically
+        quantised weights (torch: the linear layers on the CPU; onnx: the export's int8 graphs),
+        faster but some probabilities move, so check the metrics (metrics/export.json);
         `trust_remote_code`: let transformers run code shipped with the model (off by default)."""
+        if backend not in BACKENDS:
+            raise PipelineError(f"backend={backend!r}: expected one of {', '.join(BACKENDS)}")
         folder = Path(model_dir)
         manifest = Manifest.load(folder)
-        self.members = [
-            _Member(folder / relative, precision, int8, trust_remote_code)
-            for relative in manifest.members.values()
-        ]
+        if backend == "onnx":
+            from mltc.export.onnx_member import OnnxMember
+
+            self.members = [OnnxMember(folder / relative, int8) for relative in
+                            manifest.members.values()]  # fmt: skip
+        else:
+            from mltc.modeling.scoring import TorchMember
+
+            self.members = [
+                TorchMember(folder / relative, precision, int8, trust_remote_code)
+                for relative in manifest.members.values()
+            ]
+        self.backend = backend
         self.label_names = self.members[0].label_names
         for name, member in zip(manifest.members, self.members, strict=True):
             check_same_labels(
@@ -89,7 +68,8 @@ class Predictor:
         self.baseline_weight = manifest.baseline_weight
         self.baseline = None
         if self.baseline_weight > 0:
-            self.baseline, baseline_labels = load_baseline(folder / BASELINE_DIR)
+            model, baseline_labels = load_baseline(folder / BASELINE_DIR)
+            self.baseline = BaselineScorer(model)
             check_same_labels(
                 self.label_names, baseline_labels, f"the baseline of {folder}",
                 "re-run dvc repro",

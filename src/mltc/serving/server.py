@@ -22,15 +22,16 @@ from fastapi import FastAPI, HTTPException
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
-from mltc.core import paths
-from mltc.core.errors import run_stage
+from mltc.core.errors import PipelineError, run_stage
 from mltc.core.files import read_json
 from mltc.decision import rule as decision_rule
 from mltc.ensemble.classifier_folder import CARD_FILE, Manifest
 from mltc.modeling.hardware import PRECISIONS
+from mltc.serving.backends import BACKENDS, DEFAULT_MODEL, model_folder
 from mltc.serving.predictor import Predictor
 
 MODEL_ENV = "MLTC_MODEL"  # the classifier folder, for `uvicorn --factory ...:app_from_environment`
+BACKEND_ENV = "MLTC_BACKEND"  # torch (default) or onnx, likewise
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,14 @@ class Limits:
     refuse_truncated: bool = False  # a text the model would truncate: 422 instead of truncated
     max_batch: int = 64  # texts scored together, across requests
     max_wait_ms: float = 5.0  # how long the first text of a batch waits for others
+    max_queued: int = 1024  # texts waiting to be scored; more: 503 with Retry-After
+
+    def __post_init__(self) -> None:
+        if self.max_queued < self.max_texts:
+            raise PipelineError(
+                f"--max-queued {self.max_queued} is below --max-texts {self.max_texts}: a full "
+                "request could never be scored; raise --max-queued"
+            )
 
 
 class PredictRequest(BaseModel):
@@ -64,27 +73,47 @@ class PredictResponse(BaseModel):
     predictions: list[Prediction]
 
 
-class Batcher:
-    """Scores the texts of concurrent requests together in one worker thread."""
+class Busy(Exception):
+    """More texts are waiting to be scored than the server queues: answered 503."""
 
-    def __init__(self, score: Callable[[list[str]], np.ndarray], max_batch: int, max_wait_s: float):
+
+class Batcher:
+    """Scores the texts of concurrent requests together in one worker thread; at most
+    `max_queued` texts wait, so that a burst gets a quick 503 instead of ever longer waits."""
+
+    def __init__(
+        self, score: Callable[[list[str]], np.ndarray], max_batch: int, max_wait_s: float,
+        max_queued: int,
+    ) -> None:  # fmt: skip
         self.score, self.max_batch, self.max_wait_s = score, max_batch, max_wait_s
+        self.max_queued, self.queued = max_queued, 0
         self.queue: asyncio.Queue[tuple[list[str], asyncio.Future]] = asyncio.Queue()
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mltc-scoring")
 
     async def probabilities(self, texts: list[str]) -> np.ndarray:
+        if self.queued + len(texts) > self.max_queued:
+            raise Busy(
+                f"the server is busy: {self.queued} texts are waiting to be scored, at most "
+                f"{self.max_queued} may (--max-queued); retry shortly"
+            )
+        self.queued += len(texts)
         future = asyncio.get_running_loop().create_future()
         await self.queue.put((texts, future))
         return await future
 
+    async def _next(self) -> tuple[list[str], asyncio.Future]:
+        request = await self.queue.get()
+        self.queued -= len(request[0])
+        return request
+
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
         while True:
-            batch = [await self.queue.get()]
+            batch = [await self._next()]
             size, deadline = len(batch[0][0]), loop.time() + self.max_wait_s
             while size < self.max_batch and (left := deadline - loop.time()) > 0:
                 try:
-                    batch.append(await asyncio.wait_for(self.queue.get(), left))
+                    batch.append(await asyncio.wait_for(self._next(), left))
                 except asyncio.TimeoutError:
                     break
                 size += len(batch[-1][0])
@@ -195,6 +224,7 @@ def create_app(predictor: Predictor, model_dir: Path, limits: Limits = Limits())
     names = list(predictor.label_names)
     metadata = {
         "model": str(model_dir),
+        "backend": predictor.backend,
         "labels": names,
         "rule": {**predictor.rule.to_dict(), **_tuning(model_dir)},
         "members": list(Manifest.load(model_dir).members),
@@ -203,7 +233,9 @@ def create_app(predictor: Predictor, model_dir: Path, limits: Limits = Limits())
         "limits": asdict(limits),
         "model_card": _card(model_dir),
     }
-    batcher = Batcher(predictor.predict_proba, limits.max_batch, limits.max_wait_ms / 1000)
+    batcher = Batcher(
+        predictor.predict_proba, limits.max_batch, limits.max_wait_ms / 1000, limits.max_queued
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -231,7 +263,10 @@ def create_app(predictor: Predictor, model_dir: Path, limits: Limits = Limits())
                     f"texts{cut} are longer than the model reads and would be truncated "
                     "(--refuse-truncated)",
                 )
-        probs = await batcher.probabilities(list(request.texts))
+        try:
+            probs = await batcher.probabilities(list(request.texts))
+        except Busy as error:
+            raise HTTPException(503, str(error), headers={"Retry-After": "1"}) from error
         if request.threshold is None:
             labels = predictor.labels_from_proba(probs)
         else:
@@ -271,7 +306,7 @@ def truncated(predictor: Predictor, texts: list[str]) -> list[int]:
     """The texts that some member would truncate (each member encodes as it was trained)."""
     long = np.zeros(len(texts), dtype=bool)
     for member in predictor.members:
-        long |= np.asarray(member.encoding.too_long(member.tokenizer, texts), dtype=bool)
+        long |= np.asarray(member.truncated(texts), dtype=bool)
     return np.flatnonzero(long).tolist()
 
 
@@ -289,18 +324,28 @@ def _card(model_dir: Path) -> str | None:
 
 def app_from_environment() -> "RequestBody":
     """For `uvicorn --factory mltc.serving.server:app_from_environment --workers N`: the
-    classifier folder named by MLTC_MODEL (default models/classifier), default limits."""
-    model_dir = Path(os.environ.get(MODEL_ENV, str(paths.CLASSIFIER)))
-    return create_app(Predictor(model_dir), model_dir)
+    classifier folder named by MLTC_MODEL, run by the backend MLTC_BACKEND names (default
+    torch on models/classifier; onnx on models/export), default limits."""
+    backend = os.environ.get(BACKEND_ENV, "torch")
+    if backend not in BACKENDS:
+        raise PipelineError(f"{BACKEND_ENV}={backend!r}: expected one of {', '.join(BACKENDS)}")
+    model_dir = model_folder(os.environ.get(MODEL_ENV), backend)
+    return create_app(Predictor(model_dir, backend=backend), model_dir)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     defaults = Limits()
     parser = argparse.ArgumentParser(prog="serve", description=__doc__.splitlines()[0])
-    parser.add_argument("--model", default=str(paths.CLASSIFIER), help="default: %(default)s")
+    parser.add_argument(
+        "--model",
+        help=f"default: {DEFAULT_MODEL['torch']}; with --backend onnx {DEFAULT_MODEL['onnx']}",
+    )
+    parser.add_argument("--backend", choices=BACKENDS, default="torch",
+                        help="onnx: the export, run by onnxruntime without torch")  # fmt: skip
+    parser.add_argument("--int8", action="store_true", help="int8 weights (README: Speed)")
     parser.add_argument("--host", default="127.0.0.1", help="default: %(default)s (this machine)")
     parser.add_argument("--port", type=int, default=8000)
-    parser.add_argument("--precision", choices=PRECISIONS, default="auto")
+    parser.add_argument("--precision", choices=PRECISIONS, default="auto", help="torch only")
     parser.add_argument("--batch-size", type=int, default=64, help="texts a forward pass")
     for name, value in asdict(defaults).items():
         flag = "--" + name.replace("_", "-")
@@ -317,8 +362,11 @@ def main(argv: list[str] | None = None) -> None:
 
         args = parse_args(argv)
         limits = Limits(**{name: getattr(args, name) for name in asdict(Limits())})
-        model_dir = Path(args.model)
-        predictor = Predictor(model_dir, batch_size=args.batch_size, precision=args.precision)
+        model_dir = model_folder(args.model, args.backend)
+        predictor = Predictor(
+            model_dir, batch_size=args.batch_size, precision=args.precision, int8=args.int8,
+            backend=args.backend,
+        )  # fmt: skip
         app = create_app(predictor, model_dir, limits)
         print(f"serving {model_dir} on http://{args.host}:{args.port} (docs: /docs)", flush=True)
         uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
