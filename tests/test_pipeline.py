@@ -125,14 +125,14 @@ def test_threshold_params_rerun_only_tune_thresholds(project_copy):
         ran = {
             line.split("'")[1] for line in output.splitlines() if line.startswith("Running stage")
         }
-        assert ran == {"tune_thresholds", "diagnose"}  # the diagnostics follow the new rule
+        # the diagnostics follow the new rule, and the export carries it
+        assert ran == {"tune_thresholds", "diagnose", "export"}
         assert read_json(project / "metrics" / "baseline_tuned.json")["tuning"]["objective"] == (
             "jaccard"
         )
-        assert (
-            read_json(project / "models" / "classifier" / "thresholds.json")["threshold_objective"]
-            == "jaccard"
-        )
+        for folder in ("classifier", "export"):
+            rule = read_json(project / "models" / folder / "thresholds.json")
+            assert rule["threshold_objective"] == "jaccard", folder
     finally:
         (project / "params.yaml").write_text(original)
 

@@ -209,27 +209,28 @@ def test_the_onnx_backend_serves_what_its_predictor_gives(exported_classifier):
         process.wait(timeout=30)
 
 
-def test_a_full_queue_answers_busy_and_serves_again_once_it_drains():
-    """While one batch is scored, at most max_queued texts wait; more get Busy (HTTP 503)."""
+def test_texts_that_wait_form_the_next_batch_and_a_full_queue_answers_busy():
+    """While one batch is scored, the requests that arrive wait and are then scored together; at
+    most max_queued texts wait, more get Busy (HTTP 503), and a lone text is scored at once."""
     release = threading.Event()
 
-    def score(texts: list[str]) -> np.ndarray:
+    def score(texts: list[str]) -> np.ndarray:  # each text scores the size of its batch
         release.wait(30)
         return np.full((len(texts), 1), float(len(texts)))
 
     async def scenario() -> None:
-        batcher = Batcher(score, max_batch=2, max_wait_s=0, max_queued=2)
+        batcher = Batcher(score, max_batch=8, max_wait_s=0, max_queued=2)
         task = asyncio.create_task(batcher.run())
-        scored = asyncio.create_task(batcher.probabilities(["a", "b"]))
+        scored = asyncio.create_task(batcher.probabilities(["a"]))
         await asyncio.sleep(0.1)  # taken into a batch: the scoring thread holds it
-        waiting = asyncio.create_task(batcher.probabilities(["c", "d"]))
+        waiting = [asyncio.create_task(batcher.probabilities([text])) for text in "cd"]
         await asyncio.sleep(0.1)
         with pytest.raises(Busy, match=r"^the server is busy: 2 texts are waiting to be scored, "
                            r"at most 2 may \(--max-queued\); retry shortly$"):  # fmt: skip
             await batcher.probabilities(["e"])
         release.set()
-        assert (await scored).tolist() == [[2.0], [2.0]]
-        assert (await waiting).tolist() == [[2.0], [2.0]]
+        assert (await scored).tolist() == [[1.0]]
+        assert [(await request).tolist() for request in waiting] == [[[2.0]], [[2.0]]]
         assert (await batcher.probabilities(["f"])).tolist() == [[1.0]]
         task.cancel()
         batcher.executor.shutdown()

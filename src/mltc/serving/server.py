@@ -3,8 +3,9 @@
     POST /predict   {"texts": [...], "threshold": 0.4, "return_probabilities": true}
     GET  /health, /labels, /metadata; the OpenAPI schema at /openapi.json, its page at /docs
 
-Texts of concurrent requests are scored together, up to `max_batch` texts or `max_wait_ms`
-after the first arrives, so that many small requests do not each pay a forward pass. Bad
+Texts of concurrent requests are scored together: those that arrived while the last batch was
+scored form the next one (up to `max_batch` texts, and `max_wait_ms` longer if asked), so that
+many small requests do not each pay a forward pass and a lone text waits for nothing. Bad
 requests get a 4xx with a JSON `detail` naming the problem, and the server goes on serving.
 """
 
@@ -43,7 +44,8 @@ class Limits:
     max_body_bytes: int = 2_000_000  # bytes per request body
     refuse_truncated: bool = False  # a text the model would truncate: 422 instead of truncated
     max_batch: int = 64  # texts scored together, across requests
-    max_wait_ms: float = 5.0  # how long the first text of a batch waits for others
+    max_wait_ms: float = 0.0  # how long a batch waits for more texts (0: texts that arrived
+    # while the last batch was scored form the next one, and a lone text is scored at once)
     max_queued: int = 1024  # texts waiting to be scored; more: 503 with Retry-After
 
     def __post_init__(self) -> None:
@@ -102,7 +104,9 @@ class Batcher:
         return await future
 
     async def _next(self) -> tuple[list[str], asyncio.Future]:
-        request = await self.queue.get()
+        return self._taken(await self.queue.get())
+
+    def _taken(self, request: tuple[list[str], asyncio.Future]) -> tuple[list[str], asyncio.Future]:
         self.queued -= len(request[0])
         return request
 
@@ -111,10 +115,15 @@ class Batcher:
         while True:
             batch = [await self._next()]
             size, deadline = len(batch[0][0]), loop.time() + self.max_wait_s
-            while size < self.max_batch and (left := deadline - loop.time()) > 0:
-                try:
-                    batch.append(await asyncio.wait_for(self._next(), left))
-                except asyncio.TimeoutError:
+            while size < self.max_batch:
+                if not self.queue.empty():  # what arrived while the last batch was scored
+                    batch.append(self._taken(self.queue.get_nowait()))
+                elif (left := deadline - loop.time()) > 0:
+                    try:
+                        batch.append(await asyncio.wait_for(self._next(), left))
+                    except asyncio.TimeoutError:
+                        break
+                else:
                     break
                 size += len(batch[-1][0])
             texts = [text for request, _ in batch for text in request]
