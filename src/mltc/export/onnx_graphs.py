@@ -6,6 +6,7 @@ import shutil
 import warnings
 from pathlib import Path
 
+import onnx
 import torch
 from transformers import DataCollatorWithPadding
 
@@ -44,10 +45,16 @@ def export_member(source: Path, target: Path, trust_remote_code: bool = False) -
     attention written out (eager), its tokenizer.json, text encoding and GraphSpec."""
     source, target = Path(source), Path(target)
     model, tokenizer = load_classifier(source, trust_remote_code)
-    if not (source / TOKENIZER_FILE).is_file() or tokenizer.padding_side != "right":
+    if (
+        not (source / TOKENIZER_FILE).is_file()
+        or tokenizer.padding_side != "right"
+        or tokenizer.truncation_side != "right"
+        or tokenizer.pad_token_id is None
+    ):
         raise PipelineError(
-            f"{source}: the export needs a fast tokenizer's {TOKENIZER_FILE} and padding on the "
-            "right (the runtime pads as transformers does); this model's tokenizer has not"
+            f"{source}: the export needs a fast tokenizer's {TOKENIZER_FILE}, a pad token, and "
+            "padding and truncation on the right (the runtime pads and cuts as transformers "
+            "does there); this model's tokenizer has not"
         )
     encoding = TextEncoding.load(source)
     input_names = tuple(name for name in INPUT_NAMES if name in tokenizer.model_input_names)
@@ -76,8 +83,9 @@ def export_member(source: Path, target: Path, trust_remote_code: bool = False) -
         )
     shutil.copy2(source / TOKENIZER_FILE, target / TOKENIZER_FILE)
     shutil.copy2(source / ENCODING_FILE, target / ENCODING_FILE)
-    GraphSpec(
-        input_names, int(tokenizer.pad_token_id), tuple(model_label_names(model.config.id2label))
+    graph_inputs = tuple(value.name for value in onnx.load(str(target / GRAPH_FILE)).graph.input)
+    GraphSpec(  # the inputs the graph kept (the tracer drops one the model never reads)
+        graph_inputs, int(tokenizer.pad_token_id), tuple(model_label_names(model.config.id2label))
     ).save(target)
 
 
@@ -88,11 +96,12 @@ def quantize_member(folder: Path) -> None:
     same speed; onnxruntime's shape pre-processing changed neither."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    logging.disable(logging.WARNING)  # its advice to pre-process, printed on every call
+    disabled = logging.root.manager.disable
+    logging.disable(max(disabled, logging.WARNING))  # its advice to pre-process, on every call
     try:
         quantize_dynamic(
             Path(folder) / GRAPH_FILE, Path(folder) / INT8_GRAPH_FILE,
             weight_type=QuantType.QInt8, per_channel=True,
         )  # fmt: skip
     finally:
-        logging.disable(logging.NOTSET)
+        logging.disable(disabled)

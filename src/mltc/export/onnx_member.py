@@ -42,8 +42,9 @@ class OnnxMember:
                 f"{', '.join(self.spec.input_names)}; {REMEDY}"
             )
         path = folder / TOKENIZER_FILE
-        try:
+        try:  # two: encode_fast sets truncation, and `truncated` reads one token further
             self.tokenizer = tokenizers.Tokenizer.from_file(str(path))
+            self.length_tokenizer = tokenizers.Tokenizer.from_file(str(path))
         except Exception as error:  # missing, not JSON, or not a tokenizer
             raise PipelineError(f"{path} is not a tokenizer ({first_line(error)}); "
                                 f"{REMEDY}") from error  # fmt: skip
@@ -59,7 +60,9 @@ class OnnxMember:
 
     def truncated(self, texts: Sequence[str]) -> list[bool]:
         """Which texts are longer than the encoding's max_length, and so truncated."""
-        encoded = self.encoding.encode_fast(self.tokenizer, texts, self.encoding.max_length + 1)
+        encoded = self.encoding.encode_fast(
+            self.length_tokenizer, texts, self.encoding.max_length + 1
+        )
         return [len(encoding.ids) > self.encoding.max_length for encoding in encoded]
 
     def _score(self, texts: list[str], batch_size: int, progress: bool) -> np.ndarray:

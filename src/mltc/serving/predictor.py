@@ -19,7 +19,8 @@ class Predictor:
     """The shipped classifier: its fine-tuned members (averaged), the baseline where the ensemble
     mixes it in, and the decision rule (the tuned thresholds, unless overridden). With
     `backend="onnx"`, the export folder (models/export) instead, run by onnxruntime: the same
-    probabilities to float rounding, and neither torch nor transformers is imported.
+    probabilities to float rounding, with no code of ours importing torch or transformers (the
+    baseline's skops loader imports torch only where it is installed).
 
     Example: `Predictor("models/classifier").predict(["What a great day!"])` gives a list of
     label lists such as `[["joy", "optimism"]]`. Texts are encoded as each member folder's

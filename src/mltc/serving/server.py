@@ -92,12 +92,16 @@ class Batcher:
         self.queue: asyncio.Queue[tuple[list[str], asyncio.Future]] = asyncio.Queue()
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mltc-scoring")
 
-    async def probabilities(self, texts: list[str]) -> np.ndarray:
+    def check_room(self, texts: list[str]) -> None:
+        """Busy where the texts would put more than max_queued texts in the queue."""
         if self.queued + len(texts) > self.max_queued:
             raise Busy(
                 f"the server is busy: {self.queued} texts are waiting to be scored, at most "
                 f"{self.max_queued} may (--max-queued); retry shortly"
             )
+
+    async def probabilities(self, texts: list[str]) -> np.ndarray:
+        self.check_room(texts)
         self.queued += len(texts)
         future = asyncio.get_running_loop().create_future()
         await self.queue.put((texts, future))
@@ -264,15 +268,16 @@ def create_app(predictor: Predictor, model_dir: Path, limits: Limits = Limits())
         """Each text's labels (by the tuned rule, or `threshold`) and, unless
         `return_probabilities` is false, every label's probability, in the order sent."""
         check_texts(request.texts, limits)
-        if limits.refuse_truncated:
-            cut = await batcher.in_scoring_thread(truncated, predictor, list(request.texts))
-            if cut:
-                raise HTTPException(
-                    422,
-                    f"texts{cut} are longer than the model reads and would be truncated "
-                    "(--refuse-truncated)",
-                )
         try:
+            batcher.check_room(request.texts)  # before any work in the scoring thread
+            if limits.refuse_truncated:
+                cut = await batcher.in_scoring_thread(truncated, predictor, list(request.texts))
+                if cut:
+                    raise HTTPException(
+                        422,
+                        f"texts{cut} are longer than the model reads and would be truncated "
+                        "(--refuse-truncated)",
+                    )
             probs = await batcher.probabilities(list(request.texts))
         except Busy as error:
             raise HTTPException(503, str(error), headers={"Retry-After": "1"}) from error
@@ -351,7 +356,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--backend", choices=BACKENDS, default="torch",
                         help="onnx: the export, run by onnxruntime without torch")  # fmt: skip
-    parser.add_argument("--int8", action="store_true", help="int8 weights (README: Speed)")
+    parser.add_argument("--int8", action="store_true", help="int8 weights (metrics/export.json)")
     parser.add_argument("--host", default="127.0.0.1", help="default: %(default)s (this machine)")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--precision", choices=PRECISIONS, default="auto", help="torch only")
