@@ -72,6 +72,11 @@ class TextEncoding:
         ]
         return [length > self.max_length for length in lengths]
 
+    def too_long_fast(self, tokenizer: tokenizers.Tokenizer, texts: Sequence[str]) -> list[bool]:
+        """`too_long` with the `tokenizers` library (see `encode_fast`)."""
+        encoded = self.encode_fast(tokenizer, texts, self.max_length + 1)
+        return [len(encoding.ids) > self.max_length for encoding in encoded]
+
     def label_positions(self, tokenizer: PreTrainedTokenizerBase) -> list[list[int]] | None:
         """Where each label's name lies in every input: its token positions, label by label
         (None without label names); an error naming `preprocess.max_length` when the names leave

@@ -60,10 +60,7 @@ class OnnxMember:
 
     def truncated(self, texts: Sequence[str]) -> list[bool]:
         """Which texts are longer than the encoding's max_length, and so truncated."""
-        encoded = self.encoding.encode_fast(
-            self.length_tokenizer, texts, self.encoding.max_length + 1
-        )
-        return [len(encoding.ids) > self.encoding.max_length for encoding in encoded]
+        return self.encoding.too_long_fast(self.length_tokenizer, texts)
 
     def _score(self, texts: list[str], batch_size: int, progress: bool) -> np.ndarray:
         encoded = self.encoding.encode_fast(self.tokenizer, texts)
