@@ -7,7 +7,10 @@ Made for a GPU, where a MiniLM run takes about 40 s (on 2 CPU cores, 6 to 10 min
     python -m benchmarks.member_study train --runs plain:42 label-aware:42 ... --out study.npz
     python -m benchmarks.member_study table study.npz [--out table.md]   # after `dvc repro baseline`
 
-A variant is a member's train keys (VARIANTS); a run is `variant:seed`.
+A variant is a member's train keys (VARIANTS); a run is `variant:seed`. A variant named with
+the suffix `-cleaned` trains without the first `--exclude-top` train texts of the audit's ranked
+label issues (`--issues`, default metrics/audit/label_issues.csv; validation and test untouched),
+which measures what cleaning the training labels is worth (docs/audit.md).
 """
 
 import argparse
@@ -18,6 +21,7 @@ from itertools import combinations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import yaml
 from datasets import DatasetDict
 
@@ -44,9 +48,22 @@ VARIANTS = {  # each on top of params.yaml's train section
     "label-aware-pos-weight": {"label_aware": True, "pos_weight_power": 0.5},
 }
 KEYS = HEADLINE_METRICS
+CLEANED = "-cleaned"
+ISSUES = paths.AUDIT_METRICS / "label_issues.csv"
 
 
-def train(runs: list[str], out: Path, model: str, epochs: int | None) -> None:
+def without_flagged(processed: DatasetDict, issues: Path, top: int) -> DatasetDict:
+    """The splits with the audit's first `top` flagged train texts left out of train."""
+    table = pd.read_csv(issues, dtype=str, keep_default_na=False)
+    flagged = set(table.loc[table["split"] == "train", "id"].head(top))
+    train = processed["train"].filter(lambda row: row["id"] not in flagged)
+    return DatasetDict({**processed, "train": train})
+
+
+def train(
+    runs: list[str], out: Path, model: str, epochs: int | None, issues: Path = ISSUES,
+    exclude_top: int = 0,
+) -> None:  # fmt: skip
     """Train each `variant:seed`; the npz is rewritten after each run (a killed study keeps what
     finished)."""
     params = yaml.safe_load(Path("params.yaml").read_text(encoding="utf-8"))
@@ -60,7 +77,7 @@ def train(runs: list[str], out: Path, model: str, epochs: int | None) -> None:
         )
         for run in runs:
             variant, seed = run.split(":")
-            keys = {**VARIANTS[variant], "seed": int(seed)}
+            keys = {**VARIANTS[variant.removesuffix(CLEANED)], "seed": int(seed)}
             if epochs is not None:
                 keys["epochs"] = epochs
             config = TrainConfig.from_params({"train": {**params["train"], **keys}}, spec)
@@ -70,6 +87,8 @@ def train(runs: list[str], out: Path, model: str, epochs: int | None) -> None:
             if encoding not in processed_by_encoding:
                 processed_by_encoding[encoding] = tokenize_splits(splits, tokenizer, encoding)[0]
             processed = processed_by_encoding[encoding]
+            if variant.endswith(CLEANED):
+                processed = without_flagged(processed, issues, exclude_top)
             positions = encoding.label_positions(tokenizer)
             start = time.perf_counter()
             with tempfile.TemporaryDirectory() as checkpoints:
@@ -77,7 +96,8 @@ def train(runs: list[str], out: Path, model: str, epochs: int | None) -> None:
                     spec, schema, processed, tokenizer, config, Path(checkpoints), None, positions
                 )
                 trainer.train()
-            info = {"best_epoch": training.best_epoch(trainer), "epochs": config.epochs}
+            info = {"best_epoch": training.best_epoch(trainer), "epochs": config.epochs,
+                    "train_texts": len(processed["train"])}  # fmt: skip
             info["train_s"] = round(time.perf_counter() - start, 1)
             info["device"] = best_device().type
             for split in paths.EVALUATED_SPLITS:
@@ -161,8 +181,12 @@ def table(study: Path) -> str:
     kept = {
         variant: [info[run]["best_epoch"] for run in runs] for variant, runs in variants.items()
     }
+    texts = {
+        v: sorted({info[run].get("train_texts") for run in runs}) for v, runs in variants.items()
+    }
     lines += [
         "",
+        "Train texts by variant: " + "; ".join(f"{v} {t}" for v, t in texts.items()) + ". "
         f"Epochs (device): {epochs}. Kept epoch by variant: "
         + "; ".join(f"{v} {k}" for v, k in kept.items())
         + ". Mean ± sample standard deviation over the runs or pairs listed; a pair never "
@@ -179,12 +203,15 @@ def main() -> None:
     run.add_argument("--out", type=Path, required=True)
     run.add_argument("--model", default="minilm")
     run.add_argument("--epochs", type=int, default=None, help="default: params.yaml's")
+    run.add_argument("--issues", type=Path, default=ISSUES, help="the audit's ranked table")
+    run.add_argument("--exclude-top", type=int, default=0,
+                     help="-cleaned variants: train texts of --issues left out")  # fmt: skip
     report = commands.add_parser("table")
     report.add_argument("study", type=Path)
     report.add_argument("--out", type=Path)
     args = parser.parse_args()
     if args.command == "train":
-        train(args.runs, args.out, args.model, args.epochs)
+        train(args.runs, args.out, args.model, args.epochs, args.issues, args.exclude_top)
     else:
         text = table(args.study)
         if args.out:

@@ -19,6 +19,7 @@ LAYER_RANKS = {
     "ingest": 2,
     "modeling": 2,
     "baseline": 2,
+    "audit": 3,
     "decision": 3,
     "ensemble": 4,
     "export": 5,

@@ -189,6 +189,25 @@ CHECKS = {
         "python -m benchmarks.quality_runs record smoke --wall-s 1"
     ),
     "python -m benchmarks.quality_runs table": Run(),
+    # README and docs/audit.md: the label audit and acting on it
+    "head -3 metrics/audit/label_issues.csv": Run(expect="rank,id,split,quality,given_labels"),
+    "head -5 metrics/audit/label_issues.csv": Run(expect="rank,id,split,quality,given_labels"),
+    "dvc repro audit": Run(expect="Stage 'audit' didn't change"),
+    "dvc metrics show metrics/audit/summary.json": Run(expect="flagged_rate"),
+    "head -301 metrics/audit/label_issues.csv > data/corrections/top300.csv": Covered(
+        "tests/test_documented_commands.py::test_a_documented_command_runs"
+    ),
+    "dvc exp run -S data.corrections.exclude=data/corrections/top300.csv": Run(
+        "head -301 metrics/audit/label_issues.csv > data/corrections/top300.csv && "
+        "dvc exp run -S data.corrections.exclude=data/corrections/top300.csv",
+        expect="texts excluded, 0 relabelled (data.corrections)",
+    ),
+    "python -m benchmarks.member_study train --runs label-aware:42 label-aware-cleaned:42 ... "
+    "--exclude-top 300": Run(
+        "python -m benchmarks.member_study train --runs label-aware:42 label-aware-cleaned:42 "
+        "--model tiny --epochs 1 --exclude-top 5 --out study.npz",
+        expect="label-aware-cleaned:42",
+    ),
     # docs/distributed.md
     "dvc exp run -S distributed.nproc_per_node=8": Covered(
         "tests/test_distributed.py::test_two_processes_train_as_one_with_the_same_global_batch"

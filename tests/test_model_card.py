@@ -52,3 +52,21 @@ def test_card_sends_label_aware_members_through_mltc_and_offers_transformers_for
     assert 'model="path/to/this/folder/members/plain"' in card  # the first plain member
     only_aware = model_card(schema, summary, {}, rule, {"aware": "minilm"}, 0.0, 96, ["aware"])
     assert "from transformers import pipeline" not in only_aware
+
+
+def test_card_shows_the_audits_reliability_per_label_where_the_audit_ran():
+    schema = LabelSchema(("bug", "billing"), labelled_splits=("train",))
+    summary = data_summary({"train": LabelTally.of(np.array([[1, 0]]))}, schema.label_names)
+    rule = DecisionRule.fixed(schema.label_names)
+    audit = {"model": "baseline", "folds": 5, "per_label": {
+        "bug": {"train_oof_f1": 0.8125, "flagged_missing": 3, "flagged_extra": 1},
+        "billing": {"train_oof_f1": 0.25, "flagged_missing": 0, "flagged_extra": 2},
+    }}  # fmt: skip
+    card = model_card(schema, summary, {}, rule, {"plain": "minilm"}, 0.0, 96, audit=audit)
+    assert "| label | threshold | training texts | out-of-fold F1 (train) | texts flagged |" in card
+    assert (
+        "| bug | 0.500 | 1 | 0.812 | 4 |" in card and "| billing | 0.500 | 0 | 0.250 | 2 |" in card
+    )
+    assert "label audit (5-fold, the baseline model)" in card
+    without = model_card(schema, summary, {}, rule, {"plain": "minilm"}, 0.0, 96)
+    assert "out-of-fold" not in without and "| bug | 0.500 | 1 |" in without

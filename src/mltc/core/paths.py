@@ -15,6 +15,8 @@ PROBS = (
 )  # the ensemble's (members and baseline combined), from tune_thresholds
 BASELINE_PROBS = PREDICTIONS / "baseline_probs"
 TEST_PREDICTIONS = PREDICTIONS / "test"  # test predictions in the input's own layout
+AUDIT = DATA / "audit"  # out_of_fold.npz: the audit's out-of-fold probabilities
+CORRECTIONS = DATA / "corrections"  # your exclude and relabel files (data.corrections)
 
 MODELS = Path("models")
 MEMBERS = MODELS / "members"  # <member>/: each train stage's fine-tuned weights and tokenizer
@@ -39,6 +41,8 @@ DIAGNOSTICS = (
 )  # <split>/cooccurrence.csv, calibration.csv, per_label.csv, errors.md
 BASELINE_METRICS = METRICS / "baseline.json"  # at 0.5, from the baseline stage
 BASELINE_TUNED_METRICS = METRICS / "baseline_tuned.json"  # from tune_thresholds
+AUDIT_METRICS = METRICS / "audit"  # summary.json, label_issues.csv, label_issues.md
+AUDIT_SUMMARY = AUDIT_METRICS / "summary.json"
 EXPORT_METRICS = METRICS / "export.json"  # the export's parity with torch, and int8's scores
 
 SPLITS = ("train", "validation", "test")

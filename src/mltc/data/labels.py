@@ -12,6 +12,19 @@ from pathlib import Path
 from mltc.core.errors import PipelineError
 from mltc.core.files import read_json, write_json
 
+# how a text's labels are joined in one field of the files a person edits: the audit's
+# label_issues.csv writes them so, a relabel file (data.corrections.relabel) is read so
+LABEL_LIST_SEPARATOR = ";"
+
+
+def join_labels(names: Sequence[str]) -> str:
+    return LABEL_LIST_SEPARATOR.join(names)
+
+
+def split_labels(field: str) -> list[str]:
+    """The label names of one field; an empty field is a text without labels."""
+    return [name.strip() for name in str(field).split(LABEL_LIST_SEPARATOR) if name.strip()]
+
 
 @dataclass(frozen=True)
 class Layout:

@@ -26,10 +26,12 @@ def model_card(
     baseline_weight: float,
     max_length: int,
     label_aware: Collection[str] = (),
+    audit: Mapping | None = None,
 ) -> str:
     """Markdown with Hub metadata; `report` maps each labelled split to its metrics at the rule;
     `members` maps each ensemble member to the model it was fine-tuned from; `label_aware` names
-    the members that read the label names before each text (transformers alone cannot run them)."""
+    the members that read the label names before each text (transformers alone cannot run them);
+    `audit` is the audit's summary, whose per-label reliability joins the labels table."""
     splits = data_summary["splits"]
     made_of = ", ".join(f"`{name}` (from `{model}`)" for name, model in members.items())
     baseline = (
@@ -70,12 +72,30 @@ def model_card(
         "## Labels and decision rule",
         "",
     ]
-    lines += ["| label | threshold | training texts |", "| --- | ---: | ---: |"]
+    reliability = audit["per_label"] if audit else None
+    lines += [
+        "| label | threshold | training texts |"
+        + (" out-of-fold F1 (train) | texts flagged |" if reliability else ""),
+        "| --- | ---: | ---: |" + (" ---: | ---: |" if reliability else ""),
+    ]
     train_counts = splits["train"].get("label_counts", {})
     for name in schema.label_names:
-        lines.append(
-            f"| {name} | {rule.thresholds_by_label[name]:.3f} | {train_counts.get(name, 0)} |"
-        )
+        row = f"| {name} | {rule.thresholds_by_label[name]:.3f} | {train_counts.get(name, 0)} |"
+        if reliability:
+            entry = reliability[name]
+            flagged = entry["flagged_missing"] + entry["flagged_extra"]
+            row += f" {entry['train_oof_f1']:.3f} | {flagged} |"
+        lines.append(row)
+    if reliability:
+        lines += [
+            "",
+            f"The last two columns come from the label audit ({audit['folds']}-fold, the "
+            f"{audit['model']} model): out-of-fold F1 at 0.5 on train says how well the texts "
+            "support each label (low: few or inconsistent examples, so trust its predictions "
+            "less); texts flagged are training and validation texts whose label the audit "
+            "suspects (missing or wrongly given). The ranked list is `metrics/audit/"
+            "label_issues.csv` in the project that made this model.",
+        ]
     lines += [
         "",
         f"Thresholds: `{rule.strategy}`, tuned for `{rule.objective}` on validation only; "

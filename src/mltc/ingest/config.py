@@ -15,6 +15,7 @@ from mltc.core.validation import (
     params_section,
 )
 from mltc.data.tables import FILE_FORMATS
+from mltc.ingest.corrections import correction_file
 from mltc.ingest.label_formats import LABEL_FORMATS, LabelSpec
 from mltc.ingest.semeval import LANGUAGE_CODES
 
@@ -47,6 +48,8 @@ class DataConfig:
     split_seed: int
     empty_text: str
     max_rows: int | None
+    exclude: Path | None = None  # data.corrections.exclude: ids left out of train and validation
+    relabel: Path | None = None  # data.corrections.relabel: ids with corrected labels
 
     @classmethod
     def from_params(cls, params: dict[str, Any]) -> "DataConfig":
@@ -58,8 +61,8 @@ class DataConfig:
                 raise PipelineError(f"data.{name}: expected a mapping, got {value!r}")
             return value
 
-        files, hub, columns, labels, split = (
-            sub(name) for name in ("files", "hub", "columns", "labels", "split")
+        files, hub, columns, labels, split, corrections = (
+            sub(name) for name in ("files", "hub", "columns", "labels", "split", "corrections")
         )
         header = flag("data.files", "header", files.get("header", True))
         names_file = optional_name("data.labels", "names_file", labels.get("names_file"))
@@ -116,6 +119,12 @@ class DataConfig:
                 "data", "empty_text", section.get("empty_text", "error"), EMPTY_TEXT_ACTIONS
             ),
             max_rows=integer("data", "max_rows", section.get("max_rows"), allow_none=True),
+            exclude=correction_file(
+                "exclude", optional_name("data.corrections", "exclude", corrections.get("exclude"))
+            ),
+            relabel=correction_file(
+                "relabel", optional_name("data.corrections", "relabel", corrections.get("relabel"))
+            ),
         )
         if config.validation_fraction + config.test_fraction >= 1:
             raise PipelineError(

@@ -40,6 +40,7 @@ class Scanned:
     schema: LabelSchema
     split_off: tuple[str, ...]  # test and/or validation, split off train in this order
     notes: list[str]  # what was dropped, for the stage's log
+    split_of_id: dict[str, tuple[str, str, int]]  # every id read -> its split, source and row
 
 
 def scan(config: DataConfig) -> Scanned:
@@ -90,7 +91,9 @@ def scan(config: DataConfig) -> Scanned:
         labelled_splits=tuple(s for s in paths.SPLITS if s in labelled or s in split_off),
         layout=output_layout(layout, resolved, columns, names_by_id is not None),
     )
-    return Scanned(config, sources, columns, resolved, names_by_id, schema, split_off, notes)
+    return Scanned(
+        config, sources, columns, resolved, names_by_id, schema, split_off, notes, ids.seen
+    )
 
 
 def chunks(scanned: Scanned) -> Iterator[tuple[str, Split]]:

@@ -10,18 +10,23 @@ from mltc.data import split_files
 from mltc.data.stats import LabelTally
 from mltc.ingest import sources
 from mltc.ingest.checks import warn_unseen_labels
+from mltc.ingest.corrections import Corrections, Corrector
 from mltc.ingest.scan import Scanned, chunks
 from mltc.ingest.stratify import stratified_split
 
 
-def write_raw(scanned: Scanned, folder: Path) -> tuple[dict[str, LabelTally], list[str]]:
-    """The splits as `data/raw` holds them, written chunk by chunk into `folder`; what each
-    holds (texts, label counts) and notes for the log."""
+def write_raw(
+    scanned: Scanned, folder: Path, corrector: Corrector | None = None
+) -> tuple[dict[str, LabelTally], list[str]]:
+    """The splits as `data/raw` holds them, written chunk by chunk into `folder` with your
+    corrections applied after any split-off (the split is the same with and without them); what
+    each holds (texts, label counts) and notes for the log."""
     notes = list(scanned.notes)
+    corrector = corrector or Corrector(Corrections(), scanned.schema.label_names)
     with split_files.SplitWriters(folder, scanned.config.max_rows) as writers:
         if not scanned.split_off:
             for split, part in chunks(scanned):
-                writers.write(split, part)
+                writers.write(split, corrector.apply(split, part))
         else:
             unsplit = folder / ".train-before-split-off.parquet"
             train_gold = []
@@ -31,7 +36,7 @@ def write_raw(scanned: Scanned, folder: Path) -> tuple[dict[str, LabelTally], li
                         train_writer.write(split, part)
                         train_gold.append(part.gold)
                     else:
-                        writers.write(split, part)
+                        writers.write(split, corrector.apply(split, part))
             assignment, split_notes = split_off_train(np.concatenate(train_gold), scanned)
             notes += split_notes
             destination = np.empty(sum(len(gold) for gold in train_gold), dtype=object)
@@ -39,9 +44,8 @@ def write_raw(scanned: Scanned, folder: Path) -> tuple[dict[str, LabelTally], li
                 destination[rows] = split
             for before, part in split_files.read_chunks(unsplit, sources.CHUNK_ROWS):
                 for split in assignment:
-                    writers.write(
-                        split, part.take(destination[before : before + len(part.ids)] == split)
-                    )
+                    rows = part.take(destination[before : before + len(part.ids)] == split)
+                    writers.write(split, corrector.apply(split, rows))
             unsplit.unlink()
     warn_unseen_labels(writers.tallies["train"], scanned.schema.label_names)
     return writers.tallies, notes

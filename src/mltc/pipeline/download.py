@@ -7,6 +7,7 @@ from mltc.core import paths
 from mltc.core.files import atomic_path, write_csv, write_json
 from mltc.data.stats import data_summary, label_count_rows
 from mltc.ingest.config import DataConfig
+from mltc.ingest.corrections import Corrector, read_corrections
 from mltc.ingest.scan import scan
 from mltc.ingest.write import write_raw
 
@@ -16,9 +17,13 @@ def run(params: dict) -> None:
     contract and the data statistics."""
     config = DataConfig.from_params(params)
     scanned = scan(config)  # every row checked before anything is written
+    corrections = read_corrections(
+        config.exclude, config.relabel, scanned.schema.label_names, scanned.split_of_id
+    )
+    corrector = Corrector(corrections, scanned.schema.label_names)
     with atomic_path(paths.RAW) as staging:  # data/raw is replaced whole, or not at all
         staging.mkdir()
-        tallies, notes = write_raw(scanned, staging)
+        tallies, notes = write_raw(scanned, staging, corrector)
         scanned.schema.save(staging / paths.LABELS.name)
     for split in paths.SPLITS:
         if split in tallies:
@@ -27,6 +32,12 @@ def run(params: dict) -> None:
         {split: tallies[split] for split in paths.SPLITS if split in tallies},
         scanned.schema.label_names,
     )
+    applied = corrector.summary()
+    if applied is not None:
+        summary["corrections"] = applied
+        for split, counts in applied["by_split"].items():
+            print(f"{split}: {counts['excluded']} texts excluded, {counts['relabelled']} "
+                  "relabelled (data.corrections)")  # fmt: skip
     write_json(paths.DATA_METRICS, summary)
     write_csv(paths.LABEL_COUNTS, pd.DataFrame(label_count_rows(summary)))
     for note in notes:

@@ -141,6 +141,7 @@ def run(params: dict) -> None:
         choice.baseline_weight,
         next(iter(encodings.values())).max_length,
         [name for name, encoding in encodings.items() if encoding.label_names],
+        read_json(paths.AUDIT_SUMMARY) if paths.AUDIT_SUMMARY.is_file() else None,
     )
     reported = "test" if "test" in report else "validation"
     curves = pd.DataFrame(

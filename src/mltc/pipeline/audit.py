@@ -1,0 +1,64 @@
+"""Stage audit: out-of-fold probabilities for every labelled training and validation text, and
+the texts whose given labels they call into question (metrics/audit)."""
+
+import numpy as np
+
+from mltc.audit import report
+from mltc.audit.config import AuditConfig
+from mltc.audit.label_issues import auditable_labels, find_label_issues
+from mltc.audit.out_of_fold import assign_folds, baseline_out_of_fold
+from mltc.baseline.config import BaselineConfig
+from mltc.core import paths
+from mltc.core.files import atomic_path, write_csv, write_json, write_npz
+from mltc.data import split_files
+from mltc.data.labels import LabelSchema
+
+AUDITED_SPLITS = ("train", "validation")  # test stays as published: it is never audited
+
+
+def run(params: dict) -> None:
+    """Fit the baseline K times, score each fold with the model that did not see it, rank the
+    label issues, and write the table, the summary and the page to read."""
+    config = AuditConfig.from_params(params)
+    c_grid = BaselineConfig.from_params(params).c_grid
+    schema = LabelSchema.load(paths.LABELS)
+    names = list(schema.label_names)
+    frames = {split: split_files.read_split(split) for split in AUDITED_SPLITS}
+    ids = np.concatenate([frames[split]["id"].to_numpy(dtype=str) for split in AUDITED_SPLITS])
+    splits = np.concatenate([np.full(len(frames[split]), split) for split in AUDITED_SPLITS])
+    texts = [text for split in AUDITED_SPLITS for text in frames[split]["text"].tolist()]
+    gold = np.concatenate(
+        [split_files.gold_matrix(frames[split], schema, split) for split in AUDITED_SPLITS]
+    )
+    auditable = auditable_labels(gold, config.folds)
+    for index in np.flatnonzero(~auditable):
+        print(
+            f"audit: label '{names[index]}' has {int(gold[:, index].sum())} positive texts of "
+            f"{len(gold)}: fewer than audit.folds={config.folds} on one side, so it is not "
+            "audited (its out-of-fold scores are still reported)"
+        )
+    fold = assign_folds(gold, config.folds, config.seed)
+    out_of_fold = baseline_out_of_fold(texts, gold, fold, c_grid, config.seed)
+    issues = find_label_issues(gold, out_of_fold.probs, auditable)
+    per_label = report.per_label_summary(issues, gold, out_of_fold.probs, splits, names)
+    table = report.issue_table(issues, ids, splits, texts, gold, names)
+    summary = report.summary(
+        issues, splits, per_label, config.folds, config.model,
+        {"c": out_of_fold.c, "oof_average_precision_micro_by_c": {
+            str(c): round(score, 6) for c, score in out_of_fold.average_precision_by_c.items()}},
+    )  # fmt: skip
+    with atomic_path(paths.AUDIT) as staging:
+        staging.mkdir()
+        write_npz(staging / "out_of_fold.npz", ids=ids, splits=splits, fold=fold,
+                  probs=out_of_fold.probs, labels=gold, label_names=np.asarray(names))  # fmt: skip
+    write_csv(paths.AUDIT_METRICS / "label_issues.csv", table)
+    with atomic_path(paths.AUDIT_METRICS / "label_issues.md") as staging:
+        staging.write_text(
+            report.issues_page(table, per_label, names, config.examples_per_label),
+            encoding="utf-8",
+        )
+    write_json(paths.AUDIT_SUMMARY, summary)
+    print(
+        f"audit ({config.model}, {config.folds} folds, C={out_of_fold.c}): {summary['flagged']} "
+        f"of {summary['texts']} texts flagged -> {paths.AUDIT_METRICS / 'label_issues.csv'}"
+    )

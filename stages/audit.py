@@ -1,0 +1,14 @@
+"""Stage audit: the training labels that out-of-fold probabilities call into question."""
+
+import dvc.api
+
+from mltc.core.errors import run_stage
+from mltc.pipeline import audit
+
+
+def main() -> None:
+    audit.run(dvc.api.params_show(stages="audit"))
+
+
+if __name__ == "__main__":
+    run_stage(main)
