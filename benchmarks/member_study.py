@@ -40,6 +40,7 @@ from mltc.modeling.build import load_tokenizer
 from mltc.modeling.config import TrainConfig
 from mltc.modeling.hardware import best_device
 from mltc.modeling.inference import predict_proba
+from mltc.modeling.input_choice import choose_label_aware
 
 VARIANTS = {  # each on top of params.yaml's train section
     "plain": {"label_aware": False},
@@ -81,9 +82,11 @@ def train(
             if epochs is not None:
                 keys["epochs"] = epochs
             config = TrainConfig.from_params({"train": {**params["train"], **keys}}, spec)
-            encoding = TextEncoding.for_model(
-                params["preprocess"]["max_length"], config.label_aware, schema.label_names
+            max_length = params["preprocess"]["max_length"]
+            choice = choose_label_aware(
+                config.label_aware, max_length, schema.label_names, tokenizer
             )
+            encoding = TextEncoding.for_model(max_length, choice.enabled, schema.label_names)
             if encoding not in processed_by_encoding:
                 processed_by_encoding[encoding] = tokenize_splits(splits, tokenizer, encoding)[0]
             processed = processed_by_encoding[encoding]

@@ -1,6 +1,6 @@
 import numpy as np
 
-from mltc.baseline.tfidf import BaselineScorer, fit_baseline
+from mltc.baseline.tfidf import BaselineScorer, fit_baseline, load_baseline, save_baseline
 
 
 def test_baseline_picks_c_on_validation_and_returns_probabilities(semeval_slice, label_names):
@@ -51,3 +51,14 @@ def test_a_label_seen_one_way_keeps_the_pipelines_path(semeval_slice):
     assert not scorer.linear
     texts = list(semeval_slice.splits["test"].texts)
     np.testing.assert_array_equal(scorer.predict_proba(texts), model.predict_proba(texts))
+
+
+def test_a_baseline_with_a_label_never_given_saves_and_loads(semeval_slice, tmp_path):
+    gold = semeval_slice.splits["train"].gold.copy()
+    gold[:, 3] = 0  # no text has label 3: its estimator is a constant
+    model = fitted(semeval_slice, gold)
+    save_baseline(tmp_path, model, [f"l{i}" for i in range(gold.shape[1])])
+    loaded, names = load_baseline(tmp_path)
+    texts = list(semeval_slice.splits["test"].texts)
+    np.testing.assert_array_equal(loaded.predict_proba(texts), model.predict_proba(texts))
+    assert (loaded.predict_proba(texts)[:, 3] == 0).all() and names[3] == "l3"

@@ -12,6 +12,7 @@ from mltc.core.errors import PipelineError
 from mltc.data.text import TextEncoding
 from mltc.modeling.build import build_model, load_classifier
 from mltc.modeling.config import TrainConfig
+from mltc.modeling.input_choice import LabelAwareChoice, choose_label_aware, prompt_tokens
 from mltc.modeling.label_aware import LabelAwareClassifier
 from mltc.modeling.members import member_overrides
 from mltc.modeling.registry import REGISTRY
@@ -80,9 +81,49 @@ def test_a_plain_folder_still_loads_as_a_sequence_classifier(tiny_model_dir):
     assert isinstance(model, BertForSequenceClassification)
 
 
-def test_label_aware_must_be_true_or_false_and_a_member_may_set_it():
+def test_label_aware_must_be_true_false_or_auto_and_a_member_may_set_it():
     params = copy.deepcopy(PARAMS)
     params["train"]["label_aware"] = "yes"
-    with pytest.raises(PipelineError, match=r"train\.label_aware='yes': expected true or false"):
+    with pytest.raises(PipelineError) as error:
         TrainConfig.from_params(params, REGISTRY["minilm"])
+    assert str(error.value) == "train.label_aware='yes': expected true, false or auto"
     assert member_overrides("aware", {"label_aware": False}) == {"label_aware": False}
+
+
+# ---- train.label_aware: auto --------------------------------------------------------------
+
+TOPICS = tuple(f"topic_{index:03d}" for index in range(150))
+
+
+def test_auto_reads_the_names_where_they_take_at_most_half_of_max_length(tokenizer, label_names):
+    tokens = prompt_tokens(tokenizer, label_names)
+    assert tokens == len(tokenizer(" ".join(label_names), "x")["input_ids"]) - 1
+    choice = choose_label_aware("auto", 128, label_names, tokenizer)
+    assert choice == LabelAwareChoice(
+        True,
+        f"train.label_aware=auto: the 11 label names take {tokens} of preprocess.max_length=128 "
+        "tokens (at most half): label-aware",
+    )
+    # the same names in an input too short for twice their length: plain
+    assert not choose_label_aware("auto", 2 * tokens - 1, label_names, tokenizer).enabled
+    assert choose_label_aware("auto", 2 * tokens, label_names, tokenizer).enabled
+
+
+def test_auto_reads_the_text_alone_where_150_names_would_fill_the_input(tokenizer):
+    choice = choose_label_aware("auto", 128, TOPICS, tokenizer)
+    assert not choice.enabled
+    assert choice.reason.startswith(
+        f"train.label_aware=auto: the 150 label names take {prompt_tokens(tokenizer, TOPICS)} of "
+        "preprocess.max_length=128 tokens, more than half: plain"
+    )
+
+
+def test_an_explicit_setting_is_kept_as_given(tokenizer):
+    assert choose_label_aware(True, 128, TOPICS, tokenizer) == LabelAwareChoice(
+        True, "train.label_aware=true"
+    )
+    assert choose_label_aware(False, 128, ("joy",), tokenizer) == LabelAwareChoice(
+        False, "train.label_aware=false"
+    )
+    with pytest.raises(TypeError):  # an undecided "auto" never reaches the encoding
+        TextEncoding.for_model(128, "auto", ("joy",))

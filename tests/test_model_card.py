@@ -70,3 +70,16 @@ def test_card_shows_the_audits_reliability_per_label_where_the_audit_ran():
     assert "label audit (5-fold, the baseline model)" in card
     without = model_card(schema, summary, {}, rule, {"plain": "minilm"}, 0.0, 96)
     assert "out-of-fold" not in without and "| bug | 0.500 | 1 |" in without
+
+
+def test_card_names_the_rare_labels():
+    schema = LabelSchema(("bug", "billing"), labelled_splits=("train", "validation"))
+    tallies = {"train": LabelTally.of(np.array([[1, 0]] * 3)),
+               "validation": LabelTally.of(np.array([[1, 1]]))}  # fmt: skip
+    summary = data_summary(tallies, schema.label_names, rare_below=2)
+    rule = DecisionRule.fixed(schema.label_names)
+    card = model_card(schema, summary, {}, rule, {"plain": "minilm"}, 0.0, 96)
+    assert "Rare labels (fewer than 2 texts in train or validation): billing, bug." in card
+    common = model_card(schema, data_summary(tallies, schema.label_names, 0), {}, rule,
+                        {"plain": "minilm"}, 0.0, 96)  # fmt: skip
+    assert "Rare labels" not in common

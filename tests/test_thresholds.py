@@ -69,6 +69,25 @@ def test_per_label_thresholds_follow_each_labels_calibration_and_beat_global():
     np.testing.assert_allclose(shrunk, start + 0.5 * (per_label - start))
 
 
+def test_a_label_with_too_few_validation_positives_keeps_the_global_threshold():
+    probs, gold = synthetic()
+    grid = thresholds.threshold_grid(0.05)
+    start = thresholds.fit_global(probs, gold, thresholds.fast_micro_f1, grid, 0)
+    free = thresholds.fit_per_label(probs, gold, "micro_f1", grid, 0, shrinkage=0.0)
+    assert free[2] != start[2]
+    support = gold.sum(axis=0)
+    held = thresholds.fit_per_label(
+        probs, gold, "micro_f1", grid, 0, shrinkage=0.0, min_support=int(support[2]) + 1
+    )
+    rare = support < support[2] + 1
+    assert rare[2]
+    np.testing.assert_array_equal(held[rare], start[rare])
+    config = TuningConfig("per_label", "micro_f1", 0, 0.05, 0.0, 3, 0, int(support[2]) + 1)
+    result = thresholds.tune(probs, gold, config)
+    assert result.unsupported == tuple(np.flatnonzero(rare))
+    assert result.unsupported_labels("abcd") == ["abcd"[i] for i in np.flatnonzero(rare)]
+
+
 @pytest.mark.parametrize("objective", sorted(thresholds.OBJECTIVES))
 @pytest.mark.parametrize("min_labels", [0, 1])
 def test_column_scores_equal_scoring_each_grid_value_in_full(objective, min_labels):

@@ -185,3 +185,24 @@ def test_pos_weight_power_switches_to_the_weighted_loss(
         build(spec, schema, processed_slice, tokenizer, plain, tmp_path).compute_loss_func is None
     )
     assert build(spec, schema, processed_slice, tokenizer, weighted, tmp_path).compute_loss_func
+
+
+def test_the_cost_estimate_is_printed_once_after_the_warm_up_steps(capsys):
+    from types import SimpleNamespace
+
+    from mltc.modeling.callbacks import CostEstimateCallback
+
+    callback = CostEstimateCallback(warmup=2, measured=3, eval_share=0.5)
+    args = SimpleNamespace(num_train_epochs=4)
+    for step in range(11, 21):  # a run resumed at step 10 of 100
+        state = SimpleNamespace(is_world_process_zero=True, global_step=step, max_steps=100)
+        callback.on_step_end(args, state, None)
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 1
+    # measured from the third step it ran (13) to the sixth (16): 84 of 100 steps are left
+    assert lines[0].startswith("estimate: 84 of 100 steps left at ")
+    assert "(measured over 3), with evaluation about " in lines[0]
+    assert lines[0].endswith(
+        "min for this member (4 epochs); each member of the ensemble trains in turn "
+        "(docs/own-data.md: time on a CPU)"
+    )

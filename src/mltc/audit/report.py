@@ -103,8 +103,12 @@ def summary(
         "flagged_rate": round(float(flagged.mean()), 6) if len(splits) else 0.0,
         "by_split": by_split,
         "labels_not_audited": not_audited,
-        "per_label": {
-            row["label"]: {key: value for key, value in row.items() if key != "label"}
+        "per_label": {  # a label never given has no average precision: null, not NaN
+            row["label"]: {
+                key: None if pd.isna(value) else value
+                for key, value in row.items()
+                if key != "label"
+            }
             for row in per_label.to_dict(orient="records")
         },
     }

@@ -21,6 +21,9 @@ from mltc.core.files import read_json, write_json
 MODEL_FILE = "baseline.skops"
 PICKLE_FILE = "baseline.joblib"  # what this pipeline saved before: a pickle, never loaded
 LABELS_FILE = "labels.json"
+# trusted beside skops' defaults: what one-vs-rest fits for a label that training saw only one
+# way (no positive text): a scikit-learn class that holds the constant, no code
+ALSO_TRUSTED = ("sklearn.multiclass._ConstantPredictor",)
 
 
 @dataclass(frozen=True)
@@ -117,7 +120,7 @@ def save_baseline(folder: Path, model: Pipeline, label_names: Sequence[str]) -> 
 
 def load_baseline(folder: Path) -> tuple[Pipeline, list[str]]:
     """The fitted pipeline and its label order, loaded without running code from the folder:
-    only skops' default trusted types (scikit-learn, numpy) are built, anything else, a pickle
+    only skops' default trusted types (scikit-learn, numpy) and ALSO_TRUSTED are built, anything else, a pickle
     or a damaged file is refused with one line naming the file."""
     folder = Path(folder)
     remedy = "re-run dvc repro baseline, or restore the folder with dvc checkout"
@@ -130,13 +133,13 @@ def load_baseline(folder: Path) -> tuple[Pipeline, list[str]]:
             )
         raise PipelineError(f"{folder} has no {MODEL_FILE}: {remedy}")
     try:
-        untrusted = skops.io.get_untrusted_types(file=path)
+        untrusted = [t for t in skops.io.get_untrusted_types(file=path) if t not in ALSO_TRUSTED]
         if untrusted:
             raise PipelineError(
                 f"{path} holds types that are not trusted to load ({', '.join(untrusted)}): not "
                 f"loaded; {remedy}"
             )
-        model = skops.io.load(path, trusted=[])
+        model = skops.io.load(path, trusted=list(ALSO_TRUSTED))
     except PipelineError:
         raise
     except Exception as error:  # not a skops zip, truncated, or not what it claims to be

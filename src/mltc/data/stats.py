@@ -35,9 +35,12 @@ class LabelTally:
         return tally
 
 
-def data_summary(tallies: Mapping[str, LabelTally], label_names: Sequence[str]) -> dict:
+def data_summary(
+    tallies: Mapping[str, LabelTally], label_names: Sequence[str], rare_below: int = 0
+) -> dict:
     """Per split: texts, and for labelled splits the label counts, the mean number of labels per
-    text (label cardinality) and the texts without any label."""
+    text (label cardinality) and the texts without any label; and the rare labels: those with
+    fewer than `rare_below` positive texts in train or validation."""
     splits = {}
     for split, tally in tallies.items():
         entry: dict = {"texts": tally.texts, "labelled": tally.labelled}
@@ -51,7 +54,13 @@ def data_summary(tallies: Mapping[str, LabelTally], label_names: Sequence[str]) 
                 },
             }
         splits[split] = entry
-    return {"labels": len(label_names), "splits": splits}
+    rare = {
+        split: [name for name, count in splits[split]["label_counts"].items() if count < rare_below]
+        for split in ("train", "validation")
+        if split in splits and splits[split]["labelled"]
+    }
+    return {"labels": len(label_names), "splits": splits, "rare_below": rare_below,
+            "rare_labels": rare}  # fmt: skip
 
 
 def label_count_rows(summary: dict) -> list[dict]:

@@ -88,7 +88,8 @@ class TextEncoding:
             raise PipelineError(
                 f"preprocess.max_length={self.max_length} leaves no room for the text after the "
                 f"{len(self.label_names)} label names ({len(sample['input_ids']) - 1} tokens with "
-                "the markers): raise it, or set train.label_aware: false"
+                "the markers): raise it, or set train.label_aware: auto (plain where the names do "
+                "not fit) or false"
             )
         positions, start = [], 0
         for name in self.label_prompt_words():
@@ -139,4 +140,6 @@ class TextEncoding:
         cls, max_length: int, label_aware: bool, label_names: Sequence[str]
     ) -> TextEncoding:
         """The encoding a member trains with: its label names first when it is label-aware."""
+        if not isinstance(label_aware, bool):  # "auto" is decided first (modeling.input_choice)
+            raise TypeError(f"label_aware must be decided (True or False), not {label_aware!r}")
         return cls(max_length, tuple(label_names) if label_aware else None)

@@ -24,6 +24,9 @@ class TuningConfig:
     shrinkage: float
     cv_folds: int
     seed: int
+    min_support: int = (
+        0  # per_label: a label with fewer validation positives keeps the global threshold
+    )
 
     @classmethod
     def from_params(cls, params: dict[str, Any]) -> "TuningConfig":
@@ -54,6 +57,7 @@ class TuningConfig:
             ),
             cv_folds=integer(name, "cv_folds", section.get("cv_folds"), minimum=2),
             seed=integer(name, "seed", section.get("seed"), minimum=0),
+            min_support=integer(name, "min_support", section.get("min_support", 0), minimum=0),
         )
 
     def candidates(self) -> list[tuple[str, int]]:

@@ -152,18 +152,22 @@ def fit_per_label(
     min_labels: int,
     shrinkage: float,
     rounds: int = 2,
+    min_support: int = 0,
 ) -> np.ndarray:
     """Coordinate ascent on the joint objective, from the best global threshold.
 
     Each label's threshold moves only if that raises the objective over all labels together
     (maximising each label's own F1 instead lowers micro-F1 and Jaccard). The result is then
-    pulled toward the global threshold by `shrinkage` (0: none, 1: all the way).
+    pulled toward the global threshold by `shrinkage` (0: none, 1: all the way). A label with
+    fewer than `min_support` positives keeps the global threshold: a handful of texts cannot
+    place a threshold of its own.
     """
     gold = gold.astype(bool)
     start = fit_global(probs, gold, OBJECTIVES[objective], grid, min_labels)
     thresholds = start.copy()
+    supported = np.flatnonzero(gold.sum(axis=0) >= min_support)
     for _ in range(rounds):
-        for label in range(probs.shape[1]):
+        for label in supported:
             scores = column_scores(objective, probs, gold, thresholds, label, grid, min_labels)
             thresholds[label] = _best(scores, grid, prefer=start[label])
     return start + (1.0 - shrinkage) * (thresholds - start)
@@ -180,6 +184,9 @@ class TuningResult:
     cv_folds: int
     candidates: list[dict] = field(default_factory=list)
     curve: dict[str, list[float]] = field(default_factory=dict)  # global threshold vs objectives
+    # labels with fewer validation positives than min_support: at the global threshold
+    # (per_label), whichever strategy won
+    unsupported: tuple[int, ...] = ()
 
     def summary(self) -> dict:
         """What was chosen and how well it did, for a metrics file."""
@@ -193,6 +200,9 @@ class TuningResult:
             "candidates": self.candidates,
         }
 
+    def unsupported_labels(self, label_names: Sequence[str]) -> list[str]:
+        return [label_names[index] for index in self.unsupported]
+
     def thresholds_by_label(self, label_names: Sequence[str]) -> dict[str, float]:
         return {
             name: round(float(t), 6) for name, t in zip(label_names, self.thresholds, strict=True)
@@ -204,7 +214,10 @@ def _fit(probs, gold, strategy: str, min_labels: int, config: TuningConfig) -> n
     grid = threshold_grid(config.grid_step)
     if strategy == "global":
         return fit_global(probs, gold, objective, grid, min_labels)
-    return fit_per_label(probs, gold, config.objective, grid, min_labels, config.shrinkage)
+    return fit_per_label(
+        probs, gold, config.objective, grid, min_labels, config.shrinkage,
+        min_support=config.min_support,
+    )  # fmt: skip
 
 
 def cross_validate(probs, gold, strategy: str, min_labels: int, config: TuningConfig) -> float:
@@ -245,4 +258,7 @@ def tune(val_probs: np.ndarray, val_gold: np.ndarray, config: TuningConfig) -> T
             for cv, s, m, ins, _ in scored
         ],
         curve=curve,
+        unsupported=tuple(
+            int(i) for i in np.flatnonzero(val_gold.sum(axis=0) < config.min_support)
+        ),
     )

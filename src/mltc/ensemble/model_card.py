@@ -96,6 +96,16 @@ def model_card(
             "suspects (missing or wrongly given). The ranked list is `metrics/audit/"
             "label_issues.csv` in the project that made this model.",
         ]
+    rare = sorted(
+        {name for names in data_summary.get("rare_labels", {}).values() for name in names}
+    )
+    if rare:
+        lines += [
+            "",
+            f"Rare labels (fewer than {data_summary['rare_below']} texts in train or "
+            f"validation): {', '.join(rare)}. Their predictions rest on few examples; a label "
+            "with too few validation texts for a threshold of its own keeps the global one.",
+        ]
     lines += [
         "",
         f"Thresholds: `{rule.strategy}`, tuned for `{rule.objective}` on validation only; "

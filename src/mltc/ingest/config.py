@@ -48,6 +48,7 @@ class DataConfig:
     split_seed: int
     empty_text: str
     max_rows: int | None
+    rare_below: int = 0  # a label with fewer positives in train or validation is flagged rare
     exclude: Path | None = None  # data.corrections.exclude: ids left out of train and validation
     relabel: Path | None = None  # data.corrections.relabel: ids with corrected labels
 
@@ -119,6 +120,7 @@ class DataConfig:
                 "data", "empty_text", section.get("empty_text", "error"), EMPTY_TEXT_ACTIONS
             ),
             max_rows=integer("data", "max_rows", section.get("max_rows"), allow_none=True),
+            rare_below=integer("data", "rare_below", section.get("rare_below", 0), minimum=0),
             exclude=correction_file(
                 "exclude", optional_name("data.corrections", "exclude", corrections.get("exclude"))
             ),

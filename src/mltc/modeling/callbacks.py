@@ -1,4 +1,7 @@
-"""Trainer callbacks: a one-line summary after each evaluation."""
+"""Trainer callbacks: a one-line summary after each evaluation, and an estimate of the training
+time early in a run."""
+
+import time
 
 from tqdm.auto import tqdm
 from transformers import TrainerCallback
@@ -22,3 +25,33 @@ class EpochSummaryCallback(TrainerCallback):
             if f"eval_{name}" in metrics
         ]
         tqdm.write("  ".join(parts))
+
+
+class CostEstimateCallback(TrainerCallback):
+    """Before most of the cost is paid, print what training will take: after `warmup` steps (the
+    first are slow: allocation, caches), the time of the next `measured` steps times the steps
+    left, plus as much again per epoch for evaluation in proportion to the validation texts."""
+
+    def __init__(self, warmup: int = 5, measured: int = 20, eval_share: float = 0.0) -> None:
+        self.warmup, self.measured, self.eval_share = warmup, measured, eval_share
+        self.first_step: int | None = None
+        self.started: float | None = None
+
+    def on_step_end(self, args, state, control, **kwargs) -> None:
+        if not state.is_world_process_zero:
+            return
+        if self.first_step is None:
+            self.first_step = state.global_step  # after a resume, the step it resumed from + 1
+        done = state.global_step - self.first_step
+        if done == self.warmup:
+            self.started = time.perf_counter()
+        elif done == self.warmup + self.measured and self.started is not None:
+            per_step = (time.perf_counter() - self.started) / self.measured
+            left = state.max_steps - state.global_step
+            seconds = left * per_step * (1 + self.eval_share)
+            tqdm.write(
+                f"estimate: {left} of {state.max_steps} steps left at {per_step:.2f} s a step "
+                f"(measured over {self.measured}), with evaluation about {seconds / 60:.1f} min "
+                f"for this member ({args.num_train_epochs:.0f} epochs); each member of the "
+                "ensemble trains in turn (docs/own-data.md: time on a CPU)"
+            )

@@ -19,10 +19,17 @@ OPTIMIZERS = ("adamw_torch_fused", "adamw_torch")
 RENDEZVOUS_BACKENDS = ("c10d", "static")
 
 
-def label_aware(params: dict[str, Any]) -> bool:
-    """train.label_aware: the label names go first in every input (mltc.modeling.label_aware);
-    read by preprocess, which writes the inputs, and by train, which builds the head."""
-    return flag("train", "label_aware", params.get("train", {}).get("label_aware", False))
+def label_aware(params: dict[str, Any]) -> bool | str:
+    """train.label_aware: true (the label names go first in every input,
+    mltc.modeling.label_aware), false, or "auto" (mltc.modeling.input_choice decides from the
+    names' length); read by preprocess, which writes the inputs, and by train, which builds the
+    head."""
+    value = params.get("train", {}).get("label_aware", False)
+    if value == "auto":
+        return value
+    if not isinstance(value, bool):
+        raise PipelineError(f"train.label_aware={value!r}: expected true, false or auto")
+    return value
 
 
 @dataclass(frozen=True)
@@ -62,7 +69,7 @@ class TrainConfig:
     optimizer: str
     dropout: float | None
     pos_weight_power: float
-    label_aware: bool
+    label_aware: bool | str  # True, False or "auto" (mltc.modeling.input_choice)
     precision: str
     logging_steps: int
     seed: int

@@ -25,7 +25,7 @@ from mltc.data.labels import LabelSchema
 from mltc.data.text import TextEncoding
 from mltc.modeling import checkpoints
 from mltc.modeling.build import build_model
-from mltc.modeling.callbacks import EpochSummaryCallback
+from mltc.modeling.callbacks import CostEstimateCallback, EpochSummaryCallback
 from mltc.modeling.config import DistributedConfig, TrainConfig
 from mltc.modeling.cpu_dropout import use_cpu_dropout
 from mltc.modeling.hardware import best_device, resolve_precision
@@ -147,7 +147,10 @@ def build_trainer(
     label_positions: list[list[int]] | None = None,
 ) -> Trainer:
     model = build_classifier(spec, schema, config, label_positions)
-    callbacks = [EpochSummaryCallback()]
+    # evaluation reads the validation texts once an epoch, at about a third of a training step's
+    # cost per text (a forward pass, no backward)
+    eval_share = len(processed["validation"]) / max(len(processed["train"]), 1) / 3
+    callbacks = [EpochSummaryCallback(), CostEstimateCallback(eval_share=eval_share)]
     if config.early_stopping_patience:
         callbacks.append(EarlyStoppingCallback(config.early_stopping_patience))
     loss_func = None  # the model's own BCE loss

@@ -31,6 +31,7 @@ def run(params: dict) -> None:
     summary = data_summary(
         {split: tallies[split] for split in paths.SPLITS if split in tallies},
         scanned.schema.label_names,
+        config.rare_below,
     )
     applied = corrector.summary()
     if applied is not None:
@@ -44,3 +45,7 @@ def run(params: dict) -> None:
         print(note)
     labels = scanned.schema.label_names
     print(f"{len(labels)} labels: {', '.join(labels)}")
+    for split, rare in summary["rare_labels"].items():
+        if rare:
+            print(f"{split}: {len(rare)} rare label(s), fewer than data.rare_below="
+                  f"{config.rare_below} texts: {', '.join(rare)}")  # fmt: skip

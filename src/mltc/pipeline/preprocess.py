@@ -14,6 +14,7 @@ from mltc.data.tokenized import tokenize_splits
 from mltc.modeling import registry
 from mltc.modeling.build import load_tokenizer, max_positions
 from mltc.modeling.config import PreprocessConfig, label_aware
+from mltc.modeling.input_choice import choose_label_aware
 from mltc.modeling.members import member_params
 
 ARROW_CACHE = ".arrow."
@@ -27,7 +28,11 @@ def run(params: dict, member: str) -> None:
     tokenizer = load_tokenizer(spec)  # fails fast when the model cannot be reached
     config.check_model_limit(max_positions(spec, tokenizer), spec.alias)
     schema = LabelSchema.load(paths.LABELS)
-    encoding = TextEncoding.for_model(config.max_length, label_aware(params), schema.label_names)
+    choice = choose_label_aware(
+        label_aware(params), config.max_length, schema.label_names, tokenizer
+    )
+    print(f"{member}: {choice.reason}")
+    encoding = TextEncoding.for_model(config.max_length, choice.enabled, schema.label_names)
     encoding.label_positions(tokenizer)  # fails fast where the label names leave no text room
     # Arrow files converted from the raw splits and the tokenizer's output, removed at the end
     # (and, left by a killed run, at the next start)

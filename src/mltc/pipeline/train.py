@@ -15,6 +15,7 @@ from mltc.modeling.build import load_tokenizer
 from mltc.modeling.config import DistributedConfig, PreprocessConfig, TrainConfig
 from mltc.modeling.curves import training_curves
 from mltc.modeling.hardware import best_device, resolve_precision
+from mltc.modeling.input_choice import choose_label_aware
 from mltc.modeling.members import member_params
 from mltc.modeling.registry import ModelSpec
 
@@ -37,10 +38,10 @@ def run(params: dict, member: str) -> None:
     params, spec, config, distributed, per_process_batch = check_params(params, member)
     distributed.check_launched(int(os.environ.get("WORLD_SIZE", "1")))  # set by torchrun
     schema = LabelSchema.load(paths.LABELS)
-    encoding = TextEncoding.for_model(
-        PreprocessConfig.from_params(params).max_length, config.label_aware, schema.label_names
-    )
     tokenizer = load_tokenizer(spec)
+    max_length = PreprocessConfig.from_params(params).max_length
+    choice = choose_label_aware(config.label_aware, max_length, schema.label_names, tokenizer)
+    encoding = TextEncoding.for_model(max_length, choice.enabled, schema.label_names)
     label_positions = encoding.label_positions(tokenizer)
     processed_dir, weights = paths.member_processed(member), paths.member_weights(member)
     checkpoint_dir, curves_dir = paths.member_checkpoints(member), paths.member_train_curves(member)
@@ -56,7 +57,8 @@ def run(params: dict, member: str) -> None:
         "per_process_batch_size": per_process_batch,
         "processes": distributed.world_size,
         "epochs": config.epochs,
-        "label_aware": config.label_aware,
+        "label_aware": choice.enabled,
+        "label_aware_reason": choice.reason,
         "device": best_device().type,
         "precision": resolve_precision(config.precision, best_device()),  # what auto became
     }

@@ -43,7 +43,11 @@ def tune_and_report(
         for split, arrays in saved.items()
         if "labels" in arrays
     }
-    return result, {**report, "tuning": result.summary()}
+    tuning = {
+        **result.summary(),
+        "labels_at_global_threshold": result.unsupported_labels(label_names),
+    }
+    return result, {**report, "tuning": tuning}
 
 
 def headline(result: TuningResult, report: dict) -> dict:

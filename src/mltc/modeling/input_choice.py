@@ -1,0 +1,47 @@
+"""Whether a member reads the label names before each text (train.label_aware): `true`, `false`,
+or `auto`, which is label-aware where the names fit comfortably (at most half of
+preprocess.max_length, the markers included) and plain otherwise. preprocess and train decide
+with this one function, from the same tokenizer, names and max_length, so they always agree."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from mltc.data.text import TextEncoding
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedTokenizerBase
+
+PROMPT_SHARE = 0.5  # auto: the label names may take at most this share of max_length
+
+
+@dataclass(frozen=True)
+class LabelAwareChoice:
+    enabled: bool
+    reason: str  # for the log and train.json
+
+
+def prompt_tokens(tokenizer: "PreTrainedTokenizerBase", label_names: Sequence[str]) -> int:
+    """Tokens the label names take as the first segment, with the markers around them."""
+    prompt = TextEncoding(1, tuple(label_names)).label_prompt
+    return len(tokenizer(prompt, "x")["input_ids"]) - 1  # less the one token of text "x"
+
+
+def choose_label_aware(
+    setting: bool | str, max_length: int, label_names: Sequence[str],
+    tokenizer: "PreTrainedTokenizerBase",
+) -> LabelAwareChoice:  # fmt: skip
+    """The member's input: `setting` as train.label_aware gives it (True, False or "auto")."""
+    if setting is not True and setting is not False:
+        tokens = prompt_tokens(tokenizer, label_names)
+        share = f"the {len(label_names)} label names take {tokens} of preprocess.max_length={max_length} tokens"
+        if tokens <= PROMPT_SHARE * max_length:
+            return LabelAwareChoice(
+                True, f"train.label_aware=auto: {share} (at most half): label-aware"
+            )
+        return LabelAwareChoice(
+            False,
+            f"train.label_aware=auto: {share}, more than half: plain (the text alone; set "
+            "train.label_aware: true with a larger preprocess.max_length to read the names)",
+        )
+    return LabelAwareChoice(setting, f"train.label_aware={str(setting).lower()}")

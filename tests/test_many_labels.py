@@ -1,0 +1,69 @@
+"""Data unlike SemEval: 150 labels whose names do not fit beside a text run to a shipped
+classifier with the default params (train.label_aware: auto reads the texts alone), every stage
+called in-process as stages/*.py call it, the tiny model standing in for MiniLM."""
+
+import copy
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import PARAMS
+from mltc.core import paths
+from mltc.core.files import read_json
+from mltc.data.text import TextEncoding
+from mltc.pipeline import audit, baseline, download, evaluate, preprocess, train, tune_thresholds
+from mltc.serving.predictor import Predictor
+from pipeline_projects import REPO_ROOT
+
+LABELS = [f"topic_{index:03d}" for index in range(150)]
+
+
+def topics_csv(path, texts: int = 300, seed: int = 0) -> None:
+    """Each text holds the keyword of each of its one to three topics, among filler words."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for row in range(texts):
+        topics = rng.choice(len(LABELS), rng.integers(1, 4), replace=False)
+        words = [f"word{w}" for w in rng.integers(0, 50, 6)] + [f"kw{t}" for t in topics]
+        rng.shuffle(words)
+        rows.append({"id": f"doc{row}", "text": " ".join(words),
+                     **{name: int(index in topics) for index, name in enumerate(LABELS)}})  # fmt: skip
+    pd.DataFrame(rows).to_csv(path, index=False)
+
+
+@pytest.mark.slow
+def test_150_labels_run_to_a_shipped_classifier_with_the_default_params(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    shutil.copy(REPO_ROOT / "dvc.yaml", tmp_path)  # the train stage fingerprints what it declares
+    topics_csv(tmp_path / "topics.csv")
+    params = copy.deepcopy(PARAMS)
+    params["model"] = "tiny"
+    params["train"]["epochs"] = None  # the tiny model's own
+    params["data"] |= {
+        "source": "files",
+        "path": "topics.csv",
+        "columns": {"id": "id", "text": "text"},
+    }
+    assert params["train"]["label_aware"] == "auto" and params["preprocess"]["max_length"] == 128
+
+    download.run(params)
+    for member in params["ensemble"]["members"]:
+        preprocess.run(params, member)
+        train.run(params, member)
+        evaluate.run(params, member)
+        summary = read_json(paths.member_train_summary(member))
+        assert summary["label_aware"] is False
+        assert summary["label_aware_reason"].startswith(
+            "train.label_aware=auto: the 150 label names take"
+        )
+        assert TextEncoding.load(paths.member_weights(member)) == TextEncoding(128)
+    baseline.run(params)
+    audit.run(params)
+    tune_thresholds.run(params)
+
+    predictor = Predictor(paths.CLASSIFIER)
+    assert predictor.label_names == LABELS
+    assert len(predictor.predict(["kw7 word1 word2"])) == 1
+    assert len(read_json(paths.TUNE_METRICS)["test"]["per_label"]) == 150
