@@ -214,6 +214,8 @@ def main() -> None:
     report.add_argument("--out", type=Path)
     args = parser.parse_args()
     if args.command == "train":
+        if any(run.split(":")[0].endswith(CLEANED) for run in args.runs) and args.exclude_top < 1:
+            parser.error(f"a {CLEANED} variant needs --exclude-top N (N > 0)")
         train(args.runs, args.out, args.model, args.epochs, args.issues, args.exclude_top)
     else:
         text = table(args.study)

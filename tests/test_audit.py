@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from conftest import EXAMPLES, PARAMS
+from mltc.audit import report
 from mltc.audit.label_issues import auditable_labels, find_label_issues
 from mltc.audit.out_of_fold import assign_folds, baseline_out_of_fold
 from mltc.core import paths
@@ -179,7 +180,7 @@ def test_the_audits_table_works_as_exclude_and_relabel_files(params):
     download.run(params)
     audit.run(params)
     table = pd.read_csv(paths.AUDIT_METRICS / "label_issues.csv", keep_default_na=False)
-    assert len(table) >= 4
+    assert len(table) == 5  # as the stage test above shows
     table.head(2).to_csv(paths.CORRECTIONS / "exclude.csv", index=False)
     table.iloc[2:4].to_csv(paths.CORRECTIONS / "relabel.csv", index=False)
     before = raw_rows()
@@ -210,6 +211,30 @@ def test_an_exclude_file_of_one_id_a_line(params):
     assert {"T0001", "T0010"}.isdisjoint(ids) and len(ids) == 148
 
 
+def test_excluding_every_validation_text_stops_download(params):
+    download.run(params)
+    before = raw_rows()
+    validation = before["validation"]["id"].tolist()
+    (paths.CORRECTIONS / "exclude.txt").write_text("\n".join(validation) + "\n")
+    with pytest.raises(PipelineError) as error:
+        download.run(corrections(params, exclude="data/corrections/exclude.txt"))
+    assert str(error.value) == (
+        "data/corrections/exclude.txt excludes every validation text: nothing would be left to "
+        "train or tune on; exclude fewer"
+    )
+    for split, frame in raw_rows().items():
+        pd.testing.assert_frame_equal(frame, before[split])
+
+
+def test_a_relabel_file_with_a_labels_column_sets_exactly_those_labels(params):
+    download.run(params)
+    (paths.CORRECTIONS / "relabel.csv").write_text("id,labels\nT0001,billing; urgent\nT0010,\n")
+    download.run(corrections(params, relabel="data/corrections/relabel.csv"))
+    rows = pd.concat(raw_rows().values()).set_index("id")
+    assert rows.loc["T0001", "labels"].tolist() == [1, 0, 0, 0, 1]
+    assert rows.loc["T0010", "labels"].tolist() == [0, 0, 0, 0, 0]
+
+
 def test_a_corrected_text_that_the_split_off_puts_in_test_stops_download(params):
     download.run(params)
     before = raw_rows()
@@ -218,7 +243,7 @@ def test_a_corrected_text_that_the_split_off_puts_in_test_stops_download(params)
     with pytest.raises(PipelineError) as error:
         download.run(corrections(params, exclude="data/corrections/exclude.txt"))
     assert str(error.value) == (
-        "data/corrections/exclude.txt, row 2: id 'T0002' is a test text (split off train, "
+        "data/corrections/exclude.txt, line 2: id 'T0002' is a test text (split off train, "
         "data.split); corrections apply to train and validation only: test stays as published"
     )
     for split, frame in raw_rows().items():
@@ -236,7 +261,15 @@ def test_a_corrected_text_that_the_split_off_puts_in_test_stops_download(params)
         ("relabel.csv", "ticket,labels\nT0001,bug\n", "data/corrections/relabel.csv: no column "
          "'id'; columns are ['ticket', 'labels']"),
         ("relabel.csv", "id,labels\nT0001,bug\nT0001,\n", "data/corrections/relabel.csv, row 2: "
-         "id 'T0001' is listed twice"),
+         "id 'T0001' is listed twice (row 1 too); keep one"),
+        ("exclude.txt", "# noisy\nT0001\n\nNOPE\n", "data/corrections/exclude.txt, line 4: id "
+         "'NOPE' is not in the data (data.path); correct or remove that row"),
+        ("exclude.txt", "T0001\n# again\nT0001\n", "data/corrections/exclude.txt, line 3: id "
+         "'T0001' is listed twice (line 1 too); keep one"),
+        ("exclude.txt", b"T0001\n\xff\n", "data/corrections/exclude.txt is not UTF-8 text ("
+         "'utf-8' codec can't decode byte 0xff in position 6: invalid start byte): one id a line"),
+        ("both", "id\nT0001\n", "id 'T0001' is both excluded (data/corrections/exclude.csv, row "
+         "1) and relabelled (data/corrections/relabel.csv, row 1): keep one"),
     ],
 )  # fmt: skip
 def test_a_correction_naming_an_unknown_id_or_label_stops_download_first(
@@ -244,10 +277,17 @@ def test_a_correction_naming_an_unknown_id_or_label_stops_download_first(
 ):
     download.run(params)
     before = {split: frame.copy() for split, frame in raw_rows().items()}
-    (paths.CORRECTIONS / name).write_text(content)
-    key = "exclude" if name.startswith("exclude") else "relabel"
+    if name == "both":
+        (paths.CORRECTIONS / "exclude.csv").write_text(content)
+        (paths.CORRECTIONS / "relabel.csv").write_text("id,labels\nT0001,bug\n")
+        files = {"exclude": "data/corrections/exclude.csv",
+                 "relabel": "data/corrections/relabel.csv"}  # fmt: skip
+    else:
+        path = paths.CORRECTIONS / name
+        path.write_bytes(content) if isinstance(content, bytes) else path.write_text(content)
+        files = {"exclude" if name.startswith("exclude") else "relabel": f"data/corrections/{name}"}
     with pytest.raises(PipelineError) as error:
-        download.run(corrections(params, **{key: f"data/corrections/{name}"}))
+        download.run(corrections(params, **files))
     assert str(error.value) == expected
     for split, frame in raw_rows().items():  # nothing already written is touched
         pd.testing.assert_frame_equal(frame, before[split])
@@ -292,3 +332,38 @@ def test_a_pickle_planted_as_a_corrections_file_runs_nothing(params, tmp_path):
         download.run(corrections(params, relabel="data/corrections/relabel.csv"))
     assert str(error.value).startswith("data/corrections/relabel.csv")
     assert not (tmp_path / "ran").exists() and not paths.RAW.exists()
+
+
+def test_the_members_audit_fine_tunes_each_member_once_per_fold(params):
+    params |= {"model": "tiny", "audit": {**params["audit"], "model": "members"}}
+    params["train"] |= {"epochs": 1, "label_aware": False}
+    params["ensemble"]["members"] = {"a": {}, "b": {"seed": 7}}
+    download.run(params)
+    audit.run(params)
+    summary = read_json(paths.AUDIT_SUMMARY)
+    assert (summary["model"], summary["members"], summary["folds"]) == ("members", ["a", "b"], 3)
+    saved = np.load(paths.AUDIT / "out_of_fold.npz")
+    assert saved["probs"].shape == (135, 5)
+    # each fold was scored by models of its own: the folds' mean probabilities differ
+    means = {round(float(saved["probs"][saved["fold"] == f].mean()), 6) for f in range(3)}
+    assert len(means) == 3
+
+
+def test_a_bad_member_param_stops_the_members_audit_before_any_training(params):
+    params |= {"model": "tiny", "audit": {**params["audit"], "model": "members"}}
+    params["ensemble"]["members"] = {"a": {}, "b": {"learning_rate": -1}}
+    download.run(params)
+    with pytest.raises(PipelineError) as error:
+        audit.run(params)
+    assert str(error.value) == "train.learning_rate=-1: expected a number > 0"
+    assert not paths.AUDIT.exists() and not paths.AUDIT_METRICS.exists()
+
+
+def test_audit_model_none_writes_empty_outputs_that_say_so(params):
+    params["audit"]["model"] = "none"
+    download.run(params)
+    audit.run(params)
+    assert read_json(paths.AUDIT_SUMMARY) == {"model": "none"}
+    table = pd.read_csv(paths.AUDIT_METRICS / "label_issues.csv")
+    assert table.empty and list(table.columns) == list(report.ISSUE_COLUMNS)
+    assert paths.AUDIT.is_dir() and not any(paths.AUDIT.iterdir())

@@ -194,13 +194,15 @@ CHECKS = {
     "head -5 metrics/audit/label_issues.csv": Run(expect="rank,id,split,quality,given_labels"),
     "dvc repro audit": Run(expect="Stage 'audit' didn't change"),
     "dvc metrics show metrics/audit/summary.json": Run(expect="flagged_rate"),
-    "head -301 metrics/audit/label_issues.csv > data/corrections/top300.csv": Covered(
+    "awk -F, 'NR == 1 || $3 == \"train\"' metrics/audit/label_issues.csv | head -301 > "
+    "data/corrections/top300.csv": Covered(
         "tests/test_documented_commands.py::test_a_documented_command_runs"
     ),
     "dvc exp run -S data.corrections.exclude=data/corrections/top300.csv": Run(
-        "head -301 metrics/audit/label_issues.csv > data/corrections/top300.csv && "
+        "awk -F, 'NR == 1 || $3 == \"train\"' metrics/audit/label_issues.csv | head -301 > "
+        "data/corrections/top300.csv && "
         "dvc exp run -S data.corrections.exclude=data/corrections/top300.csv",
-        expect="texts excluded, 0 relabelled (data.corrections)",
+        expect="validation: 0 texts excluded, 0 relabelled (data.corrections)",
     ),
     "python -m benchmarks.member_study train --runs label-aware:42 label-aware-cleaned:42 ... "
     "--exclude-top 300": Run(

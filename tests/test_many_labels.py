@@ -63,7 +63,11 @@ def test_150_labels_run_to_a_shipped_classifier_with_the_default_params(tmp_path
     audit.run(params)
     tune_thresholds.run(params)
 
+    # about 3 texts a label: every label is rare, none has a validation threshold of its own
+    assert read_json(paths.DATA_METRICS)["rare_labels"]["train"] == LABELS
+    tuning = read_json(paths.TUNE_METRICS)["tuning"]
+    assert tuning["labels_at_global_threshold"] == LABELS
+    assert len(set(read_json(paths.CLASSIFIER / "thresholds.json")["thresholds"].values())) == 1
     predictor = Predictor(paths.CLASSIFIER)
     assert predictor.label_names == LABELS
-    assert len(predictor.predict(["kw7 word1 word2"])) == 1
-    assert len(read_json(paths.TUNE_METRICS)["test"]["per_label"]) == 150
+    assert predictor.predict_proba(["kw7 word1 word2"]).shape == (1, 150)

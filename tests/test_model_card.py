@@ -70,6 +70,12 @@ def test_card_shows_the_audits_reliability_per_label_where_the_audit_ran():
     assert "label audit (5-fold, the baseline model)" in card
     without = model_card(schema, summary, {}, rule, {"plain": "minilm"}, 0.0, 96)
     assert "out-of-fold" not in without and "| bug | 0.500 | 1 |" in without
+    stale = {**audit, "per_label": {"bug": audit["per_label"]["bug"]}}  # other data's labels
+    assert (
+        model_card(schema, summary, {}, rule, {"plain": "minilm"}, 0.0, 96, audit=stale) == without
+    )
+    assert model_card(schema, summary, {}, rule, {"plain": "minilm"}, 0.0, 96,
+                      audit={"model": "none"}) == without  # fmt: skip
 
 
 def test_card_names_the_rare_labels():
@@ -80,6 +86,7 @@ def test_card_names_the_rare_labels():
     rule = DecisionRule.fixed(schema.label_names)
     card = model_card(schema, summary, {}, rule, {"plain": "minilm"}, 0.0, 96)
     assert "Rare labels (fewer than 2 texts in train or validation): billing, bug." in card
+    assert "`thresholds.json` lists any label whose validation texts were too few" in card
     common = model_card(schema, data_summary(tallies, schema.label_names, 0), {}, rule,
                         {"plain": "minilm"}, 0.0, 96)  # fmt: skip
     assert "Rare labels" not in common

@@ -69,23 +69,30 @@ def test_per_label_thresholds_follow_each_labels_calibration_and_beat_global():
     np.testing.assert_allclose(shrunk, start + 0.5 * (per_label - start))
 
 
-def test_a_label_with_too_few_validation_positives_keeps_the_global_threshold():
+def test_a_label_with_too_few_validation_positives_keeps_the_global_threshold(monkeypatch):
     probs, gold = synthetic()
+    gold[:, 2] = 0
+    gold[:12, 2] = 1  # label 2: 12 positives; the others have 40 or more
     grid = thresholds.threshold_grid(0.05)
     start = thresholds.fit_global(probs, gold, thresholds.fast_micro_f1, grid, 0)
     free = thresholds.fit_per_label(probs, gold, "micro_f1", grid, 0, shrinkage=0.0)
-    assert free[2] != start[2]
-    support = gold.sum(axis=0)
-    held = thresholds.fit_per_label(
-        probs, gold, "micro_f1", grid, 0, shrinkage=0.0, min_support=int(support[2]) + 1
-    )
-    rare = support < support[2] + 1
-    assert rare[2]
-    np.testing.assert_array_equal(held[rare], start[rare])
-    config = TuningConfig("per_label", "micro_f1", 0, 0.05, 0.0, 3, 0, int(support[2]) + 1)
+    held = thresholds.fit_per_label(probs, gold, "micro_f1", grid, 0, shrinkage=0.0, frozen=(2,))
+    assert free[2] != start[2] and held[2] == start[2]  # left free, it would move
+    assert thresholds.unsupported_labels(gold, 13) == (2,)
+    # tuning and its cross-validation freeze the same labels: those short on all of validation
+    frozen_seen = []
+    fit = thresholds.fit_per_label
+
+    def recording(*args, frozen=(), **kwargs):
+        frozen_seen.append(tuple(frozen))
+        return fit(*args, frozen=frozen, **kwargs)
+
+    monkeypatch.setattr(thresholds, "fit_per_label", recording)
+    config = TuningConfig("per_label", "micro_f1", 0, 0.05, 0.0, 3, 0, min_support=13)
     result = thresholds.tune(probs, gold, config)
-    assert result.unsupported == tuple(np.flatnonzero(rare))
-    assert result.unsupported_labels("abcd") == ["abcd"[i] for i in np.flatnonzero(rare)]
+    assert result.unsupported == (2,) and result.unsupported_labels("abcd") == ["c"]
+    assert frozen_seen == [(2,)] * 4  # the final fit and each of the 3 folds
+    np.testing.assert_array_equal(result.thresholds, held)
 
 
 @pytest.mark.parametrize("objective", sorted(thresholds.OBJECTIVES))

@@ -187,12 +187,14 @@ def test_pos_weight_power_switches_to_the_weighted_loss(
     assert build(spec, schema, processed_slice, tokenizer, weighted, tmp_path).compute_loss_func
 
 
-def test_the_cost_estimate_is_printed_once_after_the_warm_up_steps(capsys):
+def test_the_cost_estimate_is_printed_once_after_the_warm_up_steps(capsys, monkeypatch):
     from types import SimpleNamespace
 
-    from mltc.modeling.callbacks import CostEstimateCallback
+    from mltc.modeling import callbacks
 
-    callback = CostEstimateCallback(warmup=2, measured=3, eval_share=0.5)
+    clock = iter([100.0, 106.0])  # 3 measured steps in 6 s: 2 s a step
+    monkeypatch.setattr(callbacks.time, "perf_counter", lambda: next(clock))
+    callback = callbacks.CostEstimateCallback(warmup=2, measured=3, eval_share=0.5)
     args = SimpleNamespace(num_train_epochs=4)
     for step in range(11, 21):  # a run resumed at step 10 of 100
         state = SimpleNamespace(is_world_process_zero=True, global_step=step, max_steps=100)
@@ -200,9 +202,9 @@ def test_the_cost_estimate_is_printed_once_after_the_warm_up_steps(capsys):
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 1
     # measured from the third step it ran (13) to the sixth (16): 84 of 100 steps are left
-    assert lines[0].startswith("estimate: 84 of 100 steps left at ")
-    assert "(measured over 3), with evaluation about " in lines[0]
-    assert lines[0].endswith(
-        "min for this member (4 epochs); each member of the ensemble trains in turn "
+    # 84 steps x 2 s x 1.5 (evaluation) = 252 s
+    assert lines[0] == (
+        "estimate: 84 of 100 steps left at 2.00 s a step (measured over 3), with evaluation "
+        "about 4.2 min for this member (4 epochs); each member of the ensemble trains in turn "
         "(docs/own-data.md: time on a CPU)"
     )

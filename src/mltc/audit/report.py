@@ -17,6 +17,15 @@ def _names(row: np.ndarray, label_names: Sequence[str]) -> str:
     return join_labels([label_names[index] for index in np.flatnonzero(row)])
 
 
+ISSUE_COLUMNS = ("rank", "id", "split", "quality", "given_labels", "add", "remove",
+                 "suggested_labels", "text")  # fmt: skip
+
+
+def issue_table_columns() -> pd.DataFrame:
+    """The table with its columns and no row."""
+    return pd.DataFrame({column: [] for column in ISSUE_COLUMNS})
+
+
 def issue_table(
     issues: LabelIssues,
     ids: np.ndarray,
@@ -29,7 +38,7 @@ def issue_table(
     given labels, the labels to add and remove, the labels suggested, and the text."""
     rows = issues.ranked
     suggested = issues.suggested(gold)
-    return pd.DataFrame(
+    table = pd.DataFrame(
         {
             "rank": np.arange(1, len(rows) + 1),
             "id": ids[rows],
@@ -42,6 +51,7 @@ def issue_table(
             "text": [" ".join(str(texts[row]).split()) for row in rows],
         }
     )
+    return table[list(ISSUE_COLUMNS)]
 
 
 def per_label_summary(

@@ -152,22 +152,23 @@ def fit_per_label(
     min_labels: int,
     shrinkage: float,
     rounds: int = 2,
-    min_support: int = 0,
+    frozen: Sequence[int] = (),
 ) -> np.ndarray:
     """Coordinate ascent on the joint objective, from the best global threshold.
 
     Each label's threshold moves only if that raises the objective over all labels together
     (maximising each label's own F1 instead lowers micro-F1 and Jaccard). The result is then
     pulled toward the global threshold by `shrinkage` (0: none, 1: all the way). A label with
-    fewer than `min_support` positives keeps the global threshold: a handful of texts cannot
-    place a threshold of its own.
+    too few validation positives keeps the global threshold: a handful of texts cannot
+    place a threshold of its own: `frozen` lists such labels (by their support on all of
+    validation, also while cross-validating, so the rule scored is the rule shipped).
     """
     gold = gold.astype(bool)
     start = fit_global(probs, gold, OBJECTIVES[objective], grid, min_labels)
     thresholds = start.copy()
-    supported = np.flatnonzero(gold.sum(axis=0) >= min_support)
+    tuned = [label for label in range(probs.shape[1]) if label not in set(frozen)]
     for _ in range(rounds):
-        for label in supported:
+        for label in tuned:
             scores = column_scores(objective, probs, gold, thresholds, label, grid, min_labels)
             thresholds[label] = _best(scores, grid, prefer=start[label])
     return start + (1.0 - shrinkage) * (thresholds - start)
@@ -209,23 +210,29 @@ class TuningResult:
         }
 
 
-def _fit(probs, gold, strategy: str, min_labels: int, config: TuningConfig) -> np.ndarray:
+def unsupported_labels(gold: np.ndarray, min_support: int) -> tuple[int, ...]:
+    """The labels with fewer than `min_support` positives: at the global threshold."""
+    return tuple(int(i) for i in np.flatnonzero(np.asarray(gold).sum(axis=0) < min_support))
+
+
+def _fit(probs, gold, strategy: str, min_labels: int, config: TuningConfig,
+         frozen: Sequence[int] = ()) -> np.ndarray:  # fmt: skip
     objective = OBJECTIVES[config.objective]
     grid = threshold_grid(config.grid_step)
     if strategy == "global":
         return fit_global(probs, gold, objective, grid, min_labels)
     return fit_per_label(
-        probs, gold, config.objective, grid, min_labels, config.shrinkage,
-        min_support=config.min_support,
-    )  # fmt: skip
+        probs, gold, config.objective, grid, min_labels, config.shrinkage, frozen=frozen
+    )
 
 
-def cross_validate(probs, gold, strategy: str, min_labels: int, config: TuningConfig) -> float:
+def cross_validate(probs, gold, strategy: str, min_labels: int, config: TuningConfig,
+                   frozen: Sequence[int] = ()) -> float:  # fmt: skip
     """Fit on k-1 folds, predict the held-out fold; score all out-of-fold predictions at once."""
     pred = np.zeros_like(gold, dtype=np.int8)
     folds = KFold(n_splits=config.cv_folds, shuffle=True, random_state=config.seed)
     for fit_rows, held_out in folds.split(probs):
-        thresholds = _fit(probs[fit_rows], gold[fit_rows], strategy, min_labels, config)
+        thresholds = _fit(probs[fit_rows], gold[fit_rows], strategy, min_labels, config, frozen)
         pred[held_out] = binarize(probs[held_out], thresholds, min_labels)
     return OBJECTIVES[config.objective](gold.astype(bool), pred.astype(bool))
 
@@ -233,11 +240,12 @@ def cross_validate(probs, gold, strategy: str, min_labels: int, config: TuningCo
 def tune(val_probs: np.ndarray, val_gold: np.ndarray, config: TuningConfig) -> TuningResult:
     """Pick strategy and fallback by cross-validated objective, then fit them on all of validation."""
     val_gold = np.asarray(val_gold).astype(np.int8)
+    frozen = unsupported_labels(val_gold, config.min_support)
     scored = []
     for strategy, min_labels in config.candidates():
-        thresholds = _fit(val_probs, val_gold, strategy, min_labels, config)
+        thresholds = _fit(val_probs, val_gold, strategy, min_labels, config, frozen)
         in_sample = score(OBJECTIVES[config.objective], val_gold, val_probs, thresholds, min_labels)
-        cv_score = cross_validate(val_probs, val_gold, strategy, min_labels, config)
+        cv_score = cross_validate(val_probs, val_gold, strategy, min_labels, config, frozen)
         scored.append((cv_score, strategy, min_labels, in_sample, thresholds))
     # candidates come simplest first and max() keeps the first of equals
     cv_score, strategy, min_labels, in_sample, thresholds = max(scored, key=lambda row: row[0])
@@ -258,7 +266,5 @@ def tune(val_probs: np.ndarray, val_gold: np.ndarray, config: TuningConfig) -> T
             for cv, s, m, ins, _ in scored
         ],
         curve=curve,
-        unsupported=tuple(
-            int(i) for i in np.flatnonzero(val_gold.sum(axis=0) < config.min_support)
-        ),
+        unsupported=frozen,
     )

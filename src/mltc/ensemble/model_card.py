@@ -72,7 +72,9 @@ def model_card(
         "## Labels and decision rule",
         "",
     ]
-    reliability = audit["per_label"] if audit else None
+    reliability = (audit or {}).get("per_label")
+    if reliability is not None and set(reliability) != set(schema.label_names):
+        reliability = None  # an audit of other data (a stale summary): not shown
     lines += [
         "| label | threshold | training texts |"
         + (" out-of-fold F1 (train) | texts flagged |" if reliability else ""),
@@ -103,8 +105,9 @@ def model_card(
         lines += [
             "",
             f"Rare labels (fewer than {data_summary['rare_below']} texts in train or "
-            f"validation): {', '.join(rare)}. Their predictions rest on few examples; a label "
-            "with too few validation texts for a threshold of its own keeps the global one.",
+            f"validation): {', '.join(rare)}. Their predictions rest on few examples; "
+            "`thresholds.json` lists any label whose validation texts were too few for a "
+            "threshold of its own (it keeps the global one).",
         ]
     lines += [
         "",

@@ -59,7 +59,10 @@ def _read_csv(path: Path) -> pd.DataFrame:
     try:
         return pd.read_csv(path, dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as error:
-        raise PipelineError(f"{path} is not a readable CSV ({error})") from error
+        raise PipelineError(
+            f"{path} is not a readable CSV in UTF-8 ({error}); write it as the audit's "
+            "label_issues.csv is written (docs/audit.md)"
+        ) from error
 
 
 def _column(frame: pd.DataFrame, path: Path, names: tuple[str, ...]) -> str:
@@ -74,18 +77,38 @@ def _column(frame: pd.DataFrame, path: Path, names: tuple[str, ...]) -> str:
 
 def _ids(frame: pd.DataFrame, path: Path) -> list[str]:
     ids = frame[_column(frame, path, ("id",))].str.strip().tolist()
-    for row, text_id in enumerate(ids, start=1):
-        if not text_id:
-            raise PipelineError(f"{path}, row {row}: the id is empty")
+    _check_listed_once(ids, range(1, len(ids) + 1), path, "row")
     return ids
 
 
-def read_exclude(path: Path) -> list[str]:
-    """The ids of an exclude file, in its order (row numbers count data rows from 1)."""
+def _check_listed_once(ids: list[str], rows, path: Path, unit: str) -> None:
+    seen: dict[str, int] = {}
+    for text_id, row in zip(ids, rows, strict=True):
+        if not text_id:
+            raise PipelineError(f"{path}, {unit} {row}: the id is empty")
+        if text_id in seen:
+            raise PipelineError(
+                f"{path}, {unit} {row}: id {text_id!r} is listed twice ({unit} {seen[text_id]} "
+                "too); keep one"
+            )
+        seen[text_id] = row
+
+
+def read_exclude(path: Path) -> tuple[list[str], list[str]]:
+    """The ids of an exclude file in its order, and where each is (`row N` of a CSV, counting
+    data rows from 1, or `line N` of a text file)."""
     if path.suffix.lower() == ".csv":
-        return _ids(_read_csv(path), path)
-    lines = path.read_text(encoding="utf-8").splitlines()
-    return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+        ids = _ids(_read_csv(path), path)
+        return ids, [f"row {row}" for row in range(1, len(ids) + 1)]
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError as error:
+        raise PipelineError(f"{path} is not UTF-8 text ({error}): one id a line") from error
+    kept = [(line.strip(), number) for number, line in enumerate(lines, start=1)
+            if line.strip() and not line.lstrip().startswith("#")]  # fmt: skip
+    ids, numbers = [text_id for text_id, _ in kept], [number for _, number in kept]
+    _check_listed_once(ids, numbers, path, "line")
+    return ids, [f"line {number}" for number in numbers]
 
 
 def read_relabel(path: Path, label_names: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
@@ -102,8 +125,6 @@ def read_relabel(path: Path, label_names: tuple[str, ...]) -> dict[str, tuple[st
                 f"{path}, row {row}, {column}: label {unknown[0]!r} is not one of the data's "
                 f"labels ({', '.join(label_names)}); join labels with '{LABEL_LIST_SEPARATOR}'"
             )
-        if text_id in relabel:
-            raise PipelineError(f"{path}, row {row}: id {text_id!r} is listed twice")
         relabel[text_id] = tuple(names)
     return relabel
 
@@ -114,32 +135,31 @@ def read_corrections(
 ) -> Corrections:  # fmt: skip
     """The corrections, every id checked against the data read (`split_of_id`: id -> its
     split, source and row, as `scan` found them)."""
-    excluded = read_exclude(exclude) if exclude is not None else []
+    excluded, excluded_at = read_exclude(exclude) if exclude is not None else ([], [])
     relabelled = read_relabel(relabel, label_names) if relabel is not None else {}
-    for path, ids in ((exclude, excluded), (relabel, list(relabelled))):
-        for row, text_id in enumerate(ids, start=1):
+    relabelled_at = [f"row {row}" for row in range(1, len(relabelled) + 1)]
+    where: dict[str, str] = {}
+    for path, ids, places in ((exclude, excluded, excluded_at),
+                              (relabel, list(relabelled), relabelled_at)):  # fmt: skip
+        for text_id, place in zip(ids, places, strict=True):
             found = split_of_id.get(text_id)
             if found is None:
                 raise PipelineError(
-                    f"{path}, row {row}: id {text_id!r} is not in the data (data.path); "
+                    f"{path}, {place}: id {text_id!r} is not in the data (data.path); "
                     "correct or remove that row"
                 )
             if found[0] not in CORRECTED_SPLITS:
                 raise PipelineError(
-                    f"{path}, row {row}: id {text_id!r} is a {found[0]} text ({found[1]}); "
+                    f"{path}, {place}: id {text_id!r} is a {found[0]} text ({found[1]}); "
                     "corrections apply to train and validation only: test stays as published"
                 )
-    both = next((text_id for text_id in excluded if text_id in relabelled), None)
-    if both is not None:
-        raise PipelineError(
-            f"id {both!r} is both excluded ({exclude}) and relabelled ({relabel}): keep one"
-        )
+            if text_id in where:
+                raise PipelineError(
+                    f"id {text_id!r} is both excluded ({where[text_id]}) and relabelled "
+                    f"({path}, {place}): keep one"
+                )
+            where[text_id] = f"{path}, {place}"
     files = {key: str(path) for key, path in (("exclude", exclude), ("relabel", relabel)) if path}
-    where = {
-        text_id: f"{path}, row {row}"
-        for path, ids in ((exclude, excluded), (relabel, list(relabelled)))
-        for row, text_id in enumerate(ids, start=1)
-    }
     return Corrections(frozenset(excluded), relabelled, files, where)
 
 
@@ -181,6 +201,15 @@ class Corrector:
                     counts["relabelled"] += 1
             rows = Split(rows.ids, rows.texts, gold)
         return rows
+
+    def check_left(self, tallies: Mapping) -> None:
+        """Train and validation must keep texts once the excluded ones are gone."""
+        for split in CORRECTED_SPLITS:
+            if self.counts.get(split, {}).get("excluded") and not tallies[split].texts:
+                raise PipelineError(
+                    f"{self.corrections.files['exclude']} excludes every {split} text: nothing "
+                    "would be left to train or tune on; exclude fewer"
+                )
 
     def summary(self) -> dict | None:
         """For metrics/data.json: the files applied and what they changed, per split."""

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from mltc.core.errors import PipelineError
 from mltc.data.text import TextEncoding
 
 if TYPE_CHECKING:
@@ -32,7 +33,7 @@ def choose_label_aware(
     tokenizer: "PreTrainedTokenizerBase",
 ) -> LabelAwareChoice:  # fmt: skip
     """The member's input: `setting` as train.label_aware gives it (True, False or "auto")."""
-    if setting is not True and setting is not False:
+    if setting == "auto":
         tokens = prompt_tokens(tokenizer, label_names)
         share = f"the {len(label_names)} label names take {tokens} of preprocess.max_length={max_length} tokens"
         if tokens <= PROMPT_SHARE * max_length:
@@ -44,4 +45,6 @@ def choose_label_aware(
             f"train.label_aware=auto: {share}, more than half: plain (the text alone; set "
             "train.label_aware: true with a larger preprocess.max_length to read the names)",
         )
+    if not isinstance(setting, bool):
+        raise PipelineError(f"train.label_aware={setting!r}: expected true, false or auto")
     return LabelAwareChoice(setting, f"train.label_aware={str(setting).lower()}")

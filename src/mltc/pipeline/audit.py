@@ -6,20 +6,36 @@ import numpy as np
 from mltc.audit import report
 from mltc.audit.config import AuditConfig
 from mltc.audit.label_issues import auditable_labels, find_label_issues
+from mltc.audit.member_folds import member_out_of_fold, member_setup
 from mltc.audit.out_of_fold import assign_folds, baseline_out_of_fold
 from mltc.baseline.config import BaselineConfig
 from mltc.core import paths
 from mltc.core.files import atomic_path, write_csv, write_json, write_npz
 from mltc.data import split_files
 from mltc.data.labels import LabelSchema
+from mltc.ensemble.config import EnsembleConfig
 
 AUDITED_SPLITS = ("train", "validation")  # test stays as published: it is never audited
+
+
+def write_skipped() -> None:
+    """audit.model: none: the outputs dvc.yaml declares, saying that no audit ran."""
+    with atomic_path(paths.AUDIT) as staging:
+        staging.mkdir()
+    write_csv(paths.AUDIT_METRICS / "label_issues.csv", report.issue_table_columns())
+    with atomic_path(paths.AUDIT_METRICS / "label_issues.md") as staging:
+        staging.write_text("# No label audit\n\naudit.model is none.\n", encoding="utf-8")
+    write_json(paths.AUDIT_SUMMARY, {"model": "none"})
+    print("audit: audit.model is none, nothing audited")
 
 
 def run(params: dict) -> None:
     """Fit the baseline K times, score each fold with the model that did not see it, rank the
     label issues, and write the table, the summary and the page to read."""
     config = AuditConfig.from_params(params)
+    if config.model == "none":
+        write_skipped()
+        return
     c_grid = BaselineConfig.from_params(params).c_grid
     schema = LabelSchema.load(paths.LABELS)
     names = list(schema.label_names)
@@ -35,22 +51,36 @@ def run(params: dict) -> None:
         print(
             f"audit: label '{names[index]}' has {int(gold[:, index].sum())} positive texts of "
             f"{len(gold)}: fewer than audit.folds={config.folds} on one side, so it is not "
-            "audited (its out-of-fold scores are still reported)"
+            "audited (its out-of-fold scores are still reported); label more texts with it, or "
+            "lower audit.folds"
         )
     fold = assign_folds(gold, config.folds, config.seed)
-    out_of_fold = baseline_out_of_fold(texts, gold, fold, c_grid, config.seed)
-    issues = find_label_issues(gold, out_of_fold.probs, auditable)
-    per_label = report.per_label_summary(issues, gold, out_of_fold.probs, splits, names)
+    if config.model == "baseline":
+        out_of_fold = baseline_out_of_fold(texts, gold, fold, c_grid, config.seed)
+        probs = out_of_fold.probs
+        how = {
+            "c": out_of_fold.c,
+            "oof_average_precision_micro_by_c": {
+                str(c): round(score, 6) for c, score in out_of_fold.average_precision_by_c.items()
+            },
+        }
+    else:
+        members = list(EnsembleConfig.from_params(params).members)
+        setups = [member_setup(params, member, schema) for member in members]  # params checked
+        is_train = splits == "train"
+        probs = np.mean(
+            [member_out_of_fold(setup, ids, texts, gold, is_train, fold) for setup in setups],
+            axis=0,
+        )
+        how = {"members": members}
+    issues = find_label_issues(gold, probs, auditable)
+    per_label = report.per_label_summary(issues, gold, probs, splits, names)
     table = report.issue_table(issues, ids, splits, texts, gold, names)
-    summary = report.summary(
-        issues, splits, per_label, config.folds, config.model,
-        {"c": out_of_fold.c, "oof_average_precision_micro_by_c": {
-            str(c): round(score, 6) for c, score in out_of_fold.average_precision_by_c.items()}},
-    )  # fmt: skip
+    summary = report.summary(issues, splits, per_label, config.folds, config.model, how)
     with atomic_path(paths.AUDIT) as staging:
         staging.mkdir()
-        write_npz(staging / "out_of_fold.npz", ids=ids, splits=splits, fold=fold,
-                  probs=out_of_fold.probs, labels=gold, label_names=np.asarray(names))  # fmt: skip
+        write_npz(staging / "out_of_fold.npz", ids=ids, splits=splits, fold=fold, probs=probs,
+                  labels=gold, label_names=np.asarray(names))  # fmt: skip
     write_csv(paths.AUDIT_METRICS / "label_issues.csv", table)
     with atomic_path(paths.AUDIT_METRICS / "label_issues.md") as staging:
         staging.write_text(
@@ -59,6 +89,6 @@ def run(params: dict) -> None:
         )
     write_json(paths.AUDIT_SUMMARY, summary)
     print(
-        f"audit ({config.model}, {config.folds} folds, C={out_of_fold.c}): {summary['flagged']} "
+        f"audit ({config.model}, {config.folds} folds): {summary['flagged']} "
         f"of {summary['texts']} texts flagged -> {paths.AUDIT_METRICS / 'label_issues.csv'}"
     )

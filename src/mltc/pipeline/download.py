@@ -24,6 +24,7 @@ def run(params: dict) -> None:
     with atomic_path(paths.RAW) as staging:  # data/raw is replaced whole, or not at all
         staging.mkdir()
         tallies, notes = write_raw(scanned, staging, corrector)
+        corrector.check_left(tallies)
         scanned.schema.save(staging / paths.LABELS.name)
     for split in paths.SPLITS:
         if split in tallies:

@@ -1,0 +1,82 @@
+"""Out-of-fold probabilities from fine-tuned members (audit.model: members): each ensemble member
+fine-tuned K times, each time on the texts of the other folds (their train texts to learn from,
+their validation texts to keep the best epoch), and scoring the held-out fold; the members'
+probabilities averaged with equal weights, as the ensemble averages them. K full trainings per
+member: minutes on a GPU, hours on a CPU."""
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from datasets import Dataset, DatasetDict
+from transformers import PreTrainedTokenizerBase
+
+from mltc.data.labels import LabelSchema
+from mltc.data.text import TextEncoding
+from mltc.data.tokenized import tokenize_split
+from mltc.modeling import registry, training
+from mltc.modeling.build import load_tokenizer
+from mltc.modeling.config import PreprocessConfig, TrainConfig
+from mltc.modeling.inference import predict_proba
+from mltc.modeling.input_choice import choose_label_aware
+from mltc.modeling.members import member_params
+from mltc.modeling.registry import ModelSpec
+
+
+@dataclass(frozen=True)
+class MemberSetup:
+    """What one member's fine-tunings need, from its params (checked before any training)."""
+
+    name: str
+    spec: ModelSpec
+    config: TrainConfig
+    tokenizer: PreTrainedTokenizerBase
+    encoding: TextEncoding
+    schema: LabelSchema
+
+
+def member_setup(params: dict, member: str, schema: LabelSchema) -> MemberSetup:
+    """The member's model, train params, tokenizer and encoding, as the train stage reads them."""
+    params = member_params(params, member)
+    spec = registry.resolve(params["model"], params["trust_remote_code"])
+    config = TrainConfig.from_params(params, spec)
+    tokenizer = load_tokenizer(spec)
+    max_length = PreprocessConfig.from_params(params).max_length
+    choice = choose_label_aware(config.label_aware, max_length, schema.label_names, tokenizer)
+    encoding = TextEncoding.for_model(max_length, choice.enabled, schema.label_names)
+    encoding.label_positions(tokenizer)  # names that leave no room for a text: an error now
+    return MemberSetup(member, spec, config, tokenizer, encoding, schema)
+
+
+def member_out_of_fold(
+    setup: MemberSetup, ids: np.ndarray, texts: list[str], gold: np.ndarray,
+    is_train: np.ndarray, fold: np.ndarray,
+) -> np.ndarray:  # fmt: skip
+    """One member's out-of-fold probabilities (texts x labels)."""
+    tokenizer, config = setup.tokenizer, setup.config
+    rows = Dataset.from_dict({"id": ids.tolist(), "text": list(texts),
+                              "labels": gold.astype(np.int8).tolist()})  # fmt: skip
+    encoded, _ = tokenize_split(rows, tokenizer, setup.encoding, f"tokenize for {setup.name}")
+    positions = setup.encoding.label_positions(tokenizer)
+    probs = np.zeros(gold.shape, dtype=np.float32)
+    folds = np.unique(fold)
+    for index in folds:
+        held_out = fold == index
+        splits = DatasetDict({
+            "train": encoded.select(np.flatnonzero(~held_out & is_train)),
+            "validation": encoded.select(np.flatnonzero(~held_out & ~is_train)),
+        })  # fmt: skip
+        print(f"audit: {setup.name}, fold {index + 1} of {len(folds)}")
+        with tempfile.TemporaryDirectory() as checkpoints:
+            trainer = training.build_trainer(
+                setup.spec, setup.schema, splits, tokenizer, config, Path(checkpoints), None,
+                positions,
+            )  # fmt: skip
+            trainer.train()
+        scored = encoded.select(np.flatnonzero(held_out)).remove_columns(["id", "labels"])
+        probs[held_out] = predict_proba(
+            trainer.model, tokenizer, scored.to_dict(), config.eval_batch_size,
+            precision=config.precision,
+        )  # fmt: skip
+    return probs
