@@ -69,3 +69,15 @@ def test_markdown_table_has_a_header_and_a_row_per_label():
     lines = markdown_table(table).splitlines()
     assert lines[0] == "| label | support | precision | recall | f1 | threshold |"
     assert lines[2] == "| a | 2 | 0.6667 | 1.0 | 0.8 | 0.5 |"
+
+
+def test_the_cooccurrence_of_many_labels_keeps_the_most_frequent_ones():
+    rng = np.random.default_rng(0)
+    labels = 45
+    gold = (rng.random((200, labels)) < np.linspace(0.01, 0.5, labels)).astype(np.int8)
+    names = [f"l{i}" for i in range(labels)]
+    table = diagnostics.cooccurrence(gold, gold, names)
+    kept = [names[i] for i in np.argsort(-gold.sum(axis=0), kind="stable")[:30]]
+    assert len(table) == 30 * 30 and set(table["gold"]) == set(kept)
+    diagonal = table[table["gold"] == table["predicted"]].set_index("gold")["texts"]
+    assert all(diagonal[name] == gold[:, names.index(name)].sum() for name in kept)

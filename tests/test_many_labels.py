@@ -13,7 +13,16 @@ from conftest import PARAMS
 from mltc.core import paths
 from mltc.core.files import read_json
 from mltc.data.text import TextEncoding
-from mltc.pipeline import audit, baseline, download, evaluate, preprocess, train, tune_thresholds
+from mltc.pipeline import (
+    audit,
+    baseline,
+    diagnose,
+    download,
+    evaluate,
+    preprocess,
+    train,
+    tune_thresholds,
+)
 from mltc.serving.predictor import Predictor
 from pipeline_projects import REPO_ROOT
 
@@ -71,3 +80,11 @@ def test_150_labels_run_to_a_shipped_classifier_with_the_default_params(tmp_path
     predictor = Predictor(paths.CLASSIFIER)
     assert predictor.label_names == LABELS
     assert predictor.predict_proba(["kw7 word1 word2"]).shape == (1, 150)
+    # the per-label plots show the 30 most frequent labels; the tables keep all 150
+    diagnose.run()
+    assert len(pd.read_csv(paths.DIAGNOSTICS / "test" / "cooccurrence.csv")) == 30 * 30
+    assert len(pd.read_csv(paths.DIAGNOSTICS / "test" / "per_label.csv")) == 150
+    assert len(pd.read_csv(paths.PER_LABEL_F1)) == 30
+    test_gold = np.stack(pd.read_parquet(paths.raw_split("test"))["labels"].to_numpy())
+    with_positives = int((test_gold.sum(axis=0) > 0).sum())  # a curve needs a positive
+    assert pd.read_csv(paths.PR_CURVES)["label"].nunique() == min(30, with_positives)

@@ -86,3 +86,11 @@ def test_interpolated_pr_curve_takes_the_best_precision_at_or_beyond_each_recall
     assert [row["label"] for row in rows] == ["a"] * 5  # b has no positive: no curve
     assert [row["recall"] for row in rows] == [0.0, 0.25, 0.5, 0.75, 1.0]
     assert [row["precision"] for row in rows] == pytest.approx([1, 1, 1, 2 / 3, 2 / 3], abs=1e-6)
+
+
+def test_per_label_plots_show_the_most_frequent_labels_in_label_order():
+    gold = np.zeros((10, 5), dtype=np.int8)
+    for label, positives in enumerate([1, 5, 0, 3, 5]):
+        gold[:positives, label] = 1
+    assert metrics.plotted_labels(gold, limit=3).tolist() == [1, 3, 4]
+    assert metrics.plotted_labels(gold, limit=5).tolist() == [0, 1, 2, 3, 4]

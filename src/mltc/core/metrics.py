@@ -15,6 +15,9 @@ from sklearn.metrics import (
 )
 
 DEFAULT_THRESHOLD = 0.5
+# per-label plots (co-occurrence, precision-recall, F1 by label) show at most this many labels,
+# the most frequent: a plot of hundreds stays readable; the full tables keep every label
+PLOTTED_LABELS = 30
 # the official SemEval E-c scores, in its order: every table and log line shows these
 HEADLINE_METRICS = ("jaccard", "micro_f1", "macro_f1")
 
@@ -120,6 +123,15 @@ def evaluation_report(
         **ranking_metrics(y_true, probs),
         "per_label": per_label_metrics(y_true, y_pred, label_names),
     }
+
+
+def plotted_labels(gold: np.ndarray, limit: int = PLOTTED_LABELS) -> np.ndarray:
+    """The columns a per-label plot shows: the `limit` labels with the most gold positives (the
+    first of equals), in label order; every label when there are no more than `limit`."""
+    counts = np.asarray(gold).sum(axis=0)
+    if len(counts) <= limit:
+        return np.arange(len(counts))
+    return np.sort(np.argsort(-counts, kind="stable")[:limit])
 
 
 def interpolated_pr_curves(

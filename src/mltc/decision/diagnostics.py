@@ -8,16 +8,22 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import precision_recall_fscore_support
 
+from mltc.core.metrics import plotted_labels
+
 
 def cooccurrence(gold: np.ndarray, pred: np.ndarray, label_names: Sequence[str]) -> pd.DataFrame:
-    """Texts with gold label a and predicted label b, for every pair (a, b): the diagonal is
-    each label's true positives, a row's other cells what its texts were (also) given."""
-    counts = gold.astype(np.int64).T @ pred.astype(np.int64)
+    """Texts with gold label a and predicted label b, for every pair (a, b) of the plotted labels
+    (`core.metrics.plotted_labels`: the most frequent, so the heatmap stays readable): the
+    diagonal is each label's true positives, a row's other cells what its texts were (also)
+    given."""
+    shown = plotted_labels(gold)
+    counts = gold[:, shown].astype(np.int64).T @ pred[:, shown].astype(np.int64)
+    names = [label_names[index] for index in shown]
     return pd.DataFrame(
         [
             {"gold": gold_name, "predicted": pred_name, "texts": int(counts[i, j])}
-            for i, gold_name in enumerate(label_names)
-            for j, pred_name in enumerate(label_names)
+            for i, gold_name in enumerate(names)
+            for j, pred_name in enumerate(names)
         ]
     )
 

@@ -13,7 +13,13 @@ import pandas as pd
 from mltc.core import paths
 from mltc.core.errors import PipelineError
 from mltc.core.files import read_json, write_csv, write_json, write_npz
-from mltc.core.metrics import HEADLINE_METRICS, binarize, evaluation_report, interpolated_pr_curves
+from mltc.core.metrics import (
+    HEADLINE_METRICS,
+    binarize,
+    evaluation_report,
+    interpolated_pr_curves,
+    plotted_labels,
+)
 from mltc.data import split_files
 from mltc.data.labels import LabelSchema
 from mltc.data.probabilities import load_probs
@@ -148,12 +154,16 @@ def run(params: dict) -> None:
         read_json(paths.AUDIT_SUMMARY) if paths.AUDIT_SUMMARY.is_file() else None,
     )
     reported = "test" if "test" in report else "validation"
+    shown = plotted_labels(saved[reported]["labels"])  # the plots' labels: the most frequent
+    shown_names = [names[index] for index in shown]
     curves = pd.DataFrame(
-        interpolated_pr_curves(saved[reported]["labels"], saved[reported]["probs"], names)
+        interpolated_pr_curves(
+            saved[reported]["labels"][:, shown], saved[reported]["probs"][:, shown], shown_names
+        )
     )
-    per_label = report[reported]["per_label"]
+    per_label = report[reported]["per_label"]  # every label: tune_thresholds.json
     per_label_f1 = pd.DataFrame(
-        {"label": list(per_label), "f1": [m["f1"] for m in per_label.values()]}
+        {"label": shown_names, "f1": [per_label[name]["f1"] for name in shown_names]}
     )
 
     # everything is computed: now write, each file atomically
