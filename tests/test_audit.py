@@ -334,6 +334,7 @@ def test_a_pickle_planted_as_a_corrections_file_runs_nothing(params, tmp_path):
     assert not (tmp_path / "ran").exists() and not paths.RAW.exists()
 
 
+@pytest.mark.slow  # six fine-tunings of the tiny model
 def test_the_members_audit_fine_tunes_each_member_once_per_fold(params):
     params |= {"model": "tiny", "audit": {**params["audit"], "model": "members"}}
     params["train"] |= {"epochs": 1, "label_aware": False}
