@@ -189,7 +189,8 @@ CHECKS = {
         "python -m benchmarks.quality_runs record smoke --wall-s 1"
     ),
     "python -m benchmarks.quality_runs table": Run(),
-    # README and docs/audit.md: the label audit and acting on it
+    # README and docs/audit.md: the label audit and acting on it (the experiment run as far as
+    # download, which applies the corrections: the stages after it are tested elsewhere)
     "head -3 metrics/audit/label_issues.csv": Run(expect="rank,id,split,quality,given_labels"),
     "head -5 metrics/audit/label_issues.csv": Run(expect="rank,id,split,quality,given_labels"),
     "dvc repro audit": Run(expect="Stage 'audit' didn't change"),
@@ -201,7 +202,7 @@ CHECKS = {
     "dvc exp run -S data.corrections.exclude=data/corrections/top300.csv": Run(
         "awk -F, 'NR == 1 || $3 == \"train\"' metrics/audit/label_issues.csv | head -301 > "
         "data/corrections/top300.csv && "
-        "dvc exp run -S data.corrections.exclude=data/corrections/top300.csv",
+        "dvc exp run -S data.corrections.exclude=data/corrections/top300.csv download",
         expect="validation: 0 texts excluded, 0 relabelled (data.corrections)",
     ),
     "python -m benchmarks.member_study train --runs label-aware:42 label-aware-cleaned:42 ... "
