@@ -150,6 +150,13 @@ def raw_rows() -> dict[str, pd.DataFrame]:
     return {split: split_files.read_split(split) for split in split_files.available_splits()}
 
 
+def assert_raw_unchanged(before: dict[str, pd.DataFrame]) -> None:
+    after = raw_rows()
+    assert set(after) == set(before)
+    for split, frame in after.items():
+        pd.testing.assert_frame_equal(frame, before[split])
+
+
 def test_the_audit_stage_writes_the_ranked_table_summary_and_page(params):
     download.run(params)
     audit.run(params)
@@ -222,8 +229,7 @@ def test_excluding_every_validation_text_stops_download(params):
         "data/corrections/exclude.txt excludes every validation text: nothing would be left to "
         "train or tune on; exclude fewer"
     )
-    for split, frame in raw_rows().items():
-        pd.testing.assert_frame_equal(frame, before[split])
+    assert_raw_unchanged(before)
 
 
 def test_a_relabel_file_with_a_labels_column_sets_exactly_those_labels(params):
@@ -233,21 +239,6 @@ def test_a_relabel_file_with_a_labels_column_sets_exactly_those_labels(params):
     rows = pd.concat(raw_rows().values()).set_index("id")
     assert rows.loc["T0001", "labels"].tolist() == [1, 0, 0, 0, 1]
     assert rows.loc["T0010", "labels"].tolist() == [0, 0, 0, 0, 0]
-
-
-def test_a_corrected_text_that_the_split_off_puts_in_test_stops_download(params):
-    download.run(params)
-    before = raw_rows()
-    assert "T0002" in set(before["test"]["id"])
-    (paths.CORRECTIONS / "exclude.txt").write_text("T0001\nT0002\n")
-    with pytest.raises(PipelineError) as error:
-        download.run(corrections(params, exclude="data/corrections/exclude.txt"))
-    assert str(error.value) == (
-        "data/corrections/exclude.txt, line 2: id 'T0002' is a test text (split off train, "
-        "data.split); corrections apply to train and validation only: test stays as published"
-    )
-    for split, frame in raw_rows().items():
-        pd.testing.assert_frame_equal(frame, before[split])
 
 
 @pytest.mark.parametrize(
@@ -268,6 +259,10 @@ def test_a_corrected_text_that_the_split_off_puts_in_test_stops_download(params)
          "'T0001' is listed twice (line 1 too); keep one"),
         ("exclude.txt", b"T0001\n\xff\n", "data/corrections/exclude.txt is not UTF-8 text ("
          "'utf-8' codec can't decode byte 0xff in position 6: invalid start byte): one id a line"),
+        # T0002 is split off train into test (data.split): only found while the splits are written
+        ("exclude.txt", "T0001\nT0002\n", "data/corrections/exclude.txt, line 2: id 'T0002' is a "
+         "test text (split off train, data.split); corrections apply to train and validation "
+         "only: test stays as published"),
         ("both", "id\nT0001\n", "id 'T0001' is both excluded (data/corrections/exclude.csv, row "
          "1) and relabelled (data/corrections/relabel.csv, row 1): keep one"),
     ],
@@ -289,8 +284,7 @@ def test_a_correction_naming_an_unknown_id_or_label_stops_download_first(
     with pytest.raises(PipelineError) as error:
         download.run(corrections(params, **files))
     assert str(error.value) == expected
-    for split, frame in raw_rows().items():  # nothing already written is touched
-        pd.testing.assert_frame_equal(frame, before[split])
+    assert_raw_unchanged(before)  # nothing already written is touched
 
 
 def test_a_test_text_cannot_be_corrected(params, tmp_path):

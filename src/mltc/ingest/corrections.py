@@ -23,6 +23,7 @@ from mltc.core import paths
 from mltc.core.errors import PipelineError
 from mltc.data.labels import LABEL_LIST_SEPARATOR, split_labels
 from mltc.data.split_files import Split
+from mltc.ingest.label_formats import matrix_from_lists
 
 CORRECTED_SPLITS = ("train", "validation")
 RELABEL_COLUMNS = ("labels", "suggested_labels")  # the first one present is read
@@ -168,7 +169,10 @@ class Corrector:
 
     def __init__(self, corrections: Corrections, label_names: tuple[str, ...]) -> None:
         self.corrections = corrections
-        self.index = {name: position for position, name in enumerate(label_names)}
+        relabel = corrections.relabel  # each text's corrected labels as a 0/1 row, made once
+        rows = matrix_from_lists([list(names) for names in relabel.values()], label_names,
+                                 corrections.files.get("relabel", "relabel"))  # fmt: skip
+        self.relabelled = dict(zip(relabel, rows, strict=True))
         self.counts: dict[str, dict[str, int]] = {}
 
     def apply(self, split: str, rows: Split) -> Split:
@@ -191,13 +195,11 @@ class Corrector:
                         dtype=bool)  # fmt: skip
         counts["excluded"] += int((~keep).sum())
         rows = rows.take(keep)
-        relabel = self.corrections.relabel
-        if relabel and rows.gold is not None:
+        if self.relabelled and rows.gold is not None:
             gold = rows.gold.copy()
             for row, text_id in enumerate(rows.ids):
-                if text_id in relabel:
-                    gold[row] = 0
-                    gold[row, [self.index[name] for name in relabel[text_id]]] = 1
+                if text_id in self.relabelled:
+                    gold[row] = self.relabelled[text_id]
                     counts["relabelled"] += 1
             rows = Split(rows.ids, rows.texts, gold)
         return rows
