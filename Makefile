@@ -55,9 +55,10 @@ docs: install
 	python -m mltc.pipeline.params_reference
 
 # after a change shown to move no output: record the stages' new code hashes in dvc.lock, keeping
-# every output's (docs/architecture.md, "Refreshing the lock")
+# every output's (docs/architecture.md, "Refreshing the lock"); RELOCK_ARGS=--params-added also
+# records new params at values that keep today's behaviour
 relock: install
-	python -m mltc.pipeline.relock
+	python -m mltc.pipeline.relock $(RELOCK_ARGS)
 
 experiments:
 	dvc exp show --no-pager --drop '.*' --keep '$(EXP_COLUMNS)' $(EXP_SHOW_ARGS)

@@ -30,23 +30,23 @@ from mltc.core import paths
 from mltc.core.metrics import HEADLINE_METRICS, evaluation_report
 from mltc.data import split_files
 from mltc.data.labels import LabelSchema
-from mltc.data.text import TextEncoding
 from mltc.data.tokenized import label_matrix, tokenize_splits
 from mltc.decision.config import TuningConfig
 from mltc.decision.thresholds import tune
 from mltc.ensemble.combine import choose_baseline_weight, combine
 from mltc.modeling import registry, training
 from mltc.modeling.build import load_tokenizer
-from mltc.modeling.config import TrainConfig
+from mltc.modeling.config import PreprocessConfig, TrainConfig
 from mltc.modeling.hardware import best_device
 from mltc.modeling.inference import predict_proba
-from mltc.modeling.input_choice import choose_label_aware
+from mltc.modeling.input_choice import member_encoding
 
 VARIANTS = {  # each on top of params.yaml's train section
     "plain": {"label_aware": False},
     "pos-weight": {"label_aware": False, "pos_weight_power": 0.5},
     "label-aware": {"label_aware": True},
     "label-aware-pos-weight": {"label_aware": True, "pos_weight_power": 0.5},
+    "label-aware-asymmetric": {"label_aware": True, "loss": "asymmetric"},
 }
 KEYS = HEADLINE_METRICS
 CLEANED = "-cleaned"
@@ -82,11 +82,10 @@ def train(
             if epochs is not None:
                 keys["epochs"] = epochs
             config = TrainConfig.from_params({"train": {**params["train"], **keys}}, spec)
-            max_length = params["preprocess"]["max_length"]
-            choice = choose_label_aware(
-                config.label_aware, max_length, schema.label_names, tokenizer
-            )
-            encoding = TextEncoding.for_model(max_length, choice.enabled, schema.label_names)
+            encoding, _ = member_encoding(
+                PreprocessConfig.from_params(params), config.label_aware, schema.label_names,
+                tokenizer,
+            )  # fmt: skip
             if encoding not in processed_by_encoding:
                 processed_by_encoding[encoding] = tokenize_splits(splits, tokenizer, encoding)[0]
             processed = processed_by_encoding[encoding]
@@ -96,8 +95,9 @@ def train(
             start = time.perf_counter()
             with tempfile.TemporaryDirectory() as checkpoints:
                 trainer = training.build_trainer(
-                    spec, schema, processed, tokenizer, config, Path(checkpoints), None, positions
-                )
+                    spec, schema, processed, tokenizer, config, Path(checkpoints), None, positions,
+                    encoding.pooling,
+                )  # fmt: skip
                 trainer.train()
             info = {"best_epoch": training.best_epoch(trainer), "epochs": config.epochs,
                     "train_texts": len(processed["train"])}  # fmt: skip
@@ -106,8 +106,9 @@ def train(
             for split in paths.EVALUATED_SPLITS:
                 data = processed[split].remove_columns(["id", "labels"])
                 results[f"{run}/{split}"] = predict_proba(
-                    trainer.model, tokenizer, data.to_dict(), 256, precision=config.precision
-                )
+                    trainer.model, tokenizer, data.to_dict(), 256, precision=config.precision,
+                    pooling=encoding.pooling,
+                )  # fmt: skip
                 results[f"{split}_labels"] = label_matrix(processed[split]).astype(np.int8)
             results[f"{run}/info"] = np.asarray(json.dumps(info))
             print(run, info, flush=True)

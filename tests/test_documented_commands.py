@@ -161,6 +161,9 @@ CHECKS = {
     # docs/architecture.md, docs/params.md, benchmarks
     "make test-fast": Covered(".ci/run"),  # a subset of make test
     "make relock": Run(f"{MAKE} relock", unchanged=("dvc.lock",)),  # the lock is current
+    "make relock RELOCK_ARGS=--params-added": Run(
+        f"{MAKE} relock RELOCK_ARGS=--params-added", unchanged=("dvc.lock",)
+    ),
     # (the copy's params.yaml lost its comments; test_params_reference.py checks the real page)
     "make docs": Run(f"{MAKE} docs", expect="docs/params.md: params table written"),
     "make install": Covered(".ci/run"),

@@ -3,6 +3,7 @@ graphs give torch's probabilities, the int8 graph multiplies in int8, the fp32 e
 when it disagrees, and `Predictor(backend="onnx")` runs where torch and transformers are not
 installed."""
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,7 +18,7 @@ from safetensors.torch import save_file
 
 from conftest import MAX_LENGTH
 from mltc.core.errors import PipelineError
-from mltc.data.text import TextEncoding
+from mltc.data.text import TextEncoding, Windows
 from mltc.decision.rule import DecisionRule
 from mltc.ensemble.classifier_folder import write_classifier
 from mltc.export.graph_folder import INT8_GRAPH_FILE
@@ -53,7 +54,8 @@ def test_the_tokenizers_library_encodes_as_transformers_does(
 
 @pytest.fixture(scope="module")
 def two_kinds(tiny_model_dir, tokenizer, schema, label_names, tmp_path_factory) -> Path:
-    """A classifier folder with a plain and a label-aware tiny member (untrained), no baseline."""
+    """A classifier folder with a plain, a label-aware and a windowed tiny member (untrained), no
+    baseline."""
     root = tmp_path_factory.mktemp("two-kinds")
     encoding = TextEncoding(MAX_LENGTH, tuple(label_names))
     torch.manual_seed(1)
@@ -65,16 +67,20 @@ def two_kinds(tiny_model_dir, tokenizer, schema, label_names, tmp_path_factory) 
               folder / WEIGHTS_FILE)  # fmt: skip
     tokenizer.save_pretrained(folder)
     encoding.save(folder)
+    windowed = root / "windowed"  # the plain member reading long texts as windows
+    shutil.copytree(tiny_model_dir, windowed)
+    TextEncoding(MAX_LENGTH // 4, None, Windows(4, "mean", 6)).save(windowed)
     classifier = root / "classifier"
     write_classifier(
-        classifier, {"plain": tiny_model_dir, "aware": folder}, root / "none", 0.0,
+        classifier, {"plain": tiny_model_dir, "aware": folder, "windowed": windowed},
+        root / "none", 0.0,
         DecisionRule.fixed(label_names), {}, "# card\n",
     )  # fmt: skip
     write_export(root / "export", classifier, int8=True, trust_remote_code=False)
     return root
 
 
-def test_plain_and_label_aware_graphs_give_torchs_probabilities(two_kinds, semeval_slice):
+def test_plain_label_aware_and_windowed_graphs_give_torchs_probabilities(two_kinds, semeval_slice):
     texts = texts_of(semeval_slice)
     torch_predictor = Predictor(two_kinds / "classifier", batch_size=8, precision="fp32")
     onnx_predictor = Predictor(two_kinds / "export", batch_size=8, backend="onnx")

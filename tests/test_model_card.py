@@ -2,6 +2,7 @@ import numpy as np
 
 from mltc.data.labels import LabelSchema
 from mltc.data.stats import LabelTally, data_summary
+from mltc.data.text import Windows
 from mltc.decision.rule import DecisionRule
 from mltc.ensemble.model_card import model_card
 
@@ -90,3 +91,18 @@ def test_card_names_the_rare_labels():
     common = model_card(schema, data_summary(tallies, schema.label_names, 0), {}, rule,
                         {"plain": "minilm"}, 0.0, 96)  # fmt: skip
     assert "Rare labels" not in common
+
+
+def test_card_says_how_windows_read_a_long_text():
+    schema = LabelSchema(("bug", "billing"), labelled_splits=("train",))
+    summary = data_summary({"train": LabelTally.of(np.array([[1, 0]]))}, schema.label_names)
+    rule = DecisionRule.fixed(schema.label_names)
+    card = model_card(schema, summary, {}, rule, {"plain": "minilm"}, 0.0, 96,
+                      windows=Windows(overlap=24, pooling="max", max_windows=6))  # fmt: skip
+    assert (
+        "Texts are read in windows of 96 tokens, 24 tokens repeated between neighbours, at most 6 "
+        "windows a text; each window is scored and a text's probability per label is its "
+        "windows' max." in card
+    )
+    assert "truncated" not in card
+    assert "tuned for the whole ensemble; it reads a long text's first window only):" in card

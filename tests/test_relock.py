@@ -8,7 +8,7 @@ from pathlib import PurePosixPath
 import pytest
 import yaml
 
-from mltc.pipeline.relock import produced
+from mltc.pipeline.relock import added_keys, produced
 from pipeline_projects import dvc, run
 
 OUTPUTS = [PurePosixPath("data/raw"), PurePosixPath("models/members/plain")]
@@ -57,6 +57,25 @@ def test_a_code_change_is_recorded_and_a_param_change_refused(project_copy):
     assert refused.returncode == 2
     assert refused.stderr.strip().splitlines()[-1] == (
         "error: tune_thresholds: params.yaml differs from dvc.lock, and it is not code: the "
-        "outputs may move, so run dvc repro (relock records code only)"
+        "outputs may move, so run dvc repro (relock records code only; --params-added "
+        "records new params only)"
     )
     assert (project_copy / "dvc.lock").read_bytes() == before
+
+    # a new key beside the old values is recorded with --params-added, a changed one still not
+    params.write_text(params.read_text().replace("grid_step: 0.1", "grid_step: 0.05\n  added: 1"))
+    printed = run([sys.executable, "-m", "mltc.pipeline.relock", "--params-added"],
+                  project_copy).stdout  # fmt: skip
+    assert "tune_thresholds: params added: tune_thresholds.added=1" in printed
+    assert json.loads(dvc("status", "--json", cwd=project_copy)) == {}
+
+
+def test_only_keys_added_beside_unchanged_values_count_as_added():
+    before = {"train": {"seed": 42}, "model": "minilm"}
+    assert added_keys(before, before) == []
+    assert added_keys(before, {"train": {"seed": 42, "loss": "bce"}, "model": "minilm",
+                               "preprocess.windows": {"overlap": 32}}) == [
+        "train.loss='bce'", "preprocess.windows={'overlap': 32}"
+    ]  # fmt: skip
+    assert added_keys(before, {"train": {"seed": 43, "loss": "bce"}, "model": "minilm"}) is None
+    assert added_keys(before, {"train": {"seed": 42}}) is None  # a key removed

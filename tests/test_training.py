@@ -171,6 +171,29 @@ def test_weighted_bce_is_torch_bce_with_the_positive_weights():
     assert training.weighted_bce(weights)(outputs, labels).item() == pytest.approx(expected.item())
 
 
+def test_the_asymmetric_loss_keeps_bce_for_positives_and_drops_easy_negatives(monkeypatch):
+    logits = torch.tensor([[2.0, -4.0], [-1.0, 1.5]])
+    labels = torch.tensor([[1.0, 0.0], [0.0, 1.0]])
+    outputs = type("Outputs", (), {"logits": logits})()
+    terms = {}  # each (text, label) pair's loss alone
+    for row, column in [(0, 0), (0, 1), (1, 0), (1, 1)]:
+        single = type("Outputs", (), {"logits": logits[row : row + 1, column : column + 1]})()
+        gold = labels[row : row + 1, column : column + 1]
+        terms[row, column] = training.asymmetric_loss()(single, gold).item()
+        bce = torch.nn.functional.binary_cross_entropy_with_logits(single.logits, gold).item()
+        if gold.item() == 1:  # a positive: its BCE term, as gamma_positive is 0
+            assert terms[row, column] == pytest.approx(bce)
+        else:  # a negative: less than its BCE term
+            assert terms[row, column] < bce
+    assert terms[0, 1] == 0.0  # p = sigmoid(-4) = 0.018 < the 0.05 margin: an easy negative
+    whole = training.asymmetric_loss()(outputs, labels).item()
+    assert whole == pytest.approx(sum(terms.values()) / 4)
+    monkeypatch.setattr(training, "ASL_GAMMA_NEGATIVE", 0.0)
+    monkeypatch.setattr(training, "ASL_CLIP", 0.0)
+    bce = torch.nn.functional.binary_cross_entropy_with_logits(logits, labels).item()
+    assert training.asymmetric_loss()(outputs, labels).item() == pytest.approx(bce)
+
+
 def test_pos_weight_power_switches_to_the_weighted_loss(
     processed_slice, tokenizer, schema, tmp_path
 ):
@@ -185,6 +208,11 @@ def test_pos_weight_power_switches_to_the_weighted_loss(
         build(spec, schema, processed_slice, tokenizer, plain, tmp_path).compute_loss_func is None
     )
     assert build(spec, schema, processed_slice, tokenizer, weighted, tmp_path).compute_loss_func
+    asymmetric = TrainConfig.from_params(
+        {"train": {**TRAIN_PARAMS["train"], "loss": "asymmetric"}}, spec
+    )
+    trainer = build(spec, schema, processed_slice, tokenizer, asymmetric, tmp_path)
+    assert trainer.compute_loss_func.__qualname__ == "asymmetric_loss.<locals>.loss"
 
 
 def test_the_cost_estimate_is_printed_once_after_the_warm_up_steps(capsys, monkeypatch):

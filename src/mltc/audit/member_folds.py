@@ -19,7 +19,7 @@ from mltc.modeling import registry, training
 from mltc.modeling.build import load_tokenizer
 from mltc.modeling.config import PreprocessConfig, TrainConfig
 from mltc.modeling.inference import predict_proba
-from mltc.modeling.input_choice import choose_label_aware
+from mltc.modeling.input_choice import member_encoding
 from mltc.modeling.members import member_params
 from mltc.modeling.registry import ModelSpec
 
@@ -42,10 +42,9 @@ def member_setup(params: dict, member: str, schema: LabelSchema) -> MemberSetup:
     spec = registry.resolve(params["model"], params["trust_remote_code"])
     config = TrainConfig.from_params(params, spec)
     tokenizer = load_tokenizer(spec)
-    max_length = PreprocessConfig.from_params(params).max_length
-    choice = choose_label_aware(config.label_aware, max_length, schema.label_names, tokenizer)
-    encoding = TextEncoding.for_model(max_length, choice.enabled, schema.label_names)
-    encoding.label_positions(tokenizer)  # names that leave no room for a text: an error now
+    encoding, _ = member_encoding(
+        PreprocessConfig.from_params(params), config.label_aware, schema.label_names, tokenizer
+    )
     return MemberSetup(member, spec, config, tokenizer, encoding, schema)
 
 
@@ -71,12 +70,12 @@ def member_out_of_fold(
         with tempfile.TemporaryDirectory() as checkpoints:
             trainer = training.build_trainer(
                 setup.spec, setup.schema, splits, tokenizer, config, Path(checkpoints), None,
-                positions,
+                positions, setup.encoding.pooling,
             )  # fmt: skip
             trainer.train()
         scored = encoded.select(np.flatnonzero(held_out)).remove_columns(["id", "labels"])
         probs[held_out] = predict_proba(
             trainer.model, tokenizer, scored.to_dict(), config.eval_batch_size,
-            precision=config.precision,
+            precision=config.precision, pooling=setup.encoding.pooling,
         )  # fmt: skip
     return probs

@@ -18,20 +18,42 @@ if TYPE_CHECKING:  # this module imports neither: the ONNX runtime encodes witho
     from transformers import BatchEncoding, PreTrainedTokenizerBase
 
 ENCODING_FILE = "text_encoding.json"
+POOLINGS = ("max", "mean")  # how a text's window probabilities become one (mltc.modeling.chunking)
+
+
+@dataclass(frozen=True)
+class Windows:
+    """preprocess.long_texts: windows. A text longer than `max_length` is read as overlapping
+    windows of `max_length` tokens (each repeating the last `overlap` text tokens of the one
+    before; label-aware: each opening with the label names), at most `max_windows` of them; each
+    window is scored and the text's probability per label is the windows' `pooling` (max: the
+    most confident window, the same as pooling the logits; mean: their average)."""
+
+    overlap: int
+    pooling: str
+    max_windows: int
 
 
 @dataclass(frozen=True)
 class TextEncoding:
     """Texts are tokenized as they stand and truncated at `max_length` tokens (no padding:
     batches are padded when collated). With `label_names` (train.label_aware), the names come
-    first as a segment of their own and the text second; only the text is truncated."""
+    first as a segment of their own and the text second; only the text is truncated. With
+    `windows`, a long text is read as several windows instead (`Windows`); each text's token
+    lists are then lists of windows."""
 
     max_length: int
     label_names: tuple[str, ...] | None = None
+    windows: Windows | None = None
 
     def __post_init__(self) -> None:
         if self.label_names is not None:  # a tuple, also when read back from JSON
             object.__setattr__(self, "label_names", tuple(self.label_names))
+
+    @property
+    def pooling(self) -> str | None:
+        """How a text's windows are pooled; None: one input a text (truncated)."""
+        return None if self.windows is None else self.windows.pooling
 
     @property
     def label_prompt(self) -> str | None:
@@ -43,30 +65,66 @@ class TextEncoding:
         tokenizer: PreTrainedTokenizerBase,
         texts: Sequence[str],
         max_length: int | None = None,
-    ) -> BatchEncoding:
+    ) -> BatchEncoding | dict[str, list[list[list[int]]]]:
+        """Each text's token lists (input_ids, attention_mask, ...); with `windows`, each text's
+        list of windows instead (a dict of lists of token lists)."""
+        if self.windows is not None and max_length is None:
+            return self._encode_windows(tokenizer, texts)
         max_length = max_length or self.max_length
         if self.label_prompt is None:
             return tokenizer(list(texts), truncation=True, max_length=max_length)
         prompts = [self.label_prompt] * len(texts)
         return tokenizer(prompts, list(texts), truncation="only_second", max_length=max_length)
 
+    def _encode_windows(
+        self, tokenizer: PreTrainedTokenizerBase, texts: Sequence[str], limit: int | None = None
+    ) -> dict[str, list[list[list[int]]]]:
+        """Every text's windows, its first `limit` (default: windows.max_windows) of them."""
+        limit = limit or self.windows.max_windows
+        arguments = dict(max_length=self.max_length, stride=self.windows.overlap,
+                         return_overflowing_tokens=True)  # fmt: skip
+        if self.label_prompt is None:
+            encoded = tokenizer(list(texts), truncation=True, **arguments)
+        else:
+            prompts = [self.label_prompt] * len(texts)
+            encoded = tokenizer(prompts, list(texts), truncation="only_second", **arguments)
+        owners = encoded.pop("overflow_to_sample_mapping")
+        windows = {name: [[] for _ in texts] for name in encoded}
+        for row, owner in enumerate(owners):
+            for name, values in encoded.items():
+                if len(windows[name][owner]) < limit:
+                    windows[name][owner].append(values[row])
+        return windows
+
     def encode_fast(
         self, tokenizer: tokenizers.Tokenizer, texts: Sequence[str], max_length: int | None = None
-    ) -> list[tokenizers.Encoding]:
+    ) -> list[tokenizers.Encoding] | list[list[tokenizers.Encoding]]:
         """`encode` with the `tokenizers` library (the backend of transformers' fast tokenizers,
-        read from tokenizer.json): the same ids, type ids and attention mask per text, unpadded.
-        Sets the tokenizer's truncation, so give each encoding a tokenizer of its own."""
+        read from tokenizer.json): the same ids, type ids and attention mask per text (with
+        `windows`, per window: a list of them per text), unpadded. Sets the tokenizer's
+        truncation, so give each encoding a tokenizer of its own."""
+        windowed = self.windows is not None and max_length is None
         max_length = max_length or self.max_length
+        stride = self.windows.overlap if windowed else 0
         tokenizer.no_padding()
         if self.label_prompt is None:
-            tokenizer.enable_truncation(max_length, strategy="longest_first")
-            return tokenizer.encode_batch(list(texts))
-        tokenizer.enable_truncation(max_length, strategy="only_second")
-        return tokenizer.encode_batch([(self.label_prompt, text) for text in texts])
+            tokenizer.enable_truncation(max_length, stride=stride, strategy="longest_first")
+            encoded = tokenizer.encode_batch(list(texts))
+        else:
+            tokenizer.enable_truncation(max_length, stride=stride, strategy="only_second")
+            encoded = tokenizer.encode_batch([(self.label_prompt, text) for text in texts])
+        if not windowed:
+            return encoded
+        limit = self.windows.max_windows
+        return [[encoding, *encoding.overflowing][:limit] for encoding in encoded]
 
     def too_long(self, tokenizer: PreTrainedTokenizerBase, texts: Sequence[str]) -> list[bool]:
-        """Which texts are longer than `max_length` tokens allow, and so truncated (one token
-        more tells)."""
+        """Which texts are longer than the encoding reads, and so cut: longer than `max_length`
+        tokens (one token more tells), or with `windows`, than `max_windows` windows."""
+        if self.windows is not None:
+            limit = self.windows.max_windows
+            counts = self._encode_windows(tokenizer, texts, limit + 1)["input_ids"]
+            return [len(windows) > limit for windows in counts]
         lengths = [
             len(ids) for ids in self.encode(tokenizer, texts, self.max_length + 1)["input_ids"]
         ]
@@ -74,6 +132,11 @@ class TextEncoding:
 
     def too_long_fast(self, tokenizer: tokenizers.Tokenizer, texts: Sequence[str]) -> list[bool]:
         """`too_long` with the `tokenizers` library (see `encode_fast`)."""
+        if self.windows is not None:
+            limit = self.windows.max_windows
+            longer = TextEncoding(self.max_length, self.label_names,
+                                  Windows(self.windows.overlap, self.pooling, limit + 1))  # fmt: skip
+            return [len(windows) > limit for windows in longer.encode_fast(tokenizer, texts)]
         encoded = self.encode_fast(tokenizer, texts, self.max_length + 1)
         return [len(encoding.ids) > self.max_length for encoding in encoded]
 
@@ -101,11 +164,29 @@ class TextEncoding:
             start += len(name) + 1
         return positions
 
+    def check_windows(self, tokenizer: PreTrainedTokenizerBase) -> None:
+        """With `windows`: an error naming the params when the overlap leaves a window no new
+        text (it must be shorter than the text's room in a window)."""
+        if self.windows is None:
+            return
+        sample = tokenizer("x") if self.label_prompt is None else tokenizer(self.label_prompt, "x")
+        room = self.max_length - (len(sample["input_ids"]) - 1)
+        if self.windows.overlap >= room:
+            raise PipelineError(
+                f"preprocess.windows.overlap={self.windows.overlap} must be smaller than the "
+                f"{room} text tokens a window of preprocess.max_length={self.max_length} holds"
+                + (" after the label names" if self.label_prompt else "")
+                + f": lower it (for example to {room // 4}) or raise preprocess.max_length"
+            )
+
     def label_prompt_words(self) -> list[str]:
         return [name.replace("_", " ") for name in self.label_names or ()]
 
     def save(self, model_dir: Path) -> None:
-        write_json(Path(model_dir) / ENCODING_FILE, asdict(self))
+        payload = asdict(self)
+        if self.windows is None:  # truncating: the file as before windows existed
+            del payload["windows"]
+        write_json(Path(model_dir) / ENCODING_FILE, payload)
 
     @classmethod
     def load(cls, model_dir: Path) -> TextEncoding:
@@ -119,27 +200,50 @@ class TextEncoding:
         if not isinstance(payload, dict):
             payload = {"not": "a mapping"}
         max_length, names = payload.get("max_length"), payload.get("label_names")
+        windows = payload.get("windows")
         if (
-            set(payload) - {"max_length", "label_names"}
-            or isinstance(max_length, bool)
-            or not isinstance(max_length, int)
-            or max_length < 1
+            set(payload) - {"max_length", "label_names", "windows"}
+            or not _positive_int(max_length)
             or not (
                 names is None
                 or (isinstance(names, list) and all(isinstance(n, str) for n in names))
             )
+            or not (windows is None or _windows_payload(windows, max_length))
         ):
             raise PipelineError(
-                f"{path} is damaged: expected max_length (a positive integer) and label_names "
-                "(a list of names or null): restore it with dvc checkout, or re-run dvc repro"
+                f"{path} is damaged: expected max_length (a positive integer), label_names "
+                "(a list of names or null) and optionally windows (overlap, pooling, "
+                "max_windows): restore it with dvc checkout, or re-run dvc repro"
             )
-        return cls(max_length, None if names is None else tuple(names))
+        return cls(
+            max_length,
+            None if names is None else tuple(names),
+            None if windows is None else Windows(**windows),
+        )
 
     @classmethod
     def for_model(
-        cls, max_length: int, label_aware: bool, label_names: Sequence[str]
-    ) -> TextEncoding:
+        cls, max_length: int, label_aware: bool, label_names: Sequence[str],
+        windows: Windows | None = None,
+    ) -> TextEncoding:  # fmt: skip
         """The encoding a member trains with: its label names first when it is label-aware."""
         if not isinstance(label_aware, bool):  # "auto" is decided first (modeling.input_choice)
             raise TypeError(f"label_aware must be decided (True or False), not {label_aware!r}")
-        return cls(max_length, tuple(label_names) if label_aware else None)
+        return cls(max_length, tuple(label_names) if label_aware else None, windows)
+
+
+def _positive_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+
+
+def _windows_payload(windows: object, max_length: int) -> bool:
+    """Whether text_encoding.json's `windows` is what `Windows` holds."""
+    return (
+        isinstance(windows, dict)
+        and set(windows) == {"overlap", "pooling", "max_windows"}
+        and isinstance(windows["overlap"], int)
+        and not isinstance(windows["overlap"], bool)
+        and 0 <= windows["overlap"] < max_length
+        and windows["pooling"] in POOLINGS
+        and _positive_int(windows["max_windows"])
+    )

@@ -19,11 +19,12 @@ def tokenize_split(
     desc: str,
     num_proc: int | None = None,
 ) -> tuple[Dataset, int]:
-    """Token ids of `text`, `labels` as float32 when the split has labels; keeps `id`. Also the
-    number of texts truncated. Batch by batch (`datasets.map`, in `num_proc` processes): a split
+    """Token ids of `text` (with windows, a list of windows a text), `labels` as float32 when the
+    split has labels; keeps `id`. Also the number of texts truncated (cut). Batch by batch (`datasets.map`, in `num_proc` processes): a split
     read from Arrow files is never held in memory whole."""
     sample = encoding.encode(tokenizer, ["x"])
-    features = {"id": Value("string"), **{name: List(Value("int32")) for name in sample}}
+    tokens = List(Value("int32")) if encoding.windows is None else List(List(Value("int32")))
+    features = {"id": Value("string"), **{name: tokens for name in sample}}
     if "labels" in dataset.column_names:
         features["labels"] = List(Value("float32"))
     features[TRUNCATED] = Value("bool")

@@ -5,6 +5,7 @@ from collections.abc import Collection, Mapping
 
 from mltc.core.metrics import HEADLINE_METRICS
 from mltc.data.labels import LabelSchema
+from mltc.data.text import Windows
 from mltc.decision.rule import DecisionRule
 
 
@@ -27,11 +28,13 @@ def model_card(
     max_length: int,
     label_aware: Collection[str] = (),
     audit: Mapping | None = None,
+    windows: Windows | None = None,
 ) -> str:
     """Markdown with Hub metadata; `report` maps each labelled split to its metrics at the rule;
     `members` maps each ensemble member to the model it was fine-tuned from; `label_aware` names
     the members that read the label names before each text (transformers alone cannot run them);
-    `audit` is the audit's summary, whose per-label reliability joins the labels table."""
+    `audit` is the audit's summary, whose per-label reliability joins the labels table;
+    `windows`: how long texts are read (None: truncated at `max_length`)."""
     splits = data_summary["splits"]
     made_of = ", ".join(f"`{name}` (from `{model}`)" for name, model in members.items())
     baseline = (
@@ -65,9 +68,7 @@ def model_card(
         )
     lines += [
         "",
-        f"Texts are truncated at {max_length} tokens"
-        + (", the label names included" if label_aware else "")
-        + ".",
+        reading(max_length, bool(label_aware), windows),
         "",
         "## Labels and decision rule",
         "",
@@ -135,7 +136,9 @@ def model_card(
     if plain:
         lines += [
             "or one member with transformers alone (its probabilities only; the thresholds are "
-            "tuned for the whole ensemble):",
+            "tuned for the whole ensemble"
+            + ("; it reads a long text's first window only" if windows else "")
+            + "):",
             "",
             "```python",
             "from transformers import pipeline",
@@ -154,3 +157,15 @@ def model_card(
             "",
         ]
     return "\n".join(lines)
+
+
+def reading(max_length: int, label_aware: bool, windows: Windows | None) -> str:
+    """How the members read a text, for the card."""
+    names = ", the label names included" if label_aware else ""
+    if windows is None:
+        return f"Texts are truncated at {max_length} tokens{names}."
+    return (
+        f"Texts are read in windows of {max_length} tokens{names}, {windows.overlap} tokens "
+        f"repeated between neighbours, at most {windows.max_windows} windows a text; each window "
+        f"is scored and a text's probability per label is its windows' {windows.pooling}."
+    )

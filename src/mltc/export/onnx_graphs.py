@@ -23,6 +23,7 @@ from mltc.export.graph_folder import (
     GraphSpec,
 )
 from mltc.modeling.build import load_classifier
+from mltc.modeling.chunking import flatten_windows
 
 # two texts of different lengths: the traced graph sees padding, so the mask path is exported
 EXAMPLE_TEXTS = ("an example", "a longer example text, so that the batch holds some padding")
@@ -59,10 +60,12 @@ def export_member(source: Path, target: Path, trust_remote_code: bool = False) -
     encoding = TextEncoding.load(source)
     input_names = tuple(name for name in INPUT_NAMES if name in tokenizer.model_input_names)
     encoded = encoding.encode(tokenizer, EXAMPLE_TEXTS)
+    if encoding.windows is not None:  # the graph scores windows; the runtime pools them
+        encoded, _ = flatten_windows(encoded)
     batch = DataCollatorWithPadding(tokenizer, return_tensors="pt")(
         [
             {name: values[row] for name, values in encoded.items()}
-            for row in range(len(EXAMPLE_TEXTS))
+            for row in range(len(encoded["input_ids"]))
         ]
     )
     model.set_attn_implementation("eager")  # sdpa's mask is traced as a constant shape

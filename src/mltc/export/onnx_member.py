@@ -13,7 +13,7 @@ from tqdm.auto import tqdm
 from mltc.core.errors import PipelineError, first_line
 from mltc.data.text import TextEncoding
 from mltc.export.graph_folder import REMEDY, TOKENIZER_FILE, GraphSpec, graph_file
-from mltc.modeling.chunking import in_chunks, longest_first_batches
+from mltc.modeling.chunking import in_chunks, longest_first_batches, pool_windows
 
 
 class OnnxMember:
@@ -64,7 +64,18 @@ class OnnxMember:
 
     def _score(self, texts: list[str], batch_size: int, progress: bool) -> np.ndarray:
         encoded = self.encoding.encode_fast(self.tokenizer, texts)
-        probs = np.zeros((len(texts), len(self.label_names)), dtype=np.float32)
+        if self.encoding.windows is None:
+            return self._score_rows(encoded, batch_size, progress)
+        counts = np.asarray([len(windows) for windows in encoded], dtype=np.int64)
+        windows = [window for text in encoded for window in text]
+        probs = self._score_rows(windows, batch_size, progress)
+        return pool_windows(probs, counts, self.encoding.windows.pooling)
+
+    def _score_rows(
+        self, encoded: list[tokenizers.Encoding], batch_size: int, progress: bool
+    ) -> np.ndarray:
+        """Probabilities of each encoded row (a text, or one window of a text)."""
+        probs = np.zeros((len(encoded), len(self.label_names)), dtype=np.float32)
         batches = longest_first_batches([len(encoding.ids) for encoding in encoded], batch_size)
         for rows in tqdm(batches, desc="predict", unit="batch", disable=not progress):
             feed = self._padded([encoded[row] for row in rows])

@@ -1,10 +1,12 @@
 """The modeling sections of params.yaml: `preprocess`, `train`, `distributed`, `evaluate`."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from mltc.core.errors import PipelineError
 from mltc.core.validation import flag, integer, number, one_of, params_section
+from mltc.data.text import POOLINGS, TextEncoding, Windows
 from mltc.modeling.hardware import PRECISIONS
 from mltc.modeling.registry import ModelSpec
 
@@ -17,6 +19,13 @@ SAMPLING_STRATEGIES = ("group_by_length", "random")
 OPTIMIZERS = ("adamw_torch_fused", "adamw_torch")
 
 RENDEZVOUS_BACKENDS = ("c10d", "static")
+
+LOSSES = ("bce", "asymmetric")
+
+LONG_TEXTS = (
+    "truncate",
+    "windows",
+)  # what preprocess does with a text longer than max_length  # mltc.modeling.training
 
 
 def label_aware(params: dict[str, Any]) -> bool | str:
@@ -36,14 +45,37 @@ def label_aware(params: dict[str, Any]) -> bool | str:
 class PreprocessConfig:
     max_length: int
     num_proc: int  # processes that tokenize
+    windows: Windows | None = None  # preprocess.long_texts: windows (else truncate)
 
     @classmethod
     def from_params(cls, params: dict[str, Any]) -> "PreprocessConfig":
         section = params_section(params, "preprocess")
+        long_texts = one_of(
+            "preprocess", "long_texts", section.get("long_texts", "truncate"), LONG_TEXTS
+        )
+        windows = None
+        if long_texts == "windows":
+            given = section.get("windows")
+            if not isinstance(given, dict):
+                raise PipelineError(
+                    f"preprocess.windows={given!r}: long_texts: windows needs the section with "
+                    "overlap, pooling and max_windows (see params.yaml)"
+                )
+            windows = Windows(
+                overlap=integer("preprocess.windows", "overlap", given.get("overlap"), minimum=0),
+                pooling=one_of("preprocess.windows", "pooling", given.get("pooling"), POOLINGS),
+                max_windows=integer("preprocess.windows", "max_windows", given.get("max_windows")),
+            )
         return cls(
             max_length=integer("preprocess", "max_length", section.get("max_length")),
             num_proc=integer("preprocess", "num_proc", section.get("num_proc", 1)),
+            windows=windows,
         )
+
+    def text_encoding(self, label_aware: bool, label_names: Sequence[str]) -> TextEncoding:
+        """How a member reads each text: label names first when it is label-aware, long texts
+        truncated or read as windows."""
+        return TextEncoding.for_model(self.max_length, label_aware, label_names, self.windows)
 
     def check_model_limit(self, model_limit: int, model: str) -> None:
         if self.max_length > model_limit:
@@ -69,6 +101,7 @@ class TrainConfig:
     optimizer: str
     dropout: float | None
     pos_weight_power: float
+    loss: str
     label_aware: bool | str  # True, False or "auto" (mltc.modeling.input_choice)
     precision: str
     logging_steps: int
@@ -124,6 +157,7 @@ class TrainConfig:
                 lambda v: 0 <= v <= 1,
                 "a number in [0, 1]",
             ),
+            loss=one_of("train", "loss", section.get("loss", "bce"), LOSSES),
             label_aware=label_aware(params),
             precision=one_of("train", "precision", get("precision"), PRECISIONS),
             logging_steps=integer("train", "logging_steps", get("logging_steps")),

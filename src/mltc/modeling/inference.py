@@ -7,7 +7,7 @@ import torch
 from tqdm.auto import tqdm
 from transformers import DataCollatorWithPadding, PreTrainedModel, PreTrainedTokenizerBase
 
-from mltc.modeling.chunking import longest_first_batches
+from mltc.modeling.chunking import flatten_windows, longest_first_batches, pool_windows
 from mltc.modeling.hardware import autocast
 
 
@@ -18,14 +18,21 @@ def predict_proba(
     batch_size: int,
     progress: bool = False,
     precision: str = "fp32",
+    pooling: str | None = None,
 ) -> np.ndarray:
     """Sigmoid probabilities (texts x labels) for tokenized inputs, in the order given.
 
     `encodings` maps model input names (input_ids, attention_mask, ...) to per-text token lists.
     Texts are batched longest first so that each batch pads only to similar lengths;
-    `precision` (auto, fp32, bf16, fp16) picks the autocast format.
+    `precision` (auto, fp32, bf16, fp16) picks the autocast format. With `pooling` (the text
+    encoding's windows), each text's token lists are its windows: each window is scored as a
+    text, and a text's windows pooled (mltc.modeling.chunking.pool_windows).
     """
     inputs = {name: encodings[name] for name in tokenizer.model_input_names if name in encodings}
+    if pooling is not None:
+        flat, counts = flatten_windows(inputs)
+        window_probs = predict_proba(model, tokenizer, flat, batch_size, progress, precision)
+        return pool_windows(window_probs, counts, pooling)
     count = len(inputs["input_ids"])
     collate = DataCollatorWithPadding(tokenizer, return_tensors="pt")
     probs = np.zeros((count, model.config.num_labels), dtype=np.float32)
@@ -48,10 +55,12 @@ def predict_proba_chunks(
     batch_size: int,
     progress: bool = False,
     precision: str = "fp32",
+    pooling: str | None = None,
 ) -> np.ndarray:
     """`predict_proba` over consecutive chunks of encodings (mltc.modeling.chunking), stacked."""
     parts = [
-        predict_proba(model, tokenizer, chunk, batch_size, progress, precision) for chunk in chunks
+        predict_proba(model, tokenizer, chunk, batch_size, progress, precision, pooling)
+        for chunk in chunks
     ]
     if not parts:
         return np.zeros((0, model.config.num_labels), dtype=np.float32)

@@ -13,6 +13,8 @@ from mltc.data.text import TextEncoding
 if TYPE_CHECKING:
     from transformers import PreTrainedTokenizerBase
 
+    from mltc.modeling.config import PreprocessConfig
+
 PROMPT_SHARE = 0.5  # auto: the label names may take at most this share of max_length
 
 
@@ -48,3 +50,18 @@ def choose_label_aware(
     if not isinstance(setting, bool):
         raise PipelineError(f"train.label_aware={setting!r}: expected true, false or auto")
     return LabelAwareChoice(setting, f"train.label_aware={str(setting).lower()}")
+
+
+def member_encoding(
+    preprocess: "PreprocessConfig", setting: bool | str, label_names: Sequence[str],
+    tokenizer: "PreTrainedTokenizerBase",
+) -> tuple[TextEncoding, LabelAwareChoice]:  # fmt: skip
+    """How a member reads its texts, decided once for preprocess, train, the audit and the
+    benchmarks: label-aware or not (`setting`, train.label_aware), truncated or in windows
+    (preprocess). Errors naming the params where the names or the windows' overlap leave a text
+    no room, before any work."""
+    choice = choose_label_aware(setting, preprocess.max_length, label_names, tokenizer)
+    encoding = preprocess.text_encoding(choice.enabled, label_names)
+    encoding.label_positions(tokenizer)
+    encoding.check_windows(tokenizer)
+    return encoding, choice

@@ -47,8 +47,9 @@ class TorchMember:
     ) -> np.ndarray:
         chunks = (self.encoding.encode(self.tokenizer, chunk) for chunk in in_chunks(texts))
         return predict_proba_chunks(
-            self.model, self.tokenizer, chunks, batch_size, progress, self.precision
-        )
+            self.model, self.tokenizer, chunks, batch_size, progress, self.precision,
+            self.encoding.pooling,
+        )  # fmt: skip
 
     def truncated(self, texts: Sequence[str]) -> list[bool]:
         """Which texts are longer than the encoding's max_length, and so truncated."""

@@ -31,6 +31,7 @@ from mltc.modeling.cpu_dropout import use_cpu_dropout
 from mltc.modeling.hardware import best_device, resolve_precision
 from mltc.modeling.label_aware import LabelAwareClassifier
 from mltc.modeling.registry import ModelSpec
+from mltc.modeling.windows import WindowCollator, WindowPoolingTrainer
 
 
 def compute_metrics(prediction: EvalPrediction) -> dict[str, float]:
@@ -56,6 +57,34 @@ def weighted_bce(pos_weight: torch.Tensor):
         return torch.nn.functional.binary_cross_entropy_with_logits(
             logits, labels.float(), pos_weight=pos_weight.to(logits.device)
         )
+
+    return loss
+
+
+# Asymmetric loss (Ridnik et al., ICCV 2021), the paper's multi-label setting: easy negatives
+# down-weighted by (p_m)^4 with their probability shifted down by 0.05 first (p_m = max(p - 0.05,
+# 0)), positives as in BCE (gamma 0)
+ASL_GAMMA_NEGATIVE = 4.0
+ASL_GAMMA_POSITIVE = 0.0
+ASL_CLIP = 0.05
+
+
+def asymmetric_loss(pos_weight: torch.Tensor | None = None):
+    """A Trainer `compute_loss_func`: the asymmetric loss over every (text, label) pair, mean over
+    the pairs like BCE; with `pos_weight`, the positives' terms weighted as in `weighted_bce`."""
+
+    def loss(outputs, labels, num_items_in_batch=None) -> torch.Tensor:
+        logits = outputs.logits.float()
+        labels = labels.float()
+        p = torch.sigmoid(logits)
+        p_shifted = (p - ASL_CLIP).clamp(min=0)
+        log_p = torch.nn.functional.logsigmoid(logits)
+        log_not_p = torch.log((1 - p_shifted).clamp(min=1e-8))
+        positive = labels * (1 - p) ** ASL_GAMMA_POSITIVE * log_p
+        if pos_weight is not None:
+            positive = positive * pos_weight.to(logits.device)
+        negative = (1 - labels) * p_shifted**ASL_GAMMA_NEGATIVE * log_not_p
+        return -(positive + negative).mean()
 
     return loss
 
@@ -145,7 +174,10 @@ def build_trainer(
     checkpoints_dir: Path,
     distributed: DistributedConfig | None = None,
     label_positions: list[list[int]] | None = None,
+    pooling: str | None = None,
 ) -> Trainer:
+    """The Trainer of one member; with `pooling` (the text encoding's windows), each text's
+    windows are pooled before the loss (mltc.modeling.windows)."""
     model = build_classifier(spec, schema, config, label_positions)
     # evaluation reads the validation texts once an epoch, at about a third of a training step's
     # cost per text (a forward pass, no backward)
@@ -154,19 +186,28 @@ def build_trainer(
     if config.early_stopping_patience:
         callbacks.append(EarlyStoppingCallback(config.early_stopping_patience))
     loss_func = None  # the model's own BCE loss
+    weights = None
     if config.pos_weight_power > 0:
         weights = positive_weights(processed["train"]["labels"], config.pos_weight_power)
         loss_func = weighted_bce(weights)
-    return Trainer(
+    if config.loss == "asymmetric":
+        loss_func = asymmetric_loss(weights)
+    arguments = dict(
         model=model,
-        compute_loss_func=loss_func,
         args=training_arguments(config, checkpoints_dir, distributed),
         train_dataset=processed["train"],
         eval_dataset=processed["validation"],
         processing_class=tokenizer,
-        data_collator=DataCollatorWithPadding(tokenizer),
         compute_metrics=compute_metrics,
         callbacks=callbacks,
+    )
+    if pooling is not None:
+        return WindowPoolingTrainer(
+            **arguments, data_collator=WindowCollator(tokenizer), pooling=pooling,
+            loss_func=loss_func,
+        )  # fmt: skip
+    return Trainer(
+        **arguments, compute_loss_func=loss_func, data_collator=DataCollatorWithPadding(tokenizer)
     )
 
 

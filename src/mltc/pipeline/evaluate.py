@@ -8,6 +8,7 @@ from mltc.core import paths
 from mltc.core.files import write_json, write_npz
 from mltc.core.metrics import evaluation_report, headline_line
 from mltc.data.labels import LabelSchema
+from mltc.data.text import TextEncoding
 from mltc.data.tokenized import arrow_column, label_matrix
 from mltc.modeling.build import load_classifier
 from mltc.modeling.chunking import in_chunks
@@ -24,14 +25,16 @@ def run(params: dict, member: str) -> None:
     model, tokenizer = load_classifier(weights, params["trust_remote_code"])
     schema.check_model_labels(model.config.id2label, str(weights))
     model.to(best_device())
+    pooling = TextEncoding.load(weights).pooling  # windows: as the member trained
     processed = load_from_disk(str(paths.member_processed(member)))
 
     report = {}
     for split in (split for split in paths.EVALUATED_SPLITS if split in processed):
         dataset = processed[split]
         probs = predict_proba_chunks(
-            model, tokenizer, in_chunks(dataset), config.batch_size, precision=config.precision
-        )
+            model, tokenizer, in_chunks(dataset), config.batch_size, precision=config.precision,
+            pooling=pooling,
+        )  # fmt: skip
         arrays = {
             "ids": arrow_column(dataset, "id").to_numpy().astype(str),
             "probs": probs,

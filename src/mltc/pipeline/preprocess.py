@@ -14,10 +14,18 @@ from mltc.data.tokenized import tokenize_splits
 from mltc.modeling import registry
 from mltc.modeling.build import load_tokenizer, max_positions
 from mltc.modeling.config import PreprocessConfig, label_aware
-from mltc.modeling.input_choice import choose_label_aware
+from mltc.modeling.input_choice import member_encoding
 from mltc.modeling.members import member_params
 
 ARROW_CACHE = ".arrow."
+
+
+def reads(encoding: TextEncoding) -> str:
+    """How much of a text the member reads, for the log."""
+    if encoding.windows is None:
+        return f"{encoding.max_length} tokens (preprocess.long_texts: windows reads further)"
+    return (f"{encoding.windows.max_windows} windows of {encoding.max_length} tokens "
+            "(preprocess.windows.max_windows)")  # fmt: skip
 
 
 def run(params: dict, member: str) -> None:
@@ -28,12 +36,8 @@ def run(params: dict, member: str) -> None:
     tokenizer = load_tokenizer(spec)  # fails fast when the model cannot be reached
     config.check_model_limit(max_positions(spec, tokenizer), spec.alias)
     schema = LabelSchema.load(paths.LABELS)
-    choice = choose_label_aware(
-        label_aware(params), config.max_length, schema.label_names, tokenizer
-    )
+    encoding, choice = member_encoding(config, label_aware(params), schema.label_names, tokenizer)
     print(f"{member}: {choice.reason}")
-    encoding = TextEncoding.for_model(config.max_length, choice.enabled, schema.label_names)
-    encoding.label_positions(tokenizer)  # fails fast where the label names leave no text room
     # Arrow files converted from the raw splits and the tokenizer's output, removed at the end
     # (and, left by a killed run, at the next start)
     target = paths.member_processed(member)
@@ -53,10 +57,8 @@ def run(params: dict, member: str) -> None:
         processed, truncated = tokenize_splits(splits, tokenizer, encoding, config.num_proc)
         for split, count in truncated.items():
             if count:
-                print(
-                    f"{split}: {count} of {len(processed[split])} texts are longer than "
-                    f"{config.max_length} tokens and are truncated"
-                )
+                print(f"{split}: {count} of {len(processed[split])} texts are longer than "
+                      f"{reads(encoding)} and are cut there")  # fmt: skip
         with atomic_path(target) as staging:
             processed.save_to_disk(str(staging))
     print(processed)

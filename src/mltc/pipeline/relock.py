@@ -2,10 +2,14 @@
 every output: `make relock`, for a change that moves no output (a refactor, a renamed module, a
 comment). A changed param or input file moves outputs: it is refused (run dvc repro). Needs no outputs in the
 workspace, so it works in a fresh clone; prove first that the change moves no output
-(docs/architecture.md, "Refreshing the lock")."""
+(docs/architecture.md, "Refreshing the lock"). `--params-added` also records new params whose
+values keep today's behaviour (`make relock RELOCK_ARGS=--params-added`)."""
 
+import argparse
 from pathlib import PurePosixPath
+from typing import Any
 
+from dvc.dependency import ParamsDependency
 from dvc.repo import Repo
 from dvc.utils.serialize import load_yaml, modify_yaml
 
@@ -24,11 +28,30 @@ def produced(path: str, outputs: list[PurePosixPath]) -> bool:
     )
 
 
-def relock() -> list[str]:
+def added_keys(before: Any, after: Any, prefix: str = "") -> list[str] | None:
+    """The params `after` adds to `before` (dotted names with their values), or None where it
+    changes or removes one."""
+    if not isinstance(before, dict) or not isinstance(after, dict):
+        return [] if before == after else None
+    added = []
+    for key, value in before.items():
+        if key not in after:
+            return None
+        inner = added_keys(value, after[key], f"{prefix}{key}.")
+        if inner is None:
+            return None
+        added += inner
+    added += [f"{prefix}{key}={after[key]!r}" for key in after if key not in before]
+    return added
+
+
+def relock(params_added: bool = False) -> list[str]:
     """Update dvc.lock's hashes of each stage's code from the workspace, and drop lock entries of
     stages that dvc.yaml no longer has; fail, before writing anything, where a param or an input
-    that no stage produces differs from the lock. A stage that the lock does not hold yet (a new
-    one) has nothing to record: it is named, for dvc repro. Returns what changed."""
+    that no stage produces differs from the lock. With `params_added`, params that only add keys
+    to the locked ones (a new param at the value that keeps today's behaviour) are recorded too.
+    A stage that the lock does not hold yet (a new one) has nothing to record: it is named, for
+    dvc repro. Returns what changed."""
     changed = []
     with Repo() as repo, repo.lock:
         stages = list(repo.index.stages)
@@ -44,11 +67,18 @@ def relock() -> list[str]:
             locked = [dep.hash_info for dep in own]
             for dep, before in zip(own, locked, strict=True):
                 dep.save()
-                if dep.hash_info != before and not str(dep).startswith(CODE):
+                if dep.hash_info == before or str(dep).startswith(CODE):
+                    continue
+                added = None
+                if params_added and isinstance(dep, ParamsDependency):
+                    added = added_keys(before.value or {}, dep.hash_info.value)
+                if added is None:
                     raise PipelineError(
                         f"{stage.addressing}: {dep} differs from {LOCK_FILE}, and it is not code: "
-                        "the outputs may move, so run dvc repro (relock records code only)"
+                        "the outputs may move, so run dvc repro (relock records code only"
+                        + (")" if params_added else "; --params-added records new params only)")
                     )
+                changed.append(f"{stage.addressing}: params added: {', '.join(added)}")
             if [dep.hash_info for dep in own] != locked:
                 updated.append(stage)
         for stage in updated:
@@ -64,7 +94,13 @@ def relock() -> list[str]:
 
 
 def main() -> None:
-    for line in relock() or ["dvc.lock is current: nothing to record"]:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--params-added", action="store_true",
+        help="also record params that only add keys (shown first to move no output)",
+    )  # fmt: skip
+    arguments = parser.parse_args()
+    for line in relock(arguments.params_added) or ["dvc.lock is current: nothing to record"]:
         print(line)
 
 

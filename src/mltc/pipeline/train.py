@@ -9,13 +9,12 @@ from datasets import load_from_disk
 from mltc.core import paths
 from mltc.core.files import write_csv, write_json
 from mltc.data.labels import LabelSchema
-from mltc.data.text import TextEncoding
 from mltc.modeling import checkpoints, registry, training
 from mltc.modeling.build import load_tokenizer
 from mltc.modeling.config import DistributedConfig, PreprocessConfig, TrainConfig
 from mltc.modeling.curves import training_curves
 from mltc.modeling.hardware import best_device, resolve_precision
-from mltc.modeling.input_choice import choose_label_aware
+from mltc.modeling.input_choice import member_encoding
 from mltc.modeling.members import member_params
 from mltc.modeling.registry import ModelSpec
 
@@ -39,9 +38,9 @@ def run(params: dict, member: str) -> None:
     distributed.check_launched(int(os.environ.get("WORLD_SIZE", "1")))  # set by torchrun
     schema = LabelSchema.load(paths.LABELS)
     tokenizer = load_tokenizer(spec)
-    max_length = PreprocessConfig.from_params(params).max_length
-    choice = choose_label_aware(config.label_aware, max_length, schema.label_names, tokenizer)
-    encoding = TextEncoding.for_model(max_length, choice.enabled, schema.label_names)
+    encoding, choice = member_encoding(
+        PreprocessConfig.from_params(params), config.label_aware, schema.label_names, tokenizer
+    )
     label_positions = encoding.label_positions(tokenizer)
     processed_dir, weights = paths.member_processed(member), paths.member_weights(member)
     checkpoint_dir, curves_dir = paths.member_checkpoints(member), paths.member_train_curves(member)
@@ -63,8 +62,9 @@ def run(params: dict, member: str) -> None:
         "precision": resolve_precision(config.precision, best_device()),  # what auto became
     }
     trainer = training.build_trainer(
-        spec, schema, processed, tokenizer, config, checkpoint_dir, distributed, label_positions
-    )
+        spec, schema, processed, tokenizer, config, checkpoint_dir, distributed, label_positions,
+        encoding.pooling,
+    )  # fmt: skip
     # a checkpoint is reused only by a run with the same params, data and code (dvc.yaml's deps)
     # (the rendezvous address is left out: a job restarted elsewhere may resume)
     processes = {k: v for k, v in asdict(distributed).items() if not k.startswith("rdzv_")}

@@ -152,6 +152,7 @@ def run(params: dict) -> None:
         next(iter(encodings.values())).max_length,
         [name for name, encoding in encodings.items() if encoding.label_names],
         read_json(paths.AUDIT_SUMMARY) if paths.AUDIT_SUMMARY.is_file() else None,
+        next(iter(encodings.values())).windows,
     )
     reported = "test" if "test" in report else "validation"
     shown = plotted_labels(saved[reported]["labels"])  # the plots' labels: the most frequent
