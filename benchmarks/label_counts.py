@@ -29,6 +29,7 @@ def pipeline_project(work: Path, texts: int, labels: int) -> Path:
     the tiny model."""
     project = scratch_project(work, texts, labels, num_proc=1)
     shutil.copytree(ROOT / "src", project / "src", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "data" / "corrections", project / "data" / "corrections")
     params_file = project / "params.yaml"
     params = yaml.safe_load(params_file.read_text(encoding="utf-8"))
     params["model"] = "tiny"

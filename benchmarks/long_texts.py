@@ -2,7 +2,7 @@
 window: the tiny model trained with each `preprocess.long_texts` setting and window pooling, over
 seeds; test micro-F1 at threshold 0.5 (as the Trainer's validation metrics).
 
-A text is 2 to 4 copies of one filler sentence (24 to 48 tokens) followed by the keywords of its
+A text is 2 to 4 copies of one filler sentence (22 to 44 tokens) followed by the keywords of its
 labels ("apple" for alpha, "river" for beta), each label in about half of the texts. Truncated at
 16 tokens every text reads the same; in windows of 16 tokens the keywords fall in the last one.
 
@@ -32,11 +32,11 @@ from mltc.modeling.inference import predict_proba_chunks
 
 LENGTH = 16  # tokens a window
 KEYWORDS = {"alpha": "apple", "beta": "river"}  # a text has a label when it holds its keyword
-FILLER = "the cat sat on the mat and looked at the door "  # 12 tokens, the same in every text
+FILLER = "the cat sat on the mat and looked at the door "  # 11 tokens, the same in every text
 TRAIN_PARAMS = {
     "train": {
-        "learning_rate": 5e-3, "batch_size": 16, "epochs": 15, "eval_batch_size": 32,
-        "weight_decay": 0.0, "warmup_ratio": 0.0, "metric_for_best_model": "micro_f1",
+        "learning_rate": 2e-3, "batch_size": 16, "epochs": 30, "eval_batch_size": 32,
+        "weight_decay": 0.0, "warmup_ratio": 0.1, "metric_for_best_model": "micro_f1",
         "early_stopping_patience": None, "sampling_strategy": "random",
         "optimizer": "adamw_torch_fused", "dropout": 0.0,
         "precision": "fp32", "logging_steps": 50, "seed": 3,

@@ -214,6 +214,13 @@ CHECKS = {
         "--model tiny --epochs 1 --exclude-top 5 --out study.npz",
         expect="label-aware-cleaned:42",
     ),
+    "python -m benchmarks.long_texts": Covered(
+        "tests/test_long_texts.py::"
+        "test_windows_learn_what_lies_past_the_first_window_and_truncation_cannot"
+    ),
+    "python -m benchmarks.label_counts": Covered(  # every stage in turn: minutes even at 3 labels
+        "tests/test_many_labels.py::test_150_labels_run_to_a_shipped_classifier_with_the_default_params"
+    ),
     # docs/distributed.md
     "dvc exp run -S distributed.nproc_per_node=8": Covered(
         "tests/test_distributed.py::test_two_processes_train_as_one_with_the_same_global_batch"

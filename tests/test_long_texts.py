@@ -66,6 +66,18 @@ def test_the_python_api_reads_windows_as_evaluate_does_bit_for_bit(
     member = TorchMember(tmp_path)
     assert member.encoding == encoding
     np.testing.assert_array_equal(member.predict_proba(splits["test"]["text"], 8), evaluated)
+    # each text's windows scored one by one (no padding), and pooled by hand
+    types = processed["test"]["token_type_ids"]
+    assert {len(windows) for windows in processed["test"]["input_ids"][:6]} == {1, 2}
+    for row, windows in enumerate(processed["test"]["input_ids"][:6]):
+        scored = [
+            model(input_ids=torch.tensor([ids]), token_type_ids=torch.tensor([types[row][i]]),
+                  attention_mask=torch.ones(1, len(ids), dtype=torch.long)).logits
+            for i, ids in enumerate(windows)
+        ]  # fmt: skip
+        window_probs = torch.sigmoid(torch.cat(scored)).detach().numpy()
+        pooled = window_probs.max(axis=0) if pooling == "max" else window_probs.mean(axis=0)
+        np.testing.assert_allclose(evaluated[row], pooled, rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize("names", [None, ("alpha", "beta_gamma")], ids=["plain", "label-aware"])
@@ -94,7 +106,7 @@ def test_the_tokenizers_library_cuts_the_same_windows(tokenizer, names):
     expected = encoding.encode(tokenizer, texts)
     assert [[w.ids for w in text] for text in fast] == expected["input_ids"]
     assert [[w.type_ids for w in text] for text in fast] == expected["token_type_ids"]
-    assert [len(text) for text in fast] == [1, 3, 3, 3] if names else [1, 2, 3, 3]
+    assert [len(text) for text in fast] == ([1, 3, 3, 3] if names else [1, 2, 3, 3])
     cut = encoding.too_long(tokenizer, texts)
     assert cut == encoding.too_long_fast(backend, texts) == [False, False, True, True]
 

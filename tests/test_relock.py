@@ -8,7 +8,8 @@ from pathlib import PurePosixPath
 import pytest
 import yaml
 
-from mltc.pipeline.relock import added_keys, produced
+from conftest import REPO_ROOT
+from mltc.pipeline.relock import added_keys, keeps_behaviour, produced
 from pipeline_projects import dvc, run
 
 OUTPUTS = [PurePosixPath("data/raw"), PurePosixPath("models/members/plain")]
@@ -68,6 +69,13 @@ def test_a_code_change_is_recorded_and_a_param_change_refused(project_copy):
                   project_copy).stdout  # fmt: skip
     assert "tune_thresholds: params added: tune_thresholds.added=1" in printed
     assert json.loads(dvc("status", "--json", cwd=project_copy)) == {}
+    params.write_text(params.read_text().replace("  long_texts: truncate", "  long_texts: windows"))
+    refused = subprocess.run(
+        [sys.executable, "-m", "mltc.pipeline.relock", "--params-added"], cwd=project_copy,
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert refused.returncode == 2
+    assert "differs from dvc.lock" in refused.stderr
 
 
 def test_only_keys_added_beside_unchanged_values_count_as_added():
@@ -75,7 +83,20 @@ def test_only_keys_added_beside_unchanged_values_count_as_added():
     assert added_keys(before, before) == []
     assert added_keys(before, {"train": {"seed": 42, "loss": "bce"}, "model": "minilm",
                                "preprocess.windows": {"overlap": 32}}) == [
-        "train.loss='bce'", "preprocess.windows={'overlap': 32}"
+        (("train", "loss"), "bce"), (("preprocess", "windows"), {"overlap": 32})
     ]  # fmt: skip
     assert added_keys(before, {"train": {"seed": 43, "loss": "bce"}, "model": "minilm"}) is None
     assert added_keys(before, {"train": {"seed": 42}}) is None  # a key removed
+
+
+def test_a_new_param_keeps_behaviour_only_at_the_value_the_code_assumed_without_it():
+    params = yaml.safe_load((REPO_ROOT / "params.yaml").read_text(encoding="utf-8"))
+    params["data"]["path"] = str(REPO_ROOT / params["data"]["path"])
+    added = [(("train", "loss"), "bce"), (("preprocess", "long_texts"), "truncate"),
+             (("preprocess", "windows"), params["preprocess"]["windows"])]  # fmt: skip
+    assert keeps_behaviour(params, added)
+    params["train"]["loss"] = "asymmetric"
+    assert not keeps_behaviour(params, added)
+    params["train"]["loss"] = "bce"
+    params["preprocess"]["long_texts"] = "windows"
+    assert not keeps_behaviour(params, added)

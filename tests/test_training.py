@@ -212,7 +212,9 @@ def test_pos_weight_power_switches_to_the_weighted_loss(
         {"train": {**TRAIN_PARAMS["train"], "loss": "asymmetric"}}, spec
     )
     trainer = build(spec, schema, processed_slice, tokenizer, asymmetric, tmp_path)
-    assert trainer.compute_loss_func.__qualname__ == "asymmetric_loss.<locals>.loss"
+    outputs = type("Outputs", (), {"logits": torch.tensor([[-1.0, 2.0]])})()
+    labels = torch.tensor([[0.0, 1.0]])
+    assert trainer.compute_loss_func(outputs, labels) == training.asymmetric_loss()(outputs, labels)
 
 
 def test_the_cost_estimate_is_printed_once_after_the_warm_up_steps(capsys, monkeypatch):

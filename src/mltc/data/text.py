@@ -27,7 +27,7 @@ class Windows:
     windows of `max_length` tokens (each repeating the last `overlap` text tokens of the one
     before; label-aware: each opening with the label names), at most `max_windows` of them; each
     window is scored and the text's probability per label is the windows' `pooling` (max: the
-    most confident window, the same as pooling the logits; mean: their average)."""
+    highest, the same as pooling the logits; mean: their average)."""
 
     overlap: int
     pooling: str
@@ -169,6 +169,11 @@ class TextEncoding:
         text (it must be shorter than the text's room in a window)."""
         if self.windows is None:
             return
+        if not tokenizer.is_fast:
+            raise PipelineError(
+                "preprocess.long_texts=windows needs a fast tokenizer (the `tokenizers` library "
+                "cuts the windows); this model has a Python one: use long_texts: truncate"
+            )
         sample = tokenizer("x") if self.label_prompt is None else tokenizer(self.label_prompt, "x")
         room = self.max_length - (len(sample["input_ids"]) - 1)
         if self.windows.overlap >= room:

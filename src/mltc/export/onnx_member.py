@@ -59,7 +59,8 @@ class OnnxMember:
         return np.concatenate(parts)
 
     def truncated(self, texts: Sequence[str]) -> list[bool]:
-        """Which texts are longer than the encoding's max_length, and so truncated."""
+        """Which texts are longer than the encoding reads (max_length tokens, or max_windows
+        windows), and so cut."""
         return self.encoding.too_long_fast(self.length_tokenizer, texts)
 
     def _score(self, texts: list[str], batch_size: int, progress: bool) -> np.ndarray:

@@ -58,8 +58,8 @@ class PreprocessConfig:
             given = section.get("windows")
             if not isinstance(given, dict):
                 raise PipelineError(
-                    f"preprocess.windows={given!r}: long_texts: windows needs the section with "
-                    "overlap, pooling and max_windows (see params.yaml)"
+                    f"preprocess.long_texts=windows needs preprocess.windows (overlap, pooling, "
+                    f"max_windows), not {given!r}: copy the section from the project's params.yaml"
                 )
             windows = Windows(
                 overlap=integer("preprocess.windows", "overlap", given.get("overlap"), minimum=0),

@@ -52,5 +52,6 @@ class TorchMember:
         )  # fmt: skip
 
     def truncated(self, texts: Sequence[str]) -> list[bool]:
-        """Which texts are longer than the encoding's max_length, and so truncated."""
+        """Which texts are longer than the encoding reads (max_length tokens, or max_windows
+        windows), and so cut."""
         return self.encoding.too_long(self.tokenizer, texts)

@@ -3,19 +3,31 @@ every output: `make relock`, for a change that moves no output (a refactor, a re
 comment). A changed param or input file moves outputs: it is refused (run dvc repro). Needs no outputs in the
 workspace, so it works in a fresh clone; prove first that the change moves no output
 (docs/architecture.md, "Refreshing the lock"). `--params-added` also records new params whose
-values keep today's behaviour (`make relock RELOCK_ARGS=--params-added`)."""
+values keep today's behaviour: every layer's config reads the same with and without them (`make relock RELOCK_ARGS=--params-added`)."""
 
 import argparse
-from pathlib import PurePosixPath
+import copy
+from pathlib import Path, PurePosixPath
 from typing import Any
 
+import yaml
 from dvc.dependency import ParamsDependency
 from dvc.repo import Repo
 from dvc.utils.serialize import load_yaml, modify_yaml
 
+from mltc.audit.config import AuditConfig
+from mltc.baseline.config import BaselineConfig
 from mltc.core.errors import PipelineError, run_stage
+from mltc.decision.config import TuningConfig
+from mltc.ensemble.config import EnsembleConfig
+from mltc.export.config import ExportConfig
+from mltc.ingest.config import DataConfig
+from mltc.modeling import registry
+from mltc.modeling.config import DistributedConfig, EvaluateConfig, PreprocessConfig, TrainConfig
+from mltc.modeling.members import member_params
 
 LOCK_FILE = "dvc.lock"
+PARAMS_FILE = "params.yaml"
 CODE = ("src/", "stages/")  # what relock records; everything else must be as locked
 
 
@@ -28,8 +40,8 @@ def produced(path: str, outputs: list[PurePosixPath]) -> bool:
     )
 
 
-def added_keys(before: Any, after: Any, prefix: str = "") -> list[str] | None:
-    """The params `after` adds to `before` (dotted names with their values), or None where it
+def added_keys(before: Any, after: Any, prefix: tuple[str, ...] = ()) -> list[tuple] | None:
+    """The params `after` adds to `before`, each as (its path, its value), or None where it
     changes or removes one."""
     if not isinstance(before, dict) or not isinstance(after, dict):
         return [] if before == after else None
@@ -37,12 +49,38 @@ def added_keys(before: Any, after: Any, prefix: str = "") -> list[str] | None:
     for key, value in before.items():
         if key not in after:
             return None
-        inner = added_keys(value, after[key], f"{prefix}{key}.")
+        inner = added_keys(value, after[key], (*prefix, *str(key).split(".")))
         if inner is None:
             return None
         added += inner
-    added += [f"{prefix}{key}={after[key]!r}" for key in after if key not in before]
+    added += [((*prefix, *str(key).split(".")), after[key]) for key in after if key not in before]
     return added
+
+
+def layer_configs(params: dict) -> list:
+    """Every layer's config as the stages read it from `params` (each member's train config
+    included): what a param can change."""
+    configs = [config.from_params(params) for config in (
+        DataConfig, PreprocessConfig, DistributedConfig, EvaluateConfig, EnsembleConfig,
+        TuningConfig, BaselineConfig, AuditConfig, ExportConfig,
+    )]  # fmt: skip
+    for member in configs[4].members:
+        chosen = member_params(params, member)
+        spec = registry.resolve(chosen["model"], chosen.get("trust_remote_code", False))
+        configs.append(TrainConfig.from_params(chosen, spec))
+    return configs
+
+
+def keeps_behaviour(params: dict, added: list[tuple]) -> bool:
+    """Whether the params read the same without the `added` ones: each layer's config equal, so
+    each new param holds the value the code assumed while it was absent."""
+    before = copy.deepcopy(params)
+    for path, _ in added:
+        section = before
+        for key in path[:-1]:
+            section = section[key]
+        del section[path[-1]]
+    return layer_configs(before) == layer_configs(params)
 
 
 def relock(params_added: bool = False) -> list[str]:
@@ -53,6 +91,7 @@ def relock(params_added: bool = False) -> list[str]:
     A stage that the lock does not hold yet (a new one) has nothing to record: it is named, for
     dvc repro. Returns what changed."""
     changed = []
+    params = yaml.safe_load(Path(PARAMS_FILE).read_text(encoding="utf-8"))
     with Repo() as repo, repo.lock:
         stages = list(repo.index.stages)
         outputs = [PurePosixPath(str(out)) for stage in stages for out in stage.outs]
@@ -78,7 +117,13 @@ def relock(params_added: bool = False) -> list[str]:
                         "the outputs may move, so run dvc repro (relock records code only"
                         + (")" if params_added else "; --params-added records new params only)")
                     )
-                changed.append(f"{stage.addressing}: params added: {', '.join(added)}")
+                names = ", ".join(f"{'.'.join(path)}={value!r}" for path, value in added)
+                if not keeps_behaviour(params, added):
+                    raise PipelineError(
+                        f"{stage.addressing}: new params {names} change what the stages read "
+                        "(not the value the code assumed without them): run dvc repro"
+                    )
+                changed.append(f"{stage.addressing}: params added: {names}")
             if [dep.hash_info for dep in own] != locked:
                 updated.append(stage)
         for stage in updated:

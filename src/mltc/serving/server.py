@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
 from mltc.core.errors import PipelineError, run_stage
 from mltc.core.files import read_json
+from mltc.data.text import TextEncoding
 from mltc.decision import rule as decision_rule
 from mltc.ensemble.classifier_folder import CARD_FILE, Manifest
 from mltc.modeling.hardware import PRECISIONS
@@ -40,7 +41,7 @@ class Limits:
     """What one request may carry, and how requests are batched together."""
 
     max_texts: int = 256  # texts per request
-    max_chars: int = 20_000  # characters per text (longer: 413; the model reads max_length tokens)
+    max_chars: int = 20_000  # characters per text (longer: 413; the model reads max_length tokens, or max_windows windows)
     max_body_bytes: int = 2_000_000  # bytes per request body
     refuse_truncated: bool = False  # a text the model would truncate: 422 instead of truncated
     max_batch: int = 64  # texts scored together, across requests
@@ -243,6 +244,7 @@ def create_app(predictor: Predictor, model_dir: Path, limits: Limits = Limits())
         "members": list(Manifest.load(model_dir).members),
         "baseline_weight": predictor.baseline_weight,
         "max_length": predictor.members[0].encoding.max_length,
+        "windows": _windows(predictor.members[0].encoding),
         "limits": asdict(limits),
         "model_card": _card(model_dir),
     }
@@ -329,6 +331,11 @@ def _tuning(model_dir: Path) -> dict:
     payload = read_json(path) if path.is_file() else None
     tuning = payload.get("tuning") if isinstance(payload, dict) else None
     return {"tuning": tuning} if tuning else {}
+
+
+def _windows(encoding: TextEncoding) -> dict | None:
+    """How a long text is read (null: truncated at max_length)."""
+    return None if encoding.windows is None else asdict(encoding.windows)
 
 
 def _card(model_dir: Path) -> str | None:
