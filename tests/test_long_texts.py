@@ -11,6 +11,7 @@ import tokenizers
 import torch
 from datasets import DatasetDict
 from safetensors.torch import save_file
+from transformers.trainer_pt_utils import LengthGroupedSampler
 
 from benchmarks.long_texts import FILLER, LENGTH, fit, synthetic_splits
 from mltc.core.errors import PipelineError
@@ -24,7 +25,7 @@ from mltc.modeling.config import PreprocessConfig
 from mltc.modeling.inference import predict_proba_chunks
 from mltc.modeling.label_aware import WEIGHTS_FILE
 from mltc.modeling.scoring import TorchMember
-from mltc.modeling.windows import pool_window_logits
+from mltc.modeling.windows import WindowPoolingTrainer, pool_window_logits
 
 WINDOWS = Windows(overlap=4, pooling="max", max_windows=8)
 
@@ -162,3 +163,9 @@ def test_a_truncating_encoding_file_is_as_before_and_a_damaged_windows_entry_is_
     (tmp_path / ENCODING_FILE).write_text(damaged)
     with pytest.raises(PipelineError, match="is damaged: expected max_length"):
         TextEncoding.load(tmp_path)
+
+
+def test_group_by_length_groups_windowed_texts_by_their_tokens_not_their_windows():
+    rows = {"input_ids": [[[1, 2]], [[1] * 5, [1] * 3], [[1] * 9]]}  # 2, 8 and 9 tokens
+    sampler = LengthGroupedSampler(2, lengths=[1, 2, 1])  # what the Trainer counts: windows
+    assert WindowPoolingTrainer._by_tokens(sampler, rows).lengths == [2, 8, 9]
