@@ -6,7 +6,7 @@ ONNX export's runtime): the same token ids either way."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -77,10 +77,10 @@ class TextEncoding:
         return tokenizer(prompts, list(texts), truncation="only_second", max_length=max_length)
 
     def _encode_windows(
-        self, tokenizer: PreTrainedTokenizerBase, texts: Sequence[str], limit: int | None = None
+        self, tokenizer: PreTrainedTokenizerBase, texts: Sequence[str]
     ) -> dict[str, list[list[list[int]]]]:
-        """Every text's windows, its first `limit` (default: windows.max_windows) of them."""
-        limit = limit or self.windows.max_windows
+        """Every text's windows, its first windows.max_windows of them."""
+        limit = self.windows.max_windows
         arguments = dict(max_length=self.max_length, stride=self.windows.overlap,
                          return_overflowing_tokens=True)  # fmt: skip
         if self.label_prompt is None:
@@ -122,9 +122,8 @@ class TextEncoding:
         """Which texts are longer than the encoding reads, and so cut: longer than `max_length`
         tokens (one token more tells), or with `windows`, than `max_windows` windows."""
         if self.windows is not None:
-            limit = self.windows.max_windows
-            counts = self._encode_windows(tokenizer, texts, limit + 1)["input_ids"]
-            return [len(windows) > limit for windows in counts]
+            counts = self._one_window_more().encode(tokenizer, texts)["input_ids"]
+            return [len(windows) > self.windows.max_windows for windows in counts]
         lengths = [
             len(ids) for ids in self.encode(tokenizer, texts, self.max_length + 1)["input_ids"]
         ]
@@ -133,10 +132,8 @@ class TextEncoding:
     def too_long_fast(self, tokenizer: tokenizers.Tokenizer, texts: Sequence[str]) -> list[bool]:
         """`too_long` with the `tokenizers` library (see `encode_fast`)."""
         if self.windows is not None:
-            limit = self.windows.max_windows
-            longer = TextEncoding(self.max_length, self.label_names,
-                                  Windows(self.windows.overlap, self.pooling, limit + 1))  # fmt: skip
-            return [len(windows) > limit for windows in longer.encode_fast(tokenizer, texts)]
+            longer = self._one_window_more().encode_fast(tokenizer, texts)
+            return [len(windows) > self.windows.max_windows for windows in longer]
         encoded = self.encode_fast(tokenizer, texts, self.max_length + 1)
         return [len(encoding.ids) > self.max_length for encoding in encoded]
 
@@ -163,6 +160,12 @@ class TextEncoding:
             positions.append(sorted(token for token in tokens if token is not None))
             start += len(name) + 1
         return positions
+
+    def _one_window_more(self) -> TextEncoding:
+        """This encoding reading one window more: a text that fills it is cut by this one."""
+        return replace(
+            self, windows=replace(self.windows, max_windows=self.windows.max_windows + 1)
+        )
 
     def check_windows(self, tokenizer: PreTrainedTokenizerBase) -> None:
         """With `windows`: an error naming the params when the overlap leaves a window no new
