@@ -11,6 +11,18 @@ A variant is a member's train keys (VARIANTS); a run is `variant:seed`. A varian
 the suffix `-cleaned` trains without the first `--exclude-top` train texts of the audit's ranked
 label issues (`--issues`, default metrics/audit/label_issues.csv; validation and test untouched),
 which measures what cleaning the training labels is worth (docs/audit.md).
+
+Distillation, the ensemble's knowledge in one member (benchmarks/distillation.py):
+
+    python -m benchmarks.member_study train --runs label-aware:42 label-aware:43 --keep-train \
+        --out teachers.npz
+    python -m benchmarks.member_study teacher teachers.npz --out teacher.npz   # after dvc repro audit
+    python -m benchmarks.member_study train --runs label-aware-distilled:44 ... \
+        --teacher teacher.npz --out students.npz
+
+`teacher` averages the runs' training-text probabilities and mixes in the TF-IDF baseline's
+out-of-fold ones (the audit's) at the weight the ensemble's rule chooses on validation; a
+`-distilled` variant trains on (1 - w) * gold + w * teacher (`--distill-weight`, 0.5).
 """
 
 import argparse
@@ -25,6 +37,8 @@ import pandas as pd
 import yaml
 from datasets import DatasetDict
 
+from benchmarks.distillation import teacher_rows, with_soft_targets
+from benchmarks.large_data import cpu_name
 from benchmarks.quality_runs import mean_and_spread
 from mltc.core import paths
 from mltc.core.metrics import HEADLINE_METRICS, evaluation_report
@@ -47,10 +61,18 @@ VARIANTS = {  # each on top of params.yaml's train section
     "label-aware": {"label_aware": True},
     "label-aware-pos-weight": {"label_aware": True, "pos_weight_power": 0.5},
     "label-aware-asymmetric": {"label_aware": True, "loss": "asymmetric"},
+    "label-aware-correlation": {"label_aware": True, "loss": "correlation"},
 }
 KEYS = HEADLINE_METRICS
 CLEANED = "-cleaned"
+DISTILLED = "-distilled"
 ISSUES = paths.AUDIT_METRICS / "label_issues.csv"
+OUT_OF_FOLD = paths.AUDIT / "out_of_fold.npz"
+
+
+def variant_keys(variant: str) -> dict:
+    """The train keys of a variant, its suffixes (-cleaned, -distilled) taken off."""
+    return VARIANTS[variant.removesuffix(CLEANED).removesuffix(DISTILLED)]
 
 
 def without_flagged(processed: DatasetDict, issues: Path, top: int) -> DatasetDict:
@@ -61,12 +83,22 @@ def without_flagged(processed: DatasetDict, issues: Path, top: int) -> DatasetDi
     return DatasetDict({**processed, "train": train})
 
 
+def distilled(processed: DatasetDict, teacher: Path, weight: float) -> DatasetDict:
+    """The splits with train's labels replaced by soft targets from `teacher` (ids, probs)."""
+    saved = np.load(teacher)
+    train = with_soft_targets(
+        processed["train"], saved["ids"], saved["probs"], weight, str(teacher)
+    )
+    return DatasetDict({**processed, "train": train})
+
+
 def train(
     runs: list[str], out: Path, model: str, epochs: int | None, issues: Path = ISSUES,
-    exclude_top: int = 0,
+    exclude_top: int = 0, keep_train: bool = False, teacher: Path | None = None,
+    distill_weight: float = 0.5,
 ) -> None:  # fmt: skip
     """Train each `variant:seed`; the npz is rewritten after each run (a killed study keeps what
-    finished)."""
+    finished). With `keep_train`, the training texts' probabilities are kept too (a teacher's)."""
     params = yaml.safe_load(Path("params.yaml").read_text(encoding="utf-8"))
     schema = LabelSchema.load(paths.LABELS)
     spec = registry.resolve(model)
@@ -78,7 +110,7 @@ def train(
         )
         for run in runs:
             variant, seed = run.split(":")
-            keys = {**VARIANTS[variant.removesuffix(CLEANED)], "seed": int(seed)}
+            keys = {**variant_keys(variant), "seed": int(seed)}
             if epochs is not None:
                 keys["epochs"] = epochs
             config = TrainConfig.from_params({"train": {**params["train"], **keys}}, spec)
@@ -91,6 +123,8 @@ def train(
             processed = processed_by_encoding[encoding]
             if variant.endswith(CLEANED):
                 processed = without_flagged(processed, issues, exclude_top)
+            if variant.endswith(DISTILLED):
+                processed = distilled(processed, teacher, distill_weight)
             positions = encoding.label_positions(tokenizer)
             start = time.perf_counter()
             with tempfile.TemporaryDirectory() as checkpoints:
@@ -103,39 +137,88 @@ def train(
                     "train_texts": len(processed["train"])}  # fmt: skip
             info["train_s"] = round(time.perf_counter() - start, 1)
             info["device"] = best_device().type
-            for split in paths.EVALUATED_SPLITS:
-                data = processed[split].remove_columns(["id", "labels"])
+            info["cpu"] = cpu_name()
+            if variant.endswith(DISTILLED):
+                info["distill_weight"] = distill_weight
+            scored = processed_by_encoding[encoding]  # every text, with its gold labels
+            for split in (*(("train",) if keep_train else ()), *paths.EVALUATED_SPLITS):
+                data = scored[split].remove_columns(["id", "labels"])
                 results[f"{run}/{split}"] = predict_proba(
                     trainer.model, tokenizer, data.to_dict(), 256, precision=config.precision,
                     pooling=encoding.pooling,
                 )  # fmt: skip
-                results[f"{split}_labels"] = label_matrix(processed[split]).astype(np.int8)
+                results[f"{split}_labels"] = label_matrix(scored[split]).astype(np.int8)
+                results[f"{split}_ids"] = np.asarray(scored[split]["id"], dtype=str)
             results[f"{run}/info"] = np.asarray(json.dumps(info))
             print(run, info, flush=True)
             out.parent.mkdir(parents=True, exist_ok=True)
             np.savez_compressed(out, **results)
 
 
-def _runs(saved: np.lib.npyio.NpzFile) -> dict[str, list[str]]:
-    """Variant -> its runs (`variant:seed`) in the npz, in order."""
+def _runs(saved: dict[str, np.ndarray]) -> dict[str, list[str]]:
+    """Variant -> its runs (`variant:seed`) in the study, in order."""
     variants: dict[str, list[str]] = {}
-    for key in saved.files:
+    for key in saved:
         if key.endswith("/info"):
             run = key.split("/")[0]
             variants.setdefault(run.split(":")[0], []).append(run)
     return variants
 
 
-def table(study: Path) -> str:
-    """Markdown: each variant alone and with the baseline, then pairs of runs (distinct seeds)."""
-    saved = np.load(study)
-    params = yaml.safe_load(Path("params.yaml").read_text(encoding="utf-8"))
-    config = TuningConfig.from_params(params)
-    weights = params["ensemble"]["baseline_weights"]
-    baseline = {
+def load_studies(studies: list[Path]) -> dict[str, np.ndarray]:
+    """The runs of one or more study npz files as one; they must hold the same texts."""
+    merged: dict[str, np.ndarray] = {}
+    for study in studies:
+        for key, value in np.load(study).items():
+            if key.endswith(("_labels", "_ids")) and key in merged:
+                if not np.array_equal(merged[key], value):
+                    raise SystemExit(f"{study}: {key} differs from the studies before it")
+            elif key in merged:
+                raise SystemExit(f"{study}: {key} is in an earlier study too")
+            merged[key] = value
+    return merged
+
+
+def baseline_probs() -> dict[str, np.ndarray]:
+    """The baseline stage's validation and test probabilities, by split."""
+    return {
         split: np.load(paths.probs_file(split, paths.BASELINE_PROBS))["probs"]
         for split in paths.EVALUATED_SPLITS
     }
+
+
+def teacher(studies: list[Path], runs: list[str] | None, out: Path) -> None:
+    """The teacher's probabilities of every training text: the runs' mean (default: every run
+    with training probabilities) mixed with the baseline's out-of-fold probabilities (the audit's,
+    a model that never saw the text) at the weight the ensemble's rule chooses on validation."""
+    saved = load_studies(studies)
+    runs = runs or [key.split("/")[0] for key in saved if key.endswith("/train")]
+    params = yaml.safe_load(Path("params.yaml").read_text(encoding="utf-8"))
+    config = TuningConfig.from_params(params)
+    baseline = baseline_probs()
+    choice = choose_baseline_weight(
+        [saved[f"{run}/validation"] for run in runs], baseline["validation"],
+        saved["validation_labels"], params["ensemble"]["baseline_weights"], config,
+    )  # fmt: skip
+    oof = np.load(OUT_OF_FOLD)
+    rows = teacher_rows(saved["train_ids"], oof["ids"], str(OUT_OF_FOLD))
+    probs = combine(
+        [saved[f"{run}/train"] for run in runs], oof["probs"][rows], choice.baseline_weight
+    )
+    np.savez_compressed(
+        out, ids=saved["train_ids"], probs=probs.astype(np.float32), runs=np.asarray(runs),
+        baseline_weight=np.asarray(choice.baseline_weight),
+    )  # fmt: skip
+    print(f"teacher {' + '.join(runs)} + baseline at {choice.baseline_weight}: {out}")
+
+
+def table(studies: list[Path]) -> str:
+    """Markdown: each variant alone and with the baseline, then pairs of runs (distinct seeds)."""
+    saved = load_studies(studies)
+    params = yaml.safe_load(Path("params.yaml").read_text(encoding="utf-8"))
+    config = TuningConfig.from_params(params)
+    weights = params["ensemble"]["baseline_weights"]
+    baseline = baseline_probs()
     gold = {split: saved[f"{split}_labels"] for split in paths.EVALUATED_SPLITS}
     names = [str(i) for i in range(gold["test"].shape[1])]
 
@@ -188,10 +271,16 @@ def table(study: Path) -> str:
     texts = {
         v: sorted({info[run].get("train_texts") for run in runs}) for v, runs in variants.items()
     }
+    seconds = {v: [info[run].get("train_s") for run in runs] for v, runs in variants.items()}
+    cpus = sorted({i["cpu"] for i in info.values() if "cpu" in i})
     lines += [
         "",
         "Train texts by variant: " + "; ".join(f"{v} {t}" for v, t in texts.items()) + ". "
-        f"Epochs (device): {epochs}. Kept epoch by variant: "
+        "Training seconds by variant: "
+        + "; ".join(f"{v} {s}" for v, s in seconds.items())
+        + ". "
+        + (f"CPU: {'; '.join(cpus)}. " if cpus else "")
+        + f"Epochs (device): {epochs}. Kept epoch by variant: "
         + "; ".join(f"{v} {k}" for v, k in kept.items())
         + ". Mean ± sample standard deviation over the runs or pairs listed; a pair never "
         "repeats a seed.",
@@ -210,16 +299,33 @@ def main() -> None:
     run.add_argument("--issues", type=Path, default=ISSUES, help="the audit's ranked table")
     run.add_argument("--exclude-top", type=int, default=0,
                      help="-cleaned variants: train texts of --issues left out")  # fmt: skip
+    run.add_argument("--keep-train", action="store_true",
+                     help="keep the training texts' probabilities (for `teacher`)")  # fmt: skip
+    run.add_argument("--teacher", type=Path, help="-distilled variants: what `teacher` wrote")
+    run.add_argument("--distill-weight", type=float, default=0.5,
+                     help="-distilled variants: the teacher's share of each target")  # fmt: skip
+    mix = commands.add_parser("teacher")
+    mix.add_argument("studies", type=Path, nargs="+")
+    mix.add_argument("--runs", nargs="+", help="default: every run with --keep-train")
+    mix.add_argument("--out", type=Path, required=True)
     report = commands.add_parser("table")
-    report.add_argument("study", type=Path)
+    report.add_argument("studies", type=Path, nargs="+")
     report.add_argument("--out", type=Path)
     args = parser.parse_args()
     if args.command == "train":
-        if any(run.split(":")[0].endswith(CLEANED) for run in args.runs) and args.exclude_top < 1:
+        variants = [run.split(":")[0] for run in args.runs]
+        if any(v.endswith(CLEANED) for v in variants) and args.exclude_top < 1:
             parser.error(f"a {CLEANED} variant needs --exclude-top N (N > 0)")
-        train(args.runs, args.out, args.model, args.epochs, args.issues, args.exclude_top)
+        if any(v.endswith(DISTILLED) for v in variants) and args.teacher is None:
+            parser.error(f"a {DISTILLED} variant needs --teacher FILE (written by `teacher`)")
+        train(
+            args.runs, args.out, args.model, args.epochs, args.issues, args.exclude_top,
+            args.keep_train, args.teacher, args.distill_weight,
+        )  # fmt: skip
+    elif args.command == "teacher":
+        teacher(args.studies, args.runs, args.out)
     else:
-        text = table(args.study)
+        text = table(args.studies)
         if args.out:
             args.out.write_text(text, encoding="utf-8")
         print(text)

@@ -79,6 +79,36 @@ def copy_project(root: Path, members: dict | None = None, **data_changes) -> Pat
     return root
 
 
+def reproduce_in_process(root: Path, params: dict | None = None) -> None:
+    """What `dvc repro` runs up to the shipped classifier (download, each member's preprocess,
+    train and evaluate, baseline, audit, tune_thresholds), each stage's logic called in this
+    process in `root` with `params` (default: its params.yaml): no process start, no DVC
+    bookkeeping."""
+    import pytest
+
+    from mltc.pipeline import (
+        audit,
+        baseline,
+        download,
+        evaluate,
+        preprocess,
+        train,
+        tune_thresholds,
+    )
+
+    if params is None:
+        params = yaml.safe_load((root / "params.yaml").read_text(encoding="utf-8"))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(root)
+        download.run(params)
+        for member in params["ensemble"]["members"]:
+            for stage in (preprocess, train, evaluate):
+                stage.run(params, member)
+        baseline.run(params)
+        audit.run(params)
+        tune_thresholds.run(params)
+
+
 def tiny_project(root: Path) -> Path:
     """The default pipeline on 64 texts a split, 3 epochs of the tiny model, one member."""
     copy_project(root, members={"plain": {}}, max_rows=64)

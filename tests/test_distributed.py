@@ -17,7 +17,7 @@ from safetensors.numpy import load_file
 
 from mltc.core import paths
 from mltc.core.files import read_json
-from pipeline_projects import MEMBER, TOLERANCE, comparable_project, dvc
+from pipeline_projects import MEMBER, TOLERANCE, comparable_project, dvc, run
 
 SUMMARY = paths.member_train_summary(MEMBER)
 CURVES = paths.member_train_curves(MEMBER)
@@ -40,17 +40,29 @@ def one_process(comparable_run) -> Path:
 
 
 @pytest.fixture(scope="module")
-def two_processes(tmp_path_factory) -> Path:
-    return comparable_project(tmp_path_factory.mktemp("two"), processes=2)
+def two_processes(one_process, tmp_path_factory) -> Path:
+    """The one-process run copied, `distributed.nproc_per_node: 2` committed, and its train stage
+    (the only one whose params changed) run again by `dvc repro`."""
+    root = tmp_path_factory.mktemp("two") / "project"
+    shutil.copytree(one_process, root, symlinks=True)
+    params = yaml.safe_load((root / "params.yaml").read_text())
+    params["distributed"]["nproc_per_node"] = 2
+    (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qam", "two"], root)
+    dvc("repro", f"train@{MEMBER}", cwd=root)
+    return root
 
 
 @pytest.fixture(scope="module")
 def two_machines(tmp_path_factory) -> tuple[Path, Path]:
-    """Two machines that share no files, one process each, played by two copies of the project:
-    node 0 runs `dvc repro`, node 1 the worker command of docs/distributed.md."""
+    """Two machines that share no files, one process each, played by two copies of the project
+    (preprocessed, not trained): node 0 runs `dvc repro`, node 1 the worker command of
+    docs/distributed.md."""
     endpoint = f"localhost:{free_port()}"
     settings = dict(nnodes=2, rdzv_backend="static", rdzv_endpoint=endpoint, save_on_each_node=True)
-    nodes = [comparable_project(tmp_path_factory.mktemp(f"node{n}"), 1, **settings) for n in (0, 1)]
+    nodes = [comparable_project(tmp_path_factory.mktemp("node0"), 1, **settings)]
+    nodes.append(tmp_path_factory.mktemp("node1") / "project")
+    shutil.copytree(nodes[0], nodes[1], symlinks=True)
     worker_command = ["torchrun", "--nnodes=2", "--node_rank=1", "--nproc_per_node=1",
                       "--rdzv_backend=static", f"--rdzv_endpoint={endpoint}", "stages/train.py",
                       MEMBER]  # fmt: skip
@@ -69,10 +81,9 @@ def test_two_processes_write_one_model_and_state_the_global_batch(two_processes,
     summary = read_json(two_processes / SUMMARY)
     assert (summary["processes"], summary["per_process_batch_size"]) == (2, 8)
     assert summary["global_batch_size"] == 16
-    models = sorted(path.name for path in (two_processes / "models").iterdir())
-    assert models == [".gitignore", "members"]  # no checkpoints or staging copies left
+    assert not (two_processes / "models" / "checkpoints").exists()  # removed once published
     members = sorted(path.name for path in (two_processes / paths.MEMBERS).iterdir())
-    assert members == [".gitignore", MEMBER]
+    assert members == [".gitignore", MEMBER]  # no staging copy left
     assert sorted(p.name for p in (two_processes / WEIGHTS.parent).iterdir()) == sorted(
         p.name for p in (one_process / WEIGHTS.parent).iterdir()
     )

@@ -214,6 +214,16 @@ CHECKS = {
         "--model tiny --epochs 1 --exclude-top 5 --out study.npz",
         expect="label-aware-cleaned:42",
     ),
+    # benchmarks/README.md: distillation, the study script on the tiny model, one epoch
+    "script: #!/bin/bash (benchmarks/README.md)": Run(
+        "python -m benchmarks.member_study train --runs label-aware:42 label-aware-pos-weight:43 "
+        "--keep-train --model tiny --epochs 1 --out teachers.npz && "
+        "python -m benchmarks.member_study teacher teachers.npz --out teacher.npz && "
+        "python -m benchmarks.member_study train --runs label-aware-distilled:44 "
+        "--teacher teacher.npz --model tiny --epochs 1 --out students.npz && "
+        "python -m benchmarks.member_study table teachers.npz students.npz",
+        expect="| `label-aware-distilled` alone | 44 |",
+    ),
     "python -m benchmarks.long_texts": Covered(
         "tests/test_long_texts.py::"
         "test_windows_learn_what_lies_past_the_first_window_and_truncation_cannot"

@@ -1,6 +1,7 @@
 """Nothing lost: each guarantee of the pipeline pinned by a test on the real `dvc repro` (tiny model)."""
 
 import json
+import shutil
 import signal
 import subprocess
 import sys
@@ -9,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from mltc.core.files import read_json
-from pipeline_projects import MEMBER, comparable_project, dvc, run, tiny_project
+from pipeline_projects import MEMBER, comparable_project, dvc, run
 
 pytestmark = pytest.mark.slow
 
@@ -104,9 +105,9 @@ def test_a_killed_run_resumes_from_its_checkpoint_and_ends_as_an_uninterrupted_o
     assert not (root / "models" / "checkpoints" / MEMBER).exists()  # removed once published
 
 
-def test_checkpoints_of_other_params_are_not_reused(tmp_path):
-    root = tiny_project(tmp_path / "other")
-    dvc("repro", "preprocess", cwd=root)
+def test_checkpoints_of_other_params_are_not_reused(uninterrupted, tmp_path):
+    root = tmp_path / "other"
+    shutil.copytree(uninterrupted, root, symlinks=True)
     checkpoints = root / "models" / "checkpoints" / "plain"
     (checkpoints / "checkpoint-2").mkdir(parents=True)
     (checkpoints / "checkpoint-2" / "trainer_state.json").write_text(
@@ -115,7 +116,7 @@ def test_checkpoints_of_other_params_are_not_reused(tmp_path):
     (checkpoints / "fingerprint.json").write_text(
         '{"fingerprint": "another run"}\n', encoding="utf-8"
     )
-    log = dvc("repro", f"train@{MEMBER}", cwd=root)
+    log = dvc("repro", "--force", "--single-item", f"train@{MEMBER}", cwd=root)
     assert "were made with other params, data or code: training from the start" in log
     assert read_json(root / "metrics" / "members" / "plain" / "train.json")["epochs"] == 3
 
@@ -136,9 +137,6 @@ def hidden_staging(root: Path) -> list[str]:
 def test_a_stage_killed_mid_write_leaves_old_complete_outputs(
     uninterrupted, tmp_path, stage, kill_at
 ):
-    import shutil
-    import subprocess
-
     root = tmp_path / "project"
     shutil.copytree(uninterrupted, root, symlinks=True)
     before = outcome(root)

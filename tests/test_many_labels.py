@@ -13,18 +13,9 @@ from conftest import PARAMS
 from mltc.core import paths
 from mltc.core.files import read_json
 from mltc.data.text import TextEncoding
-from mltc.pipeline import (
-    audit,
-    baseline,
-    diagnose,
-    download,
-    evaluate,
-    preprocess,
-    train,
-    tune_thresholds,
-)
+from mltc.pipeline import diagnose
 from mltc.serving.predictor import Predictor
-from pipeline_projects import REPO_ROOT
+from pipeline_projects import REPO_ROOT, reproduce_in_process
 
 LABELS = [f"topic_{index:03d}" for index in range(150)]
 
@@ -57,20 +48,14 @@ def test_150_labels_run_to_a_shipped_classifier_with_the_default_params(tmp_path
     }
     assert params["train"]["label_aware"] == "auto" and params["preprocess"]["max_length"] == 128
 
-    download.run(params)
+    reproduce_in_process(tmp_path, params)
     for member in params["ensemble"]["members"]:
-        preprocess.run(params, member)
-        train.run(params, member)
-        evaluate.run(params, member)
         summary = read_json(paths.member_train_summary(member))
         assert summary["label_aware"] is False
         assert summary["label_aware_reason"].startswith(
             "train.label_aware=auto: the 150 label names take"
         )
         assert TextEncoding.load(paths.member_weights(member)) == TextEncoding(128)
-    baseline.run(params)
-    audit.run(params)
-    tune_thresholds.run(params)
 
     # about 3 texts a label: every label is rare, none has a validation threshold of its own
     assert read_json(paths.DATA_METRICS)["rare_labels"]["train"] == LABELS

@@ -10,7 +10,7 @@ import pytest
 from mltc.core.files import read_json
 from mltc.data.tables import read_table
 from pipeline_projects import OWN_DATA_PARAMS as EXAMPLES
-from pipeline_projects import copy_project, dvc, run
+from pipeline_projects import copy_project, dvc, reproduce_in_process, run
 
 pytestmark = pytest.mark.slow
 
@@ -22,8 +22,10 @@ PREDICTIONS = {
 }
 
 
-# end to end: the README's worked example and the headerless TSV with an unlabelled test file;
-# the JSONL layout is read (test_sources.py) and written back (test_writers.py) by unit tests
+# end to end: the README's worked example with the real `dvc repro`, and the headerless TSV with
+# an unlabelled test file through the same stages called in-process (the DVC side is the same for
+# every layout); the JSONL layout is read (test_sources.py) and written back (test_writers.py) by
+# unit tests
 END_TO_END = ("columns", "delimited_ids")
 
 
@@ -32,7 +34,10 @@ def own_project(request, tmp_path_factory) -> tuple[str, Path]:
     root = copy_project(
         tmp_path_factory.mktemp(request.param), members={"plain": {}}, **EXAMPLES[request.param]
     )
-    dvc("repro", cwd=root)
+    if request.param == "columns":
+        dvc("repro", cwd=root)
+    else:
+        reproduce_in_process(root)
     return request.param, root
 
 

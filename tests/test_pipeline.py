@@ -333,8 +333,17 @@ def wait_for_queue(project: Path, timeout_s: float) -> str:
 
 @pytest.fixture(scope="module")
 def fresh_project(tmp_path_factory) -> Path:
-    """A copy that has never run `dvc repro`: queued experiments need only what git holds."""
-    return copy_project(tmp_path_factory.mktemp("fresh"), members={"plain": {}}, max_rows=64)
+    """A copy that has never run `dvc repro`: queued experiments need only what git holds. Each
+    experiment runs the whole pipeline; the stages the swept param leaves alone are made cheap
+    (no audit, one C for the baseline, no int8 graphs)."""
+    root = copy_project(tmp_path_factory.mktemp("fresh"), members={"plain": {}}, max_rows=64)
+    params = yaml.safe_load((root / "params.yaml").read_text(encoding="utf-8"))
+    params["audit"]["model"] = "none"
+    params["baseline"]["c_grid"] = [1.0]
+    params["export"]["int8"] = False
+    (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False), encoding="utf-8")
+    run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qam", "cheap"], root)
+    return root
 
 
 def test_queued_sweep_runs_without_a_prior_repro_and_compares(fresh_project):

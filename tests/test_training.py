@@ -194,6 +194,21 @@ def test_the_asymmetric_loss_keeps_bce_for_positives_and_drops_easy_negatives(mo
     assert training.asymmetric_loss()(outputs, labels).item() == pytest.approx(bce)
 
 
+def test_the_correlation_loss_is_spanemos_mean_over_given_and_not_given_label_pairs():
+    logits = torch.tensor([[2.0, -1.0, 0.0], [0.5, 0.5, 0.5], [1.0, 1.0, -1.0]])
+    labels = torch.tensor([[1.0, 0.0, 0.0], [0.0, 0.0, 0.0], [1.0, 1.0, 0.0]])
+    p = torch.sigmoid(logits)
+    first = (torch.exp(p[0, 1] - p[0, 0]) + torch.exp(p[0, 2] - p[0, 0])) / 2
+    third = (torch.exp(p[2, 2] - p[2, 0]) + torch.exp(p[2, 2] - p[2, 1])) / 2
+    expected = (first + 0.0 + third) / 3  # the text with no label given adds 0
+    assert training.label_correlation(logits, labels).item() == pytest.approx(expected.item())
+    outputs = type("Outputs", (), {"logits": logits})()
+    bce = torch.nn.functional.binary_cross_entropy_with_logits(logits, labels)
+    assert training.correlation_loss()(outputs, labels).item() == pytest.approx(
+        (0.8 * bce + 0.2 * expected).item()
+    )
+
+
 def test_pos_weight_power_switches_to_the_weighted_loss(
     processed_slice, tokenizer, schema, tmp_path
 ):
@@ -215,6 +230,13 @@ def test_pos_weight_power_switches_to_the_weighted_loss(
     outputs = type("Outputs", (), {"logits": torch.tensor([[-1.0, 2.0]])})()
     labels = torch.tensor([[0.0, 1.0]])
     assert trainer.compute_loss_func(outputs, labels) == training.asymmetric_loss()(outputs, labels)
+    correlation = TrainConfig.from_params(
+        {"train": {**TRAIN_PARAMS["train"], "loss": "correlation"}}, spec
+    )
+    trainer = build(spec, schema, processed_slice, tokenizer, correlation, tmp_path)
+    assert trainer.compute_loss_func(outputs, labels) == training.correlation_loss()(
+        outputs, labels
+    )
 
 
 def test_the_cost_estimate_is_printed_once_after_the_warm_up_steps(capsys, monkeypatch):

@@ -15,12 +15,12 @@ from transformers import PreTrainedTokenizerBase
 from mltc.data.labels import LabelSchema
 from mltc.data.text import TextEncoding
 from mltc.data.tokenized import tokenize_split
-from mltc.modeling import registry, training
+from mltc.modeling import training
 from mltc.modeling.build import load_tokenizer
 from mltc.modeling.config import PreprocessConfig, TrainConfig
 from mltc.modeling.inference import predict_proba
 from mltc.modeling.input_choice import member_encoding
-from mltc.modeling.members import member_params
+from mltc.modeling.members import member_training
 from mltc.modeling.registry import ModelSpec
 
 
@@ -38,9 +38,7 @@ class MemberSetup:
 
 def member_setup(params: dict, member: str, schema: LabelSchema) -> MemberSetup:
     """The member's model, train params, tokenizer and encoding, as the train stage reads them."""
-    params = member_params(params, member)
-    spec = registry.resolve(params["model"], params["trust_remote_code"])
-    config = TrainConfig.from_params(params, spec)
+    params, spec, config = member_training(params, member)
     tokenizer = load_tokenizer(spec)
     encoding, _ = member_encoding(
         PreprocessConfig.from_params(params), config.label_aware, schema.label_names, tokenizer

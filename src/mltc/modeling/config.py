@@ -20,7 +20,7 @@ OPTIMIZERS = ("adamw_torch_fused", "adamw_torch")
 
 RENDEZVOUS_BACKENDS = ("c10d", "static")
 
-LOSSES = ("bce", "asymmetric")
+LOSSES = ("bce", "asymmetric", "correlation")
 
 LONG_TEXTS = (
     "truncate",

@@ -8,7 +8,9 @@ from typing import Any
 
 from mltc.core.errors import PipelineError
 from mltc.core.validation import params_section
+from mltc.modeling import registry
 from mltc.modeling.config import TrainConfig
+from mltc.modeling.registry import ModelSpec
 
 MEMBER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 
@@ -47,3 +49,13 @@ def member_params(params: dict[str, Any], name: str) -> dict[str, Any]:
     # a stage that tracks no train params (preprocess) sees only the member's train keys
     train = {**params.get("train", {}), **{k: v for k, v in overrides.items() if k != "model"}}
     return {**params, "model": overrides.get("model", params["model"]), "train": train}
+
+
+def member_training(
+    params: dict[str, Any], name: str
+) -> tuple[dict[str, Any], ModelSpec, TrainConfig]:
+    """What member `name` trains: its params (`member_params`), its model and its checked train
+    config, as its train stage reads them."""
+    chosen = member_params(params, name)
+    spec = registry.resolve(chosen["model"], chosen.get("trust_remote_code", False))
+    return chosen, spec, TrainConfig.from_params(chosen, spec)

@@ -89,6 +89,40 @@ def asymmetric_loss(pos_weight: torch.Tensor | None = None):
     return loss
 
 
+# SpanEmo's joint loss (Alhuzali and Ananiadou, EACL 2021): (1 - alpha) * BCE + alpha * the
+# label-correlation loss, alpha 0.2 as in the paper
+CORRELATION_ALPHA = 0.2
+
+
+def label_correlation(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """SpanEmo's label-correlation loss: for each text, the mean over every (given label p, label
+    not given q) pair of exp(sigmoid(s_q) - sigmoid(s_p)), which pushes each given label's score
+    above each other one's; a text with no such pair (no label given, or every one) adds 0; the
+    mean over the texts. A soft target counts as given from 0.5."""
+    p = torch.sigmoid(logits.float())
+    given = labels >= 0.5
+    pairs = given.unsqueeze(2) & ~given.unsqueeze(1)  # [text, given p, not given q]
+    exponent = (p.unsqueeze(1) - p.unsqueeze(2)).exp()  # [text, p, q] = exp(p_q - p_p)
+    count = pairs.sum(dim=(1, 2))
+    total = (exponent * pairs).sum(dim=(1, 2))
+    return torch.where(count > 0, total / count.clamp(min=1), torch.zeros_like(total)).mean()
+
+
+def correlation_loss(pos_weight: torch.Tensor | None = None):
+    """A Trainer `compute_loss_func`: SpanEmo's joint loss, its BCE positives weighted as in
+    `weighted_bce` with `pos_weight`."""
+
+    def loss(outputs, labels, num_items_in_batch=None) -> torch.Tensor:
+        logits = outputs.logits.float()
+        bce = torch.nn.functional.binary_cross_entropy_with_logits(
+            logits, labels.float(),
+            pos_weight=None if pos_weight is None else pos_weight.to(logits.device),
+        )  # fmt: skip
+        return (1 - CORRELATION_ALPHA) * bce + CORRELATION_ALPHA * label_correlation(logits, labels)
+
+    return loss
+
+
 def mixed_precision(precision: str) -> dict[str, bool]:
     """TrainingArguments flags; `auto` is bf16 where the GPU or CPU does it natively, else fp32."""
     resolved = resolve_precision(precision, best_device())
@@ -192,6 +226,8 @@ def build_trainer(
         loss_func = weighted_bce(weights)
     if config.loss == "asymmetric":
         loss_func = asymmetric_loss(weights)
+    if config.loss == "correlation":
+        loss_func = correlation_loss(weights)
     arguments = dict(
         model=model,
         args=training_arguments(config, checkpoints_dir, distributed),

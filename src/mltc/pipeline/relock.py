@@ -22,9 +22,8 @@ from mltc.decision.config import TuningConfig
 from mltc.ensemble.config import EnsembleConfig
 from mltc.export.config import ExportConfig
 from mltc.ingest.config import DataConfig
-from mltc.modeling import registry
-from mltc.modeling.config import DistributedConfig, EvaluateConfig, PreprocessConfig, TrainConfig
-from mltc.modeling.members import member_params
+from mltc.modeling.config import DistributedConfig, EvaluateConfig, PreprocessConfig
+from mltc.modeling.members import member_training
 
 LOCK_FILE = "dvc.lock"
 PARAMS_FILE = "params.yaml"
@@ -65,9 +64,7 @@ def layer_configs(params: dict) -> list:
         TuningConfig, BaselineConfig, AuditConfig, ExportConfig,
     )]  # fmt: skip
     for member in configs[4].members:
-        chosen = member_params(params, member)
-        spec = registry.resolve(chosen["model"], chosen.get("trust_remote_code", False))
-        configs.append(TrainConfig.from_params(chosen, spec))
+        configs.append(member_training(params, member)[2])
     return configs
 
 

@@ -9,13 +9,13 @@ from datasets import load_from_disk
 from mltc.core import paths
 from mltc.core.files import write_csv, write_json
 from mltc.data.labels import LabelSchema
-from mltc.modeling import checkpoints, registry, training
+from mltc.modeling import checkpoints, training
 from mltc.modeling.build import load_tokenizer
 from mltc.modeling.config import DistributedConfig, PreprocessConfig, TrainConfig
 from mltc.modeling.curves import training_curves
 from mltc.modeling.hardware import best_device, resolve_precision
 from mltc.modeling.input_choice import member_encoding
-from mltc.modeling.members import member_params
+from mltc.modeling.members import member_training
 from mltc.modeling.registry import ModelSpec
 
 
@@ -25,9 +25,7 @@ def check_params(
     """The member's params, checked: the model, the train and distributed settings, and the
     batch of each process. dvc.yaml runs this before torchrun starts: bad params stop with one
     line (torchrun itself fails on some of them with a bare traceback)."""
-    params = member_params(params, member)
-    spec = registry.resolve(params["model"], params["trust_remote_code"])
-    config = TrainConfig.from_params(params, spec)
+    params, spec, config = member_training(params, member)
     distributed = DistributedConfig.from_params(params)
     return params, spec, config, distributed, distributed.per_process_batch(config.batch_size)
 
