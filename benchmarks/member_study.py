@@ -14,15 +14,16 @@ which measures what cleaning the training labels is worth (docs/audit.md).
 
 Distillation, the ensemble's knowledge in one member (benchmarks/distillation.py):
 
-    python -m benchmarks.member_study train --runs label-aware:42 label-aware:43 --keep-train \
-        --out teachers.npz
-    python -m benchmarks.member_study teacher teachers.npz --out teacher.npz   # after dvc repro audit
+    python -m benchmarks.member_study train --runs label-aware:42 label-aware-pos-weight:43 \
+        --keep-train --out teachers.npz
+    python -m benchmarks.member_study teacher teachers.npz --out teacher.npz
     python -m benchmarks.member_study train --runs label-aware-distilled:44 ... \
         --teacher teacher.npz --out students.npz
 
 `teacher` averages the runs' training-text probabilities and mixes in the TF-IDF baseline's
-out-of-fold ones (the audit's) at the weight the ensemble's rule chooses on validation; a
-`-distilled` variant trains on (1 - w) * gold + w * teacher (`--distill-weight`, 0.5).
+out-of-fold ones on train (refitted here on the other folds of train alone) at the weight the
+ensemble's rule chooses on validation; a `-distilled` variant trains on
+(1 - w) * gold + w * teacher (`--distill-weight`, 0.5).
 """
 
 import argparse
@@ -40,6 +41,7 @@ from datasets import DatasetDict
 from benchmarks.distillation import teacher_rows, with_soft_targets
 from benchmarks.large_data import cpu_name
 from benchmarks.quality_runs import mean_and_spread
+from mltc.audit.out_of_fold import assign_folds, baseline_out_of_fold
 from mltc.core import paths
 from mltc.core.metrics import HEADLINE_METRICS, evaluation_report
 from mltc.data import split_files
@@ -67,12 +69,17 @@ KEYS = HEADLINE_METRICS
 CLEANED = "-cleaned"
 DISTILLED = "-distilled"
 ISSUES = paths.AUDIT_METRICS / "label_issues.csv"
-OUT_OF_FOLD = paths.AUDIT / "out_of_fold.npz"
 
 
-def variant_keys(variant: str) -> dict:
-    """The train keys of a variant, its suffixes (-cleaned, -distilled) taken off."""
-    return VARIANTS[variant.removesuffix(CLEANED).removesuffix(DISTILLED)]
+def parse_variant(variant: str) -> tuple[dict, set[str]]:
+    """A variant's train keys and its suffixes (-cleaned, -distilled, in any order)."""
+    suffixes = set()
+    while suffix := next((s for s in (CLEANED, DISTILLED) if variant.endswith(s)), None):
+        suffixes.add(suffix)
+        variant = variant.removesuffix(suffix)
+    if variant not in VARIANTS:
+        raise SystemExit(f"unknown variant {variant!r}: one of {', '.join(VARIANTS)}")
+    return VARIANTS[variant], suffixes
 
 
 def without_flagged(processed: DatasetDict, issues: Path, top: int) -> DatasetDict:
@@ -110,7 +117,8 @@ def train(
         )
         for run in runs:
             variant, seed = run.split(":")
-            keys = {**variant_keys(variant), "seed": int(seed)}
+            variant_train_keys, suffixes = parse_variant(variant)
+            keys = {**variant_train_keys, "seed": int(seed)}
             if epochs is not None:
                 keys["epochs"] = epochs
             config = TrainConfig.from_params({"train": {**params["train"], **keys}}, spec)
@@ -121,9 +129,9 @@ def train(
             if encoding not in processed_by_encoding:
                 processed_by_encoding[encoding] = tokenize_splits(splits, tokenizer, encoding)[0]
             processed = processed_by_encoding[encoding]
-            if variant.endswith(CLEANED):
+            if CLEANED in suffixes:
                 processed = without_flagged(processed, issues, exclude_top)
-            if variant.endswith(DISTILLED):
+            if DISTILLED in suffixes:
                 processed = distilled(processed, teacher, distill_weight)
             positions = encoding.label_positions(tokenizer)
             start = time.perf_counter()
@@ -138,7 +146,7 @@ def train(
             info["train_s"] = round(time.perf_counter() - start, 1)
             info["device"] = best_device().type
             info["cpu"] = cpu_name()
-            if variant.endswith(DISTILLED):
+            if DISTILLED in suffixes:
                 info["distill_weight"] = distill_weight
             scored = processed_by_encoding[encoding]  # every text, with its gold labels
             for split in (*(("train",) if keep_train else ()), *paths.EVALUATED_SPLITS):
@@ -187,10 +195,27 @@ def baseline_probs() -> dict[str, np.ndarray]:
     }
 
 
+def baseline_train_out_of_fold(params: dict, ids: np.ndarray) -> np.ndarray:
+    """The TF-IDF baseline's probabilities of the training texts (rows in `ids` order), each
+    from a model fitted on the other folds of train alone (audit.folds, audit.seed; C chosen
+    among baseline.c_grid out of fold): validation, which chooses the student's epoch and rule,
+    stays unseen."""
+    schema = LabelSchema.load(paths.LABELS)
+    frame = split_files.read_split("train")
+    gold = split_files.gold_matrix(frame, schema, "train")
+    fold = assign_folds(gold, params["audit"]["folds"], params["audit"]["seed"])
+    scored = baseline_out_of_fold(
+        frame["text"].tolist(), gold, fold, params["baseline"]["c_grid"], params["baseline"]["seed"]
+    )
+    rows = teacher_rows(ids, frame["id"].astype(str).tolist(), str(paths.raw_split("train")))
+    return scored.probs[rows]
+
+
 def teacher(studies: list[Path], runs: list[str] | None, out: Path) -> None:
     """The teacher's probabilities of every training text: the runs' mean (default: every run
-    with training probabilities) mixed with the baseline's out-of-fold probabilities (the audit's,
-    a model that never saw the text) at the weight the ensemble's rule chooses on validation."""
+    with training probabilities) mixed with the baseline's out-of-fold probabilities (a model
+    that never saw the text, nor validation) at the weight the ensemble's rule chooses on
+    validation."""
     saved = load_studies(studies)
     runs = runs or [key.split("/")[0] for key in saved if key.endswith("/train")]
     params = yaml.safe_load(Path("params.yaml").read_text(encoding="utf-8"))
@@ -200,10 +225,10 @@ def teacher(studies: list[Path], runs: list[str] | None, out: Path) -> None:
         [saved[f"{run}/validation"] for run in runs], baseline["validation"],
         saved["validation_labels"], params["ensemble"]["baseline_weights"], config,
     )  # fmt: skip
-    oof = np.load(OUT_OF_FOLD)
-    rows = teacher_rows(saved["train_ids"], oof["ids"], str(OUT_OF_FOLD))
     probs = combine(
-        [saved[f"{run}/train"] for run in runs], oof["probs"][rows], choice.baseline_weight
+        [saved[f"{run}/train"] for run in runs],
+        baseline_train_out_of_fold(params, saved["train_ids"]),
+        choice.baseline_weight,
     )
     np.savez_compressed(
         out, ids=saved["train_ids"], probs=probs.astype(np.float32), runs=np.asarray(runs),
@@ -313,10 +338,10 @@ def main() -> None:
     report.add_argument("--out", type=Path)
     args = parser.parse_args()
     if args.command == "train":
-        variants = [run.split(":")[0] for run in args.runs]
-        if any(v.endswith(CLEANED) for v in variants) and args.exclude_top < 1:
+        suffixes = set().union(*(parse_variant(run.split(":")[0])[1] for run in args.runs))
+        if CLEANED in suffixes and args.exclude_top < 1:
             parser.error(f"a {CLEANED} variant needs --exclude-top N (N > 0)")
-        if any(v.endswith(DISTILLED) for v in variants) and args.teacher is None:
+        if DISTILLED in suffixes and args.teacher is None:
             parser.error(f"a {DISTILLED} variant needs --teacher FILE (written by `teacher`)")
         train(
             args.runs, args.out, args.model, args.epochs, args.issues, args.exclude_top,

@@ -79,11 +79,20 @@ def copy_project(root: Path, members: dict | None = None, **data_changes) -> Pat
     return root
 
 
-def reproduce_in_process(root: Path, params: dict | None = None) -> None:
+def commit_params(root: Path, change, message: str) -> None:
+    """params.yaml of the project in `root` changed by `change(params)` (in place), committed."""
+    params = yaml.safe_load((root / "params.yaml").read_text(encoding="utf-8"))
+    change(params)
+    (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False), encoding="utf-8")
+    run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qam", message], root)
+
+
+def reproduce_in_process(root: Path) -> None:
     """What `dvc repro` runs up to the shipped classifier (download, each member's preprocess,
-    train and evaluate, baseline, audit, tune_thresholds), each stage's logic called in this
-    process in `root` with `params` (default: its params.yaml): no process start, no DVC
-    bookkeeping."""
+    train and evaluate, baseline, audit, tune_thresholds) in the project in `root`, each stage's
+    logic called in this process with the params dvc.yaml declares for it, as its script does:
+    no process start, no DVC bookkeeping."""
+    import dvc.api
     import pytest
 
     from mltc.pipeline import (
@@ -96,26 +105,27 @@ def reproduce_in_process(root: Path, params: dict | None = None) -> None:
         tune_thresholds,
     )
 
-    if params is None:
-        params = yaml.safe_load((root / "params.yaml").read_text(encoding="utf-8"))
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(root)
-        download.run(params)
-        for member in params["ensemble"]["members"]:
-            for stage in (preprocess, train, evaluate):
-                stage.run(params, member)
-        baseline.run(params)
-        audit.run(params)
-        tune_thresholds.run(params)
+
+        def declared(stage: str) -> dict:  # what dvc.yaml declares for the stage, as dvc gives it
+            return dvc.api.params_show(stages=stage)
+
+        download.run(declared("download"))
+        members = yaml.safe_load((root / "params.yaml").read_text(encoding="utf-8"))["ensemble"]
+        for member in members["members"]:
+            for name, stage in (("preprocess", preprocess), ("train", train),
+                                ("evaluate", evaluate)):  # fmt: skip
+                stage.run(declared(f"{name}@{member}"), member)
+        baseline.run(declared("baseline"))
+        audit.run(declared("audit"))
+        tune_thresholds.run(declared("tune_thresholds"))
 
 
 def tiny_project(root: Path) -> Path:
     """The default pipeline on 64 texts a split, 3 epochs of the tiny model, one member."""
     copy_project(root, members={"plain": {}}, max_rows=64)
-    params = yaml.safe_load((root / "params.yaml").read_text())
-    params["train"]["epochs"] = 3
-    (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
-    run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qam", "3 epochs"], root)
+    commit_params(root, lambda params: params["train"].update(epochs=3), "3 epochs")
     return root
 
 
@@ -128,13 +138,15 @@ def comparable_project(
     `target` (None: the whole pipeline), or only preprocessed where `distributed` (more params
     of that section) makes it one machine of several."""
     tiny_project(root)
-    params = yaml.safe_load((root / "params.yaml").read_text())
-    params["train"].update(
-        batch_size=16, sampling_strategy="random", dropout=0.0, precision="fp32", logging_steps=1
-    )
-    params["distributed"].update(nproc_per_node=processes, **distributed)
-    (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
-    run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qam", "comparable"], root)
+
+    def comparable(params: dict) -> None:
+        params["train"].update(
+            batch_size=16, sampling_strategy="random", dropout=0.0, precision="fp32",
+            logging_steps=1,
+        )  # fmt: skip
+        params["distributed"].update(nproc_per_node=processes, **distributed)
+
+    commit_params(root, comparable, "comparable")
     if distributed:
         target = f"preprocess@{MEMBER}"
     dvc("repro", *([target] if target else []), cwd=root)

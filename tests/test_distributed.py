@@ -17,7 +17,7 @@ from safetensors.numpy import load_file
 
 from mltc.core import paths
 from mltc.core.files import read_json
-from pipeline_projects import MEMBER, TOLERANCE, comparable_project, dvc, run
+from pipeline_projects import MEMBER, TOLERANCE, commit_params, comparable_project, dvc
 
 SUMMARY = paths.member_train_summary(MEMBER)
 CURVES = paths.member_train_curves(MEMBER)
@@ -45,11 +45,8 @@ def two_processes(one_process, tmp_path_factory) -> Path:
     (the only one whose params changed) run again by `dvc repro`."""
     root = tmp_path_factory.mktemp("two") / "project"
     shutil.copytree(one_process, root, symlinks=True)
-    params = yaml.safe_load((root / "params.yaml").read_text())
-    params["distributed"]["nproc_per_node"] = 2
-    (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
-    run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qam", "two"], root)
-    dvc("repro", f"train@{MEMBER}", cwd=root)
+    commit_params(root, lambda params: params["distributed"].update(nproc_per_node=2), "two")
+    assert f"Running stage 'train@{MEMBER}'" in dvc("repro", f"train@{MEMBER}", cwd=root)
     return root
 
 

@@ -2,20 +2,17 @@
 classifier with the default params (train.label_aware: auto reads the texts alone), every stage
 called in-process as stages/*.py call it, the tiny model standing in for MiniLM."""
 
-import copy
-import shutil
-
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
-from conftest import PARAMS
 from mltc.core import paths
 from mltc.core.files import read_json
 from mltc.data.text import TextEncoding
 from mltc.pipeline import diagnose
 from mltc.serving.predictor import Predictor
-from pipeline_projects import REPO_ROOT, reproduce_in_process
+from pipeline_projects import copy_project, reproduce_in_process
 
 LABELS = [f"topic_{index:03d}" for index in range(150)]
 
@@ -35,20 +32,15 @@ def topics_csv(path, texts: int = 300, seed: int = 0) -> None:
 
 @pytest.mark.slow
 def test_150_labels_run_to_a_shipped_classifier_with_the_default_params(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    shutil.copy(REPO_ROOT / "dvc.yaml", tmp_path)  # the train stage fingerprints what it declares
-    topics_csv(tmp_path / "topics.csv")
-    params = copy.deepcopy(PARAMS)
-    params["model"] = "tiny"
-    params["train"]["epochs"] = None  # the tiny model's own
-    params["data"] |= {
-        "source": "files",
-        "path": "topics.csv",
-        "columns": {"id": "id", "text": "text"},
-    }
+    root = copy_project(  # params.yaml's params, the tiny model standing in for MiniLM
+        tmp_path, source="files", path="topics.csv", columns={"id": "id", "text": "text"}
+    )
+    topics_csv(root / "topics.csv")
+    params = yaml.safe_load((root / "params.yaml").read_text(encoding="utf-8"))
     assert params["train"]["label_aware"] == "auto" and params["preprocess"]["max_length"] == 128
 
-    reproduce_in_process(tmp_path, params)
+    reproduce_in_process(root)
+    monkeypatch.chdir(root)
     for member in params["ensemble"]["members"]:
         summary = read_json(paths.member_train_summary(member))
         assert summary["label_aware"] is False

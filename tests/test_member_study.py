@@ -1,15 +1,19 @@
 """benchmarks/member_study.py: the table made from saved probabilities scores each variant alone
 and each pair of runs with distinct seeds, as tune_thresholds would choose."""
 
+import copy
 import json
 import shutil
 
 import numpy as np
+import pandas as pd
 import yaml
 
 from benchmarks import member_study
-from conftest import REPO_ROOT
+from conftest import EXAMPLES, PARAMS, REPO_ROOT
+from mltc.audit.out_of_fold import assign_folds, baseline_out_of_fold
 from mltc.core import paths
+from mltc.pipeline import download
 
 
 def write_study(root, runs: dict[str, np.ndarray], gold: dict[str, np.ndarray], name="study"):
@@ -56,7 +60,7 @@ def test_table_rows_alone_with_the_baseline_and_pairs_of_distinct_seeds(tmp_path
     assert rows["`noise` + `noise` + baseline"][1] == "42+44"
 
 
-def test_the_teacher_mixes_the_runs_with_the_baselines_out_of_fold_probabilities_by_id(
+def test_the_teacher_mixes_the_runs_with_the_baseline_at_the_weight_chosen_on_validation(
     tmp_path, monkeypatch
 ):
     rng = np.random.default_rng(1)
@@ -72,18 +76,41 @@ def test_the_teacher_mixes_the_runs_with_the_baselines_out_of_fold_probabilities
     params = yaml.safe_load((tmp_path / "params.yaml").read_text(encoding="utf-8"))
     params["ensemble"]["baseline_weights"] = [0.4]  # the one candidate: the teacher mixes at 0.4
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(params), encoding="utf-8")
-    (tmp_path / paths.AUDIT).mkdir(parents=True)
-    order = rng.permutation(40)  # the audit's texts in another order, with validation's after
-    oof = np.concatenate([rng.random((40, 3)), np.zeros((5, 3))]).astype(np.float32)
-    np.savez(tmp_path / member_study.OUT_OF_FOLD,
-             ids=np.concatenate([ids[order], [f"v{i}" for i in range(5)]]),
-             probs=oof[np.concatenate([order, np.arange(40, 45)])])  # fmt: skip
+    baseline = rng.random((40, 3)).astype(np.float32)
+    asked = []
+    monkeypatch.setattr(member_study, "baseline_train_out_of_fold",
+                        lambda params, ids: asked.append(ids.tolist()) or baseline)  # fmt: skip
     monkeypatch.chdir(tmp_path)
 
     member_study.teacher([teachers], None, tmp_path / "teacher.npz")
     saved = np.load(tmp_path / "teacher.npz")
     assert float(saved["baseline_weight"]) == 0.4
-    assert saved["ids"].tolist() == ids.tolist()
+    assert saved["ids"].tolist() == ids.tolist() == asked[0]
     assert saved["runs"].tolist() == ["a:42", "b:43"]
-    expected = 0.6 * (first["train"] + second["train"]) / 2 + 0.4 * oof[:40]
+    expected = 0.6 * (first["train"] + second["train"]) / 2 + 0.4 * baseline
     np.testing.assert_allclose(saved["probs"], expected, rtol=1e-6)
+
+
+def test_the_teachers_baseline_is_out_of_fold_on_train_alone_row_by_id(tmp_path, monkeypatch):
+    params = copy.deepcopy(PARAMS)
+    params["data"] |= {"source": "files", "path": str(EXAMPLES / "tickets-columns" / "tickets.csv"),
+                       "columns": {"id": "id", "text": "text"}}  # fmt: skip
+    params["baseline"]["c_grid"] = [1.0]
+    monkeypatch.chdir(tmp_path)
+    download.run(params)
+    train = pd.read_parquet(paths.raw_split("train"))
+    ids = train["id"].astype(str).to_numpy()[::-1]  # in another order than data/raw's
+    before = member_study.baseline_train_out_of_fold(params, ids)
+    assert before.shape == (len(train), 5)
+
+    validation = pd.read_parquet(paths.raw_split("validation"))
+    validation["labels"] = [1 - np.asarray(labels) for labels in validation["labels"]]
+    validation.to_parquet(paths.raw_split("validation"))
+    np.testing.assert_array_equal(member_study.baseline_train_out_of_fold(params, ids), before)
+
+    gold = np.stack(train["labels"].to_numpy())  # in data/raw's order: the rows reversed
+    folds = assign_folds(gold, params["audit"]["folds"], params["audit"]["seed"])
+    scored = baseline_out_of_fold(
+        train["text"].tolist(), gold, folds, [1.0], params["baseline"]["seed"]
+    )
+    np.testing.assert_array_equal(before[::-1], scored.probs)

@@ -1,5 +1,6 @@
-"""Your own data by params alone: the real `dvc repro` (tiny model) on each example dataset, one
-per label format, then `predict`. The examples have 5 labels, SemEval 11."""
+"""Your own data by params alone, to a shipped classifier (tiny model), then `predict`: the
+README's worked example with the real `dvc repro`, the header-less TSV with an unlabelled test
+file through the same stages in-process. The examples have 5 labels, SemEval 11."""
 
 import json
 import sys
@@ -22,10 +23,10 @@ PREDICTIONS = {
 }
 
 
-# end to end: the README's worked example with the real `dvc repro`, and the headerless TSV with
-# an unlabelled test file through the same stages called in-process (the DVC side is the same for
-# every layout); the JSONL layout is read (test_sources.py) and written back (test_writers.py) by
-# unit tests
+# end to end: the README's worked example (data.path a file) with the real `dvc repro`, and the
+# header-less TSV with an unlabelled test file (data.path a folder of split files) through the
+# same stages in-process, each with the params dvc.yaml declares for it; the JSONL layout is read
+# (test_sources.py) and written back (test_writers.py) by unit tests
 END_TO_END = ("columns", "delimited_ids")
 
 

@@ -18,7 +18,7 @@ from transformers import pipeline
 
 from conftest import SEMEVAL_DIR
 from mltc.core.files import read_json
-from pipeline_projects import PIPELINE_MEMBERS, copy_project, dvc, run
+from pipeline_projects import PIPELINE_MEMBERS, commit_params, copy_project, dvc, run
 
 pytestmark = pytest.mark.slow
 PROBABILITY_KEYS = (
@@ -337,12 +337,13 @@ def fresh_project(tmp_path_factory) -> Path:
     experiment runs the whole pipeline; the stages the swept param leaves alone are made cheap
     (no audit, one C for the baseline, no int8 graphs)."""
     root = copy_project(tmp_path_factory.mktemp("fresh"), members={"plain": {}}, max_rows=64)
-    params = yaml.safe_load((root / "params.yaml").read_text(encoding="utf-8"))
-    params["audit"]["model"] = "none"
-    params["baseline"]["c_grid"] = [1.0]
-    params["export"]["int8"] = False
-    (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False), encoding="utf-8")
-    run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qam", "cheap"], root)
+
+    def cheap(params: dict) -> None:
+        params["audit"]["model"] = "none"
+        params["baseline"]["c_grid"] = [1.0]
+        params["export"]["int8"] = False
+
+    commit_params(root, cheap, "cheap")
     return root
 
 

@@ -195,12 +195,12 @@ def test_the_asymmetric_loss_keeps_bce_for_positives_and_drops_easy_negatives(mo
 
 
 def test_the_correlation_loss_is_spanemos_mean_over_given_and_not_given_label_pairs():
-    logits = torch.tensor([[2.0, -1.0, 0.0], [0.5, 0.5, 0.5], [1.0, 1.0, -1.0]])
-    labels = torch.tensor([[1.0, 0.0, 0.0], [0.0, 0.0, 0.0], [1.0, 1.0, 0.0]])
+    logits = torch.tensor([[2.0, -1.0, 0.0], [0.5, 0.5, 0.5], [1.0, 1.0, -1.0], [0.1, 0.2, 0.3]])
+    labels = torch.tensor([[1.0, 0.0, 0.0], [0.0, 0.0, 0.0], [1.0, 1.0, 0.0], [1.0, 1.0, 1.0]])
     p = torch.sigmoid(logits)
     first = (torch.exp(p[0, 1] - p[0, 0]) + torch.exp(p[0, 2] - p[0, 0])) / 2
     third = (torch.exp(p[2, 2] - p[2, 0]) + torch.exp(p[2, 2] - p[2, 1])) / 2
-    expected = (first + 0.0 + third) / 3  # the text with no label given adds 0
+    expected = (first + third) / 4  # no label given, or every one: no pair, 0
     assert training.label_correlation(logits, labels).item() == pytest.approx(expected.item())
     outputs = type("Outputs", (), {"logits": logits})()
     bce = torch.nn.functional.binary_cross_entropy_with_logits(logits, labels)

@@ -49,13 +49,15 @@ def positive_weights(train_gold: np.ndarray, power: float) -> torch.Tensor:
     return torch.tensor(((len(gold) - positives) / positives) ** power, dtype=torch.float32)
 
 
-def weighted_bce(pos_weight: torch.Tensor):
-    """A Trainer `compute_loss_func`: BCE over every (text, label) pair, positives weighted."""
+def weighted_bce(pos_weight: torch.Tensor | None):
+    """A Trainer `compute_loss_func`: BCE over every (text, label) pair, positives weighted
+    (None: plain BCE)."""
 
     def loss(outputs, labels, num_items_in_batch=None) -> torch.Tensor:
         logits = outputs.logits.float()
+        weight = None if pos_weight is None else pos_weight.to(logits.device)
         return torch.nn.functional.binary_cross_entropy_with_logits(
-            logits, labels.float(), pos_weight=pos_weight.to(logits.device)
+            logits, labels.float(), pos_weight=weight
         )
 
     return loss
@@ -112,13 +114,11 @@ def correlation_loss(pos_weight: torch.Tensor | None = None):
     """A Trainer `compute_loss_func`: SpanEmo's joint loss, its BCE positives weighted as in
     `weighted_bce` with `pos_weight`."""
 
+    bce = weighted_bce(pos_weight)
+
     def loss(outputs, labels, num_items_in_batch=None) -> torch.Tensor:
-        logits = outputs.logits.float()
-        bce = torch.nn.functional.binary_cross_entropy_with_logits(
-            logits, labels.float(),
-            pos_weight=None if pos_weight is None else pos_weight.to(logits.device),
-        )  # fmt: skip
-        return (1 - CORRELATION_ALPHA) * bce + CORRELATION_ALPHA * label_correlation(logits, labels)
+        correlation = label_correlation(outputs.logits, labels)
+        return (1 - CORRELATION_ALPHA) * bce(outputs, labels) + CORRELATION_ALPHA * correlation
 
     return loss
 
