@@ -90,9 +90,9 @@ def without_flagged(processed: DatasetDict, issues: Path, top: int) -> DatasetDi
     return DatasetDict({**processed, "train": train})
 
 
-def distilled(processed: DatasetDict, teacher: Path, weight: float) -> DatasetDict:
-    """The splits with train's labels replaced by soft targets from `teacher` (ids, probs)."""
-    saved = np.load(teacher)
+def distilled(processed: DatasetDict, teacher: Path, saved: dict, weight: float) -> DatasetDict:
+    """The splits with train's labels replaced by soft targets from `saved`, what `teacher` holds
+    (ids, probs)."""
     train = with_soft_targets(
         processed["train"], saved["ids"], saved["probs"], weight, str(teacher)
     )
@@ -109,6 +109,8 @@ def train(
     params = yaml.safe_load(Path("params.yaml").read_text(encoding="utf-8"))
     schema = LabelSchema.load(paths.LABELS)
     spec = registry.resolve(model)
+    taught = dict(np.load(teacher)) if teacher is not None else None  # read once for every run
+    cpu = cpu_name()
     tokenizer = load_tokenizer(spec)
     results, processed_by_encoding = {}, {}
     with tempfile.TemporaryDirectory() as cache:
@@ -132,7 +134,7 @@ def train(
             if CLEANED in suffixes:
                 processed = without_flagged(processed, issues, exclude_top)
             if DISTILLED in suffixes:
-                processed = distilled(processed, teacher, distill_weight)
+                processed = distilled(processed, teacher, taught, distill_weight)
             positions = encoding.label_positions(tokenizer)
             start = time.perf_counter()
             with tempfile.TemporaryDirectory() as checkpoints:
@@ -145,7 +147,7 @@ def train(
                     "train_texts": len(processed["train"])}  # fmt: skip
             info["train_s"] = round(time.perf_counter() - start, 1)
             info["device"] = best_device().type
-            info["cpu"] = cpu_name()
+            info["cpu"] = cpu
             if DISTILLED in suffixes:
                 info["distill_weight"] = distill_weight
             scored = processed_by_encoding[encoding]  # every text, with its gold labels

@@ -112,8 +112,7 @@ def reproduce_in_process(root: Path) -> None:
             return dvc.api.params_show(stages=stage)
 
         download.run(declared("download"))
-        members = yaml.safe_load((root / "params.yaml").read_text(encoding="utf-8"))["ensemble"]
-        for member in members["members"]:
+        for member in declared("tune_thresholds")["ensemble"]["members"]:
             for name, stage in (("preprocess", preprocess), ("train", train),
                                 ("evaluate", evaluate)):  # fmt: skip
                 stage.run(declared(f"{name}@{member}"), member)
