@@ -12,7 +12,7 @@ the suffix `-cleaned` trains without the first `--exclude-top` train texts of th
 label issues (`--issues`, default metrics/audit/label_issues.csv; validation and test untouched),
 which measures what cleaning the training labels is worth (docs/audit.md).
 
-Distillation, the ensemble's knowledge in one member (benchmarks/distillation.py):
+Distillation, the ensemble's knowledge in one member (mltc.distill.soft_targets):
 
     python -m benchmarks.member_study train --runs label-aware:42 label-aware-pos-weight:43 \
         --keep-train --out teachers.npz
@@ -38,10 +38,10 @@ import pandas as pd
 import yaml
 from datasets import DatasetDict
 
-from benchmarks.distillation import teacher_rows, with_soft_targets
 from benchmarks.large_data import cpu_name
 from benchmarks.quality_runs import mean_and_spread
-from mltc.audit.out_of_fold import assign_folds, baseline_out_of_fold
+from mltc.audit.config import AuditConfig
+from mltc.baseline.config import BaselineConfig
 from mltc.core import paths
 from mltc.core.metrics import HEADLINE_METRICS, evaluation_report
 from mltc.data import split_files
@@ -49,6 +49,9 @@ from mltc.data.labels import LabelSchema
 from mltc.data.tokenized import label_matrix, tokenize_splits
 from mltc.decision.config import TuningConfig
 from mltc.decision.thresholds import tune
+from mltc.distill.soft_targets import teacher_rows, with_soft_targets
+from mltc.distill.teacher import BaselineFolds
+from mltc.distill.teacher import baseline_train_out_of_fold as train_out_of_fold
 from mltc.ensemble.combine import choose_baseline_weight, combine
 from mltc.modeling import registry, training
 from mltc.modeling.build import load_tokenizer
@@ -198,19 +201,17 @@ def baseline_probs() -> dict[str, np.ndarray]:
 
 
 def baseline_train_out_of_fold(params: dict, ids: np.ndarray) -> np.ndarray:
-    """The TF-IDF baseline's probabilities of the training texts (rows in `ids` order), each
-    from a model fitted on the other folds of train alone (audit.folds, audit.seed; C chosen
-    among baseline.c_grid out of fold): validation, which chooses the student's epoch and rule,
-    stays unseen."""
+    """The TF-IDF baseline's probabilities of the training texts (rows in `ids` order), out of
+    fold on train alone, as the distill stage makes them (mltc.distill.teacher)."""
     schema = LabelSchema.load(paths.LABELS)
     frame = split_files.read_split("train")
-    gold = split_files.gold_matrix(frame, schema, "train")
-    fold = assign_folds(gold, params["audit"]["folds"], params["audit"]["seed"])
-    scored = baseline_out_of_fold(
-        frame["text"].tolist(), gold, fold, params["baseline"]["c_grid"], params["baseline"]["seed"]
-    )
+    audit, baseline = AuditConfig.from_params(params), BaselineConfig.from_params(params)
+    scored = train_out_of_fold(
+        frame["text"].tolist(), split_files.gold_matrix(frame, schema, "train"),
+        BaselineFolds(audit.folds, audit.seed, baseline.c_grid, baseline.seed),
+    )  # fmt: skip
     rows = teacher_rows(ids, frame["id"].astype(str).tolist(), str(paths.raw_split("train")))
-    return scored.probs[rows]
+    return scored[rows]
 
 
 def teacher(studies: list[Path], runs: list[str] | None, out: Path) -> None:

@@ -7,6 +7,8 @@ figures, the training and pipeline times and whether the variant is the default.
 
     python -m benchmarks.quality_runs record VARIANT [--project .] [--default] [--wall-s S]
     python -m benchmarks.quality_runs table          # -> benchmarks/results/quality/table.md
+
+`--results DIR` keeps another dataset's runs apart (benchmarks/results/reuters: Reuters-21578).
 """
 
 import argparse
@@ -124,13 +126,16 @@ def main() -> None:
     add.add_argument("--project", type=Path, default=Path("."))
     add.add_argument("--default", action="store_true", help="the run used the default params")
     add.add_argument("--wall-s", type=float, help="the dvc repro wall time, in seconds")
-    commands.add_parser("table", help="write results/quality/table.md")
+    write = commands.add_parser("table", help="write table.md beside the records")
+    for command in (add, write):
+        command.add_argument("--results", type=Path, default=RESULTS, help="the records' folder")
     args = parser.parse_args()
     if args.command == "record":
-        print(record(args.project, args.variant, args.default, args.wall_s))
+        print(record(args.project, args.variant, args.default, args.wall_s, args.results))
     else:
-        (RESULTS / "table.md").write_text(table(), encoding="utf-8")
-        print(table())
+        written = table(args.results)
+        (args.results / "table.md").write_text(written, encoding="utf-8")
+        print(written)
 
 
 if __name__ == "__main__":

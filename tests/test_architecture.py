@@ -23,6 +23,7 @@ LAYER_RANKS = {
     "decision": 3,
     "ensemble": 4,
     "export": 5,
+    "distill": 5,
     "pipeline": 6,
     "serving": 6,
 }

@@ -1,12 +1,12 @@
-"""benchmarks/distillation.py: a student's targets mix the gold labels with a teacher's
+"""mltc.distill.soft_targets: a student's targets mix the gold labels with a teacher's
 probabilities, text by text (found by id)."""
 
 import numpy as np
 import pytest
 from datasets import Dataset
 
-from benchmarks.distillation import soft_targets, with_soft_targets
 from mltc.core.errors import PipelineError
+from mltc.distill.soft_targets import soft_targets, with_soft_targets
 
 GOLD = np.array([[1, 0, 0], [0, 1, 1]], dtype=np.float32)
 TEACHER = np.array([[0.8, 0.3, 0.0], [0.1, 0.6, 0.9]], dtype=np.float32)

@@ -242,6 +242,13 @@ CHECKS = {
         "tests/test_distributed.py::test_two_processes_train_as_one_with_the_same_global_batch"
     ),
     "dvc exp run": Run(),
+    # docs/ensembles.md: distillation
+    "dvc exp run -S distill.enabled=true": Covered(
+        "tests/test_distill_stage.py::test_the_student_ships_alone_and_serves_what_the_stage_measured"
+    ),
+    'predict --model models/student "What a great day!"': Covered(
+        "tests/test_distill_stage.py::test_the_student_ships_alone_and_serves_what_the_stage_measured"
+    ),
     "torchrun --nnodes=2 --node_rank=k --nproc_per_node=8 --rdzv_backend=static "
     "--rdzv_endpoint=node0.cluster:29400 stages/train.py plain": Covered(
         "tests/test_distributed.py::test_two_machines_train_as_one_and_only_node_0_writes"

@@ -23,7 +23,10 @@ MEMBERS = MODELS / "members"  # <member>/: each train stage's fine-tuned weights
 BASELINE = MODELS / "baseline"  # the fitted TF-IDF baseline, from the baseline stage
 CLASSIFIER = MODELS / "classifier"  # what ships: the members, weights, decision rule, model card
 EXPORT = MODELS / "export"  # the classifier as ONNX graphs with the same rule (export stage)
+STUDENT = MODELS / "student"  # the classifier distilled into one member (distill stage)
 CHECKPOINTS = MODELS / "checkpoints"  # <member>/: epoch checkpoints of an unfinished run
+STUDENT_CHECKPOINTS = CHECKPOINTS / ".distill"  # the student's epoch checkpoints (not a member's)
+STUDENT_WEIGHTS = CHECKPOINTS / ".distill-student"  # its best epoch, until models/student holds it
 PRETRAINED = (
     MODELS / "pretrained"
 )  # backbones assembled from package pieces (mltc.modeling.pretrained_parts)
@@ -44,6 +47,7 @@ BASELINE_TUNED_METRICS = METRICS / "baseline_tuned.json"  # from tune_thresholds
 AUDIT_METRICS = METRICS / "audit"  # summary.json, label_issues.csv, label_issues.md
 AUDIT_SUMMARY = AUDIT_METRICS / "summary.json"
 EXPORT_METRICS = METRICS / "export.json"  # the export's parity with torch, and int8's scores
+DISTILL_METRICS = METRICS / "distill.json"  # the student against the ensemble (distill stage)
 
 SPLITS = ("train", "validation", "test")
 EVALUATED_SPLITS = ("validation", "test")
