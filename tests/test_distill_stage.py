@@ -67,3 +67,45 @@ def test_the_student_ships_alone_and_serves_what_the_stage_measured(project_copy
     assert {key: report[key] for key in HEADLINE_METRICS} == summary["student"]["test"]
     printed = run([str(VENV / "bin" / "predict"), "--model", "models/student", TEXT], project)
     assert json.loads(printed.stdout)["labels"] == predictor.predict([TEXT])[0]
+
+
+def test_with_weight_1_the_student_learns_what_the_shipped_classifier_predicts(
+    project_copy, monkeypatch
+):
+    """The targets the Trainer gets are the shipped classifier's probabilities of each training
+    text, row by row (here without the baseline, whose part of the teacher is out of fold)."""
+    import dvc.api
+    import numpy as np
+
+    from mltc.modeling import training
+    from mltc.pipeline import distill, tune_thresholds
+
+    monkeypatch.chdir(project_copy)
+    no_baseline = {"baseline_weights": [0.0]}
+    params = dvc.api.params_show(stages="tune_thresholds")
+    params["ensemble"] |= no_baseline
+    tune_thresholds.run(params)  # the shipped classifier: the members alone
+    params = dvc.api.params_show(stages="distill")
+    params["ensemble"] |= no_baseline
+    params["distill"] |= {"enabled": True, "weight": 1.0}
+
+    class Captured(Exception):
+        pass
+
+    def capture(spec, schema, processed, *args, **kwargs):
+        raise Captured(processed["train"])
+
+    monkeypatch.setattr(training, "build_trainer", capture)
+    with pytest.raises(Captured) as captured:
+        distill.run(params)
+    taught = captured.value.args[0]
+    train = split_files.read_split("train")
+    predictor = Predictor(
+        paths.CLASSIFIER, batch_size=params["evaluate"]["batch_size"],
+        precision=params["evaluate"]["precision"],
+    )  # fmt: skip
+    expected = predictor.predict_proba(train["text"].tolist()).astype(np.float32)
+    row = {text_id: index for index, text_id in enumerate(train["id"].astype(str))}
+    np.testing.assert_array_equal(
+        np.asarray(taught["labels"], dtype=np.float32), expected[[row[i] for i in taught["id"]]]
+    )
