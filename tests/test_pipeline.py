@@ -89,8 +89,9 @@ def test_learning_rate_change_retrains_without_retokenizing(project_copy):
         changed = json.loads(dvc("status", "--json", cwd=project))
     finally:
         (project / "params.yaml").write_text(original)
-    # every member trains with the train section; evaluate follows once train's outputs change
-    assert set(changed) == {"train@plain", "train@pos-weight"}
+    # every member trains with the train section; evaluate follows once train's outputs change;
+    # distill tracks the params its student trains with (off by default, it re-runs in a second)
+    assert set(changed) == {"train@plain", "train@pos-weight", "distill"}
     assert changed["train@plain"] == [{"changed deps": {"params.yaml": {"train": "modified"}}}]
 
 
@@ -108,8 +109,15 @@ def test_a_new_member_trains_alone_and_a_changed_one_retrains_alone(project_copy
         changed = set(json.loads(dvc("status", "--json", cwd=project)))
     finally:
         (project / "params.yaml").write_text(original)
-    assert added == {"preprocess@third", "train@third", "evaluate@third", "tune_thresholds"}
-    assert changed == {"preprocess@pos-weight", "train@pos-weight", "tune_thresholds"}
+    # distill tracks the members: its student trains as one of them
+    assert added == {
+        "preprocess@third",
+        "train@third",
+        "evaluate@third",
+        "tune_thresholds",
+        "distill",
+    }
+    assert changed == {"preprocess@pos-weight", "train@pos-weight", "tune_thresholds", "distill"}
 
 
 def test_threshold_params_rerun_only_tune_thresholds(project_copy):
@@ -119,14 +127,18 @@ def test_threshold_params_rerun_only_tune_thresholds(project_copy):
     params["tune_thresholds"]["objective"] = "jaccard"
     (project / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     try:
-        # the baseline's rule is tuned in the same stage: nothing upstream re-runs
-        assert set(json.loads(dvc("status", "--json", cwd=project))) == {"tune_thresholds"}
+        # the baseline's rule is tuned in the same stage: nothing upstream re-runs (distill tunes
+        # its student's rule with the same params)
+        assert set(json.loads(dvc("status", "--json", cwd=project))) == {
+            "tune_thresholds",
+            "distill",
+        }
         output = dvc("repro", cwd=project)
         ran = {
             line.split("'")[1] for line in output.splitlines() if line.startswith("Running stage")
         }
         # the diagnostics follow the new rule, and the export carries it
-        assert ran == {"tune_thresholds", "diagnose", "export"}
+        assert ran == {"tune_thresholds", "diagnose", "export", "distill"}
         assert read_json(project / "metrics" / "baseline_tuned.json")["tuning"]["objective"] == (
             "jaccard"
         )

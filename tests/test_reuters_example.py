@@ -14,7 +14,8 @@ from mltc.core.files import read_json
 
 PREPARE = EXAMPLES / "reuters21578" / "prepare.py"
 # one file of the distribution's layout: train and test stories, a topic seen in train only,
-# a story outside the split (NOT-USED) and one with TOPICS="NO", a brief without a body
+# a story outside the split (NOT-USED) and one with TOPICS="NO", a brief (its title alone is
+# text: its body is a placeholder), a table without title or body, a topic listed twice
 SGML = """<!DOCTYPE lewis SYSTEM "lewis.dtd">
 <REUTERS TOPICS="YES" LEWISSPLIT="TRAIN" CGISPLIT="TRAINING-SET" OLDID="1" NEWID="1">
 <DATE>26-FEB-1987</DATE><TOPICS><D>cocoa</D><D>grain</D></TOPICS>
@@ -30,16 +31,25 @@ SGML = """<!DOCTYPE lewis SYSTEM "lewis.dtd">
 </REUTERS>
 <REUTERS TOPICS="YES" LEWISSPLIT="TRAIN" CGISPLIT="TRAINING-SET" OLDID="3" NEWID="3">
 <TOPICS><D>grain</D><D>tin</D></TOPICS>
-<TEXT TYPE="BRIEF">&#2;<TITLE>GRAIN BRIEF</TITLE>Blah blah blah.
+<TEXT TYPE="BRIEF">&#2;
+******<TITLE>GRAIN BRIEF
+</TITLE>Blah blah blah.
 &#3;</TEXT>
 </REUTERS>
 <REUTERS TOPICS="YES" LEWISSPLIT="TEST" CGISPLIT="TRAINING-SET" OLDID="4" NEWID="4">
-<TOPICS><D>cocoa</D></TOPICS>
+<TOPICS><D>cocoa</D><D>cocoa</D></TOPICS>
 <TEXT><TITLE>COCOA TEST</TITLE><BODY>Cocoa again.</BODY></TEXT>
 </REUTERS>
 <REUTERS TOPICS="YES" LEWISSPLIT="TEST" CGISPLIT="TRAINING-SET" OLDID="5" NEWID="5">
 <TOPICS><D>grain</D></TOPICS>
 <TEXT><TITLE>GRAIN TEST</TITLE><BODY>Wheat.</BODY></TEXT>
+</REUTERS>
+<REUTERS TOPICS="YES" LEWISSPLIT="TEST" CGISPLIT="TRAINING-SET" OLDID="8" NEWID="8">
+<TOPICS><D>grain</D></TOPICS>
+<TEXT TYPE="UNPROC">&#2;
+GRAIN REPORT - FEB 26
+ Wheat......1 vs 2
+&#3;</TEXT>
 </REUTERS>
 <REUTERS TOPICS="YES" LEWISSPLIT="NOT-USED" CGISPLIT="TRAINING-SET" OLDID="6" NEWID="6">
 <TOPICS><D>cocoa</D></TOPICS><TEXT><TITLE>UNUSED</TITLE><BODY>x</BODY></TEXT>
@@ -67,14 +77,16 @@ def prepare(tmp_path: Path, sgml: str = SGML, recorded: str | None = None):
 def test_the_modapte_split_keeps_the_topics_of_both_splits_and_their_stories(tmp_path):
     out, result = prepare(tmp_path)
     assert result.returncode == 0, result.stderr
-    assert result.stdout == f"{out}: 2 topics, 2 train and 2 test documents\n"
+    assert result.stdout == f"{out}: 2 topics, 2 train and 3 test documents\n"
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert rows == [
         {"id": "1", "text": "COCOA REVIEW\nShowers continued <in> the zone.\n Reuter",
          "labels": ["cocoa", "grain"], "split": "train"},
-        {"id": "3", "text": "GRAIN BRIEF\nBlah blah blah.", "labels": ["grain"], "split": "train"},
+        {"id": "3", "text": "GRAIN BRIEF", "labels": ["grain"], "split": "train"},
         {"id": "4", "text": "COCOA TEST\nCocoa again.", "labels": ["cocoa"], "split": "test"},
         {"id": "5", "text": "GRAIN TEST\nWheat.", "labels": ["grain"], "split": "test"},
+        {"id": "8", "text": "GRAIN REPORT - FEB 26\n Wheat......1 vs 2", "labels": ["grain"],
+         "split": "test"},
     ]  # fmt: skip
 
 
@@ -105,4 +117,4 @@ def test_the_pipeline_reads_the_prepared_file_by_the_readmes_params(tmp_path, mo
     counts = {
         split: entry["texts"] for split, entry in read_json(paths.DATA_METRICS)["splits"].items()
     }
-    assert counts == {"train": 1, "validation": 1, "test": 2}
+    assert counts == {"train": 1, "validation": 1, "test": 3}

@@ -53,19 +53,14 @@ def parse(sgml: str) -> list[dict]:
     for match in DOCUMENT.finditer(sgml):
         attributes = dict(ATTRIBUTE.findall(match.group("attributes")))
         body = match.group("body")
-        topics = re.findall(r"<D>(.*?)</D>", element(body, "TOPICS") or "")
-        title = html.unescape(element(body, "TITLE") or "").strip()
+        topics = list(dict.fromkeys(re.findall(r"<D>(.*?)</D>", element(body, "TOPICS") or "")))
+        title = " ".join(html.unescape(element(body, "TITLE") or "").split())
         text = element(body, "BODY")
-        if text is None:  # a brief: the text element without markup and without its title
-            inner = re.search(r"<TEXT[^>]*>(.*?)</TEXT>", body, re.S)
-            text = (
-                re.sub(
-                    r"<[^>]+>", " ", re.sub(r"<TITLE>.*?</TITLE>", "", inner.group(1), flags=re.S)
-                )
-                if inner
-                else ""
-            )
-        text = html.unescape(text).replace("\x03", "").strip()
+        unprocessed = re.search(r'<TEXT TYPE="UNPROC">(.*?)</TEXT>', body, re.S)
+        if text is None and unprocessed:  # a table or report: the text element holds it whole
+            text = re.sub(r"<[^>]+>", " ", unprocessed.group(1))
+        # a brief (TYPE="BRIEF") has no body, only a placeholder ("Blah blah blah."): its title
+        text = html.unescape(text or "").strip()
         documents.append({
             "id": attributes["NEWID"],
             "split": SPLITS.get(attributes["LEWISSPLIT"]) if attributes.get("TOPICS") == "YES" else None,

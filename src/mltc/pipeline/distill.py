@@ -49,7 +49,12 @@ OFF_NOTE = (
 
 
 def write_disabled() -> None:
-    """distill.enabled: false: the outputs dvc.yaml declares, saying that nothing was distilled."""
+    """distill.enabled: false: the outputs dvc.yaml declares, saying that nothing was distilled
+    (and no checkpoint of an interrupted student left behind)."""
+    for leftover in (paths.STUDENT_CHECKPOINTS, paths.STUDENT_WEIGHTS):
+        shutil.rmtree(leftover, ignore_errors=True)
+    with contextlib.suppress(OSError):  # models/checkpoints, when nothing else is in it
+        paths.CHECKPOINTS.rmdir()
     with atomic_path(paths.STUDENT) as staging:
         staging.mkdir()
         (staging / "README.md").write_text(OFF_NOTE, encoding="utf-8")
@@ -64,14 +69,12 @@ def checkpoint_fingerprint(params: dict) -> str:
     return checkpoints.fingerprint(params, stage["deps"])
 
 
-def distillation_card(card: str, config: DistillConfig, teacher: Teacher) -> str:
-    """The student's model card: the card of a one-member classifier, and what taught it."""
-    members = ", ".join(f"`{name}`" for name in teacher.members)
-    baseline = (
-        f" and the TF-IDF baseline at weight {teacher.baseline_weight} (out of fold on train)"
-        if teacher.baseline_weight > 0
-        else ""
-    )
+def distillation_card(card: str, config: DistillConfig, taught_by: dict) -> str:
+    """The student's model card: the card of a one-member classifier, and what taught it
+    (`taught_by`: the teacher's members and baseline weight, as metrics/distill.json has them)."""
+    members = ", ".join(f"`{name}`" for name in taught_by["members"])
+    weight = taught_by["baseline_weight"]
+    baseline = f" and the TF-IDF baseline at weight {weight} (out of fold on train)" if weight else ""
     return card + (
         "\n## Distillation\n\n"
         f"One member distilled from the mltc ensemble of {members}{baseline}: trained as member "
@@ -108,6 +111,10 @@ def run(params: dict) -> None:
     names = list(schema.label_names)
     if not schema.is_labelled("validation"):
         raise PipelineError("distill: validation has no labels: the student's rule is tuned on it")
+    # what the comparison and the model card read, read before any training
+    ensemble_report = read_json(paths.TUNE_METRICS)
+    data_summary = read_json(paths.DATA_METRICS)
+    audit_summary = read_json(paths.AUDIT_SUMMARY) if paths.AUDIT_SUMMARY.is_file() else None
     teacher = Teacher.load(
         paths.CLASSIFIER, schema, evaluation.precision, params["trust_remote_code"]
     )
@@ -128,8 +135,10 @@ def run(params: dict) -> None:
         baseline_probs = baseline_train_out_of_fold(
             texts, split_files.gold_matrix(frame, schema, "train"), folds
         )
+    taught_by = {"members": list(teacher.members), "baseline_weight": teacher.baseline_weight}
     print(f"distill: the teacher ({', '.join(teacher.members)}) scores {len(texts)} training texts")
     taught = teacher.probabilities(texts, evaluation.batch_size, baseline_probs)
+    del teacher  # its models are not needed while the student trains
     processed["train"] = with_soft_targets(
         processed["train"], frame["id"].astype(str).tolist(), taught, config.weight,
         f"the teacher ({paths.CLASSIFIER})",
@@ -144,6 +153,7 @@ def run(params: dict) -> None:
         paths.STUDENT_WEIGHTS, encoding, False,
     )  # fmt: skip
     kept_epoch = training.best_epoch(trainer)
+    del trainer  # the kept epoch is published: the student is read back from it
 
     # the student's probabilities as evaluate computes a member's: from the saved weights
     model, _ = load_classifier(paths.STUDENT_WEIGHTS, params["trust_remote_code"])
@@ -160,7 +170,6 @@ def run(params: dict) -> None:
         tuned.thresholds_by_label(names), tuned.min_labels, tuned.strategy, tuned.objective
     )
     student = headline(tuned, report)
-    ensemble_report = read_json(paths.TUNE_METRICS)
     ensemble = {
         split: {key: ensemble_report[split][key] for key in HEADLINE_METRICS}
         for split in paths.EVALUATED_SPLITS
@@ -173,7 +182,7 @@ def run(params: dict) -> None:
         "model": spec.alias,
         "seed": config.seed,
         "weight": config.weight,
-        "teacher": {"members": list(teacher.members), "baseline_weight": teacher.baseline_weight},
+        "teacher": taught_by,
         "best_epoch": kept_epoch,
         "train_runtime_s": round(result.metrics["train_runtime"], 1),
         "student": student,
@@ -184,26 +193,26 @@ def run(params: dict) -> None:
     }
     card = model_card(
         schema,
-        read_json(paths.DATA_METRICS),
+        data_summary,
         {split: report[split] for split in scores},
         rule,
         {STUDENT: spec.alias},
         0.0,
         encoding.max_length,
         [STUDENT] if encoding.label_names else [],
-        read_json(paths.AUDIT_SUMMARY) if paths.AUDIT_SUMMARY.is_file() else None,
+        audit_summary,
         encoding.windows,
     )
 
     # everything is computed: now write, each output whole
     write_classifier(
         paths.STUDENT, {STUDENT: paths.STUDENT_WEIGHTS}, paths.BASELINE, 0.0, rule,
-        {"tuning": report["tuning"]}, distillation_card(card, config, teacher),
+        {"tuning": report["tuning"]}, distillation_card(card, config, taught_by),
     )  # fmt: skip
+    write_json(paths.DISTILL_METRICS, summary)
     shutil.rmtree(paths.STUDENT_WEIGHTS)
     with contextlib.suppress(OSError):  # models/checkpoints, when no member left checkpoints
         paths.CHECKPOINTS.rmdir()
-    write_json(paths.DISTILL_METRICS, summary)
     lines = [f"{split} " + ", ".join(f"{key} {value:+.4f}" for key, value in diff.items())
              for split, diff in summary["student_minus_ensemble"].items()]  # fmt: skip
     print(f"distill: student (one {spec.alias}) minus the ensemble: " + "; ".join(lines))
