@@ -74,7 +74,9 @@ def distillation_card(card: str, config: DistillConfig, taught_by: dict) -> str:
     (`taught_by`: the teacher's members and baseline weight, as metrics/distill.json has them)."""
     members = ", ".join(f"`{name}`" for name in taught_by["members"])
     weight = taught_by["baseline_weight"]
-    baseline = f" and the TF-IDF baseline at weight {weight} (out of fold on train)" if weight else ""
+    baseline = (
+        f" and the TF-IDF baseline at weight {weight} (out of fold on train)" if weight else ""
+    )
     return card + (
         "\n## Distillation\n\n"
         f"One member distilled from the mltc ensemble of {members}{baseline}: trained as member "
