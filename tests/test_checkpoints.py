@@ -32,3 +32,28 @@ def test_resume_point_takes_the_last_checkpoint_of_the_same_run_only(tmp_path):
     assert path is None and "made with other params, data or code" in message
     checkpoints.start_fresh(folder, "other")
     assert sorted(p.name for p in folder.iterdir()) == ["fingerprint.json"]
+
+
+def test_stage_fingerprint_hashes_what_dvc_yaml_declares_for_either_kind_of_stage(
+    tmp_path, monkeypatch
+):
+    """A `foreach` stage's deps name the member through ${key}; a single stage's are read as
+    written. A file the stage does not declare moves neither."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("a.py", "b.py", "plain.txt", "other.txt"):
+        (tmp_path / name).write_text(name)
+    stages = {
+        "train": {"foreach": ["plain"], "do": {"cmd": "x", "deps": ["a.py", "${key}.txt"]}},
+        "distill": {"cmd": "y", "deps": ["b.py", "plain.txt"]},
+    }
+    (tmp_path / "dvc.yaml").write_text(json.dumps({"stages": stages}))
+    params = {"train": {"epochs": 3}}
+    train = checkpoints.stage_fingerprint("train", params, "plain")
+    distill = checkpoints.stage_fingerprint("distill", params)
+    assert train == checkpoints.fingerprint(params, ["a.py", "plain.txt"])
+    assert distill == checkpoints.fingerprint(params, ["b.py", "plain.txt"])
+    (tmp_path / "other.txt").write_text("changed")
+    assert checkpoints.stage_fingerprint("train", params, "plain") == train
+    (tmp_path / "plain.txt").write_text("changed")
+    assert checkpoints.stage_fingerprint("train", params, "plain") != train
+    assert checkpoints.stage_fingerprint("distill", params) != distill

@@ -192,6 +192,13 @@ CHECKS = {
         "python -m benchmarks.quality_runs record smoke --wall-s 1"
     ),
     "python -m benchmarks.quality_runs table": Run(),
+    "python -m benchmarks.member_runs record NAME --project P --results DIR": Run(
+        "python -m benchmarks.member_runs record smoke --project . --results runs",
+        expect="runs/smoke.json",
+    ),
+    "python -m benchmarks.member_runs table --results DIR": Run(
+        "python -m benchmarks.member_runs table --results runs", expect="| run |"
+    ),
     # README and docs/audit.md: the label audit and acting on it (the experiment run as far as
     # download, which applies the corrections: the stages after it are tested elsewhere)
     "head -3 metrics/audit/label_issues.csv": Run(expect="rank,id,split,quality,given_labels"),

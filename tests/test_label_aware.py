@@ -86,7 +86,7 @@ def test_label_aware_must_be_true_false_or_auto_and_a_member_may_set_it():
     params["train"]["label_aware"] = "yes"
     with pytest.raises(PipelineError) as error:
         TrainConfig.from_params(params, REGISTRY["minilm"])
-    assert str(error.value) == "train.label_aware='yes': expected true, false or auto"
+    assert str(error.value) == "train.label_aware='yes': expected true, false, auto or attention"
     assert member_overrides("aware", {"label_aware": False}) == {"label_aware": False}
 
 

@@ -53,6 +53,11 @@ def test_card_sends_label_aware_members_through_mltc_and_offers_transformers_for
     assert 'model="path/to/this/folder/members/plain"' in card  # the first plain member
     only_aware = model_card(schema, summary, {}, rule, {"aware": "minilm"}, 0.0, 96, ["aware"])
     assert "from transformers import pipeline" not in only_aware
+    # a label-attention head is not transformers' either: the card sends it through mltc too
+    attention = model_card(schema, summary, {}, rule, {"attend": "minilm"}, 0.0, 96,
+                           label_attention=["attend"])  # fmt: skip
+    assert "from transformers import pipeline" not in attention
+    assert "Member(s) `attend` score each label by the attention of its name's query" in attention
 
 
 def test_card_shows_the_audits_reliability_per_label_where_the_audit_ran():

@@ -5,10 +5,12 @@ import numpy as np
 import pytest
 import torch
 import yaml
-from transformers import EvalPrediction, pipeline
+from transformers import AutoConfig, AutoModelForSequenceClassification, EvalPrediction, pipeline
 
+from mltc.core.errors import PipelineError
+from mltc.data.tokenized import label_matrix
 from mltc.modeling import cpu_dropout, hardware, registry, training
-from mltc.modeling.build import build_model
+from mltc.modeling.build import build_model, output_layer
 from mltc.modeling.config import TrainConfig
 from mltc.modeling.curves import training_curves
 
@@ -100,6 +102,51 @@ def test_cpu_training_draws_dropout_masks_with_cpu_dropout(monkeypatch, schema):
         assert model.config._attn_implementation == attention
         layers = [m for m in model.modules() if isinstance(m, torch.nn.Dropout)]
         assert layers and all(type(m) is layer and m.p == 0.1 for m in layers)
+
+
+def test_prior_logits_are_each_labels_smoothed_training_log_odds():
+    gold = np.zeros((9, 3), dtype=np.int8)
+    gold[:4, 0] = 1  # 4 of 9 texts: (4 + 0.5) / 10 = 0.45
+    gold[:, 1] = 1  # all 9: 9.5 / 10; label 2 on none: 0.5 / 10
+    expected = np.log([0.45 / 0.55, 0.95 / 0.05, 0.05 / 0.95])
+    np.testing.assert_allclose(training.prior_logits(gold).numpy(), expected, rtol=1e-6)
+
+
+def test_the_trainer_starts_a_plain_head_at_the_training_priors_unless_head_bias_is_zero(
+    processed_slice, tokenizer, schema, tmp_path
+):
+    """train.head_bias: prior (also what a params file without the key gets) sets a plain head's
+    output bias to the labels' log-odds in the training split; zero keeps the checkpoint's zero
+    bias."""
+    spec = registry.resolve("tiny")
+    expected = training.prior_logits(label_matrix(processed_slice["train"])).numpy()
+    biases = {}
+    for setting in ("prior", "zero", None):
+        values = {**TRAIN_PARAMS["train"], "head_bias": setting}
+        if setting is None:
+            del values["head_bias"]
+        config = TrainConfig.from_params({"train": values}, spec)
+        trainer = training.build_trainer(
+            spec, schema, processed_slice, tokenizer, config, tmp_path / "checkpoints"
+        )
+        biases[setting] = trainer.model.classifier.bias.detach().numpy()
+    np.testing.assert_allclose(biases["prior"], expected, rtol=1e-6)
+    assert np.array_equal(biases[None], biases["prior"])
+    assert not biases["zero"].any()
+    with pytest.raises(PipelineError) as error:
+        TrainConfig.from_params({"train": {**TRAIN_PARAMS["train"], "head_bias": "mean"}}, spec)
+    assert str(error.value) == "train.head_bias='mean': allowed values are zero, prior"
+
+
+def test_prior_head_bias_finds_the_output_layer_of_a_roberta_style_head(schema):
+    """RoBERTa and MPNet end their head in classifier.out_proj after a dense layer of the hidden
+    size: the bias set is the one with an output per label."""
+    config = AutoConfig.for_model(
+        "roberta", vocab_size=50, hidden_size=len(schema.label_names), num_hidden_layers=1,
+        num_attention_heads=1, intermediate_size=8, num_labels=len(schema.label_names),
+    )  # fmt: skip
+    model = AutoModelForSequenceClassification.from_config(config)
+    assert output_layer(model, len(schema.label_names)) is model.classifier.out_proj
 
 
 def test_optimizer_param_picks_the_trainer_optim():

@@ -29,12 +29,14 @@ def model_card(
     label_aware: Collection[str] = (),
     audit: Mapping | None = None,
     windows: Windows | None = None,
+    label_attention: Collection[str] = (),
 ) -> str:
     """Markdown with Hub metadata; `report` maps each labelled split to its metrics at the rule;
     `members` maps each ensemble member to the model it was fine-tuned from; `label_aware` names
     the members that read the label names before each text (transformers alone cannot run them);
     `audit` is the audit's summary, whose per-label reliability joins the labels table;
-    `windows`: how long texts are read (None: truncated at `max_length`)."""
+    `windows`: how long texts are read (None: truncated at `max_length`); `label_attention`
+    names the members with a label-attention head (neither can transformers alone run)."""
     splits = data_summary["splits"]
     made_of = ", ".join(f"`{name}` (from `{model}`)" for name, model in members.items())
     baseline = (
@@ -42,7 +44,7 @@ def model_card(
         if baseline_weight > 0
         else ""
     )
-    plain = [name for name in members if name not in label_aware]
+    plain = [name for name in members if name not in {*label_aware, *label_attention}]
     lines = [
         "---",
         "library_name: transformers",
@@ -154,6 +156,13 @@ def model_card(
             f"Label-aware member(s) {', '.join(f'`{name}`' for name in label_aware)} read the "
             "label names before each text and score each label from its name's tokens "
             "(SpanEmo): load them through mltc, which adds the names as training did.",
+            "",
+        ]
+    if label_attention:
+        lines += [
+            f"Member(s) {', '.join(f'`{name}`' for name in label_attention)} score each label "
+            "by the attention of its name's query over the text (label-wise attention), a head "
+            "transformers does not have: load them through mltc.",
             "",
         ]
     return "\n".join(lines)

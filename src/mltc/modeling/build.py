@@ -4,6 +4,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from torch import nn
 from transformers import (
     AutoConfig,
     AutoModel,
@@ -16,6 +17,11 @@ from transformers import (
 
 from mltc.core.errors import PipelineError, first_line
 from mltc.data.labels import LabelSchema
+from mltc.modeling.label_attention import (
+    LabelAttentionClassifier,
+    is_label_attention,
+    name_states,
+)
 from mltc.modeling.label_aware import (
     DROPOUT_KEYS,
     WEIGHTS_FILE,
@@ -93,9 +99,12 @@ def build_model(
     schema: LabelSchema,
     dropout: float | None = None,
     label_positions: list[list[int]] | None = None,
-) -> PreTrainedModel | LabelAwareClassifier:
+    label_attention: bool = False,
+) -> PreTrainedModel | LabelAwareClassifier | LabelAttentionClassifier:
     """A sequence classifier with one sigmoid output per label, id2label/label2id set; with
-    `label_positions` (train.label_aware), the encoder with a head over the label names' tokens.
+    `label_positions` (train.label_aware), the encoder with a head over the label names' tokens;
+    with `label_attention` (train.label_aware: attention), the encoder with per-label queries
+    started from the names as the encoder reads them.
 
     `dropout` replaces every dropout probability in the config; None keeps the checkpoint's.
     """
@@ -105,7 +114,8 @@ def build_model(
         "label2id": schema.label2id,
         "problem_type": PROBLEM_TYPE,
     }
-    architecture = AutoModel if label_positions is not None else AutoModelForSequenceClassification
+    encoder_only = label_positions is not None or label_attention
+    architecture = AutoModel if encoder_only else AutoModelForSequenceClassification
     if spec.source == "config":
         config_values = dict(spec.config)
         config = AutoConfig.for_model(config_values.pop("model_type"), **config_values)
@@ -122,7 +132,26 @@ def build_model(
             )
         except Exception as error:  # a damaged weights file raises safetensors' own error types
             raise _cannot_load(spec, error) from error
-    return model if label_positions is None else LabelAwareClassifier(model, label_positions)
+    if label_positions is not None:
+        return LabelAwareClassifier(model, label_positions)
+    if label_attention:
+        queries = name_states(model, load_tokenizer(spec), schema.label_names)
+        return LabelAttentionClassifier(model, queries)
+    return model
+
+
+def output_layer(model: PreTrainedModel, num_labels: int) -> nn.Linear:
+    """A sequence classifier's last linear layer, the one with an output per label (BERT and
+    DistilBERT name it `classifier`, RoBERTa and MPNet `classifier.out_proj`)."""
+    layers = [
+        m for m in model.modules() if isinstance(m, nn.Linear) and m.out_features == num_labels
+    ]
+    if not layers or layers[-1].bias is None:
+        raise PipelineError(
+            f"{type(model).__name__} has no linear output layer with a bias for its {num_labels} "
+            "labels: set train.head_bias: zero"
+        )
+    return layers[-1]
 
 
 def _with_overrides(
@@ -136,7 +165,9 @@ def _with_overrides(
 
 def load_classifier(
     folder: Path, trust_remote_code: bool = False
-) -> tuple[PreTrainedModel | LabelAwareClassifier, PreTrainedTokenizerBase]:
+) -> tuple[
+    PreTrainedModel | LabelAwareClassifier | LabelAttentionClassifier, PreTrainedTokenizerBase
+]:
     """A fine-tuned model folder (as the train stage saves it) and its tokenizer; a missing or
     damaged part is named, with how to restore it."""
     remedy = "restore it with dvc checkout, or re-run dvc repro"
@@ -149,6 +180,8 @@ def load_classifier(
     with _named_on_failure(folder / weights, remedy):
         if is_label_aware(config):
             model = LabelAwareClassifier.load(folder, config, trust_remote_code)
+        elif is_label_attention(config):
+            model = LabelAttentionClassifier.load(folder, config, trust_remote_code)
         else:
             model = AutoModelForSequenceClassification.from_pretrained(
                 folder, config=config, use_safetensors=True, trust_remote_code=trust_remote_code

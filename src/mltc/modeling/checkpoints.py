@@ -42,12 +42,13 @@ def fingerprint(params: Mapping[str, Any], dependencies: Iterable[Path]) -> str:
     return digest.hexdigest()
 
 
-def stage_fingerprint(stage: str, member: str, params: Mapping[str, Any]) -> str:
-    """The fingerprint of a per-member stage's params and of the dependencies dvc.yaml declares
-    for it (its `foreach` entry, with `${key}` naming the member)."""
-    stages = yaml.safe_load(paths.DVC_YAML.read_text(encoding="utf-8"))["stages"]
-    deps = [dep.replace("${key}", member) for dep in stages[stage]["do"]["deps"]]
-    return fingerprint(params, deps)
+def stage_fingerprint(stage: str, params: Mapping[str, Any], member: str | None = None) -> str:
+    """The fingerprint of a stage's params and of the dependencies dvc.yaml declares for it: its
+    `deps`, or for a per-member stage its `foreach` entry's, with `${key}` naming `member`."""
+    declared = yaml.safe_load(paths.DVC_YAML.read_text(encoding="utf-8"))["stages"][stage]
+    if member is None:
+        return fingerprint(params, declared["deps"])
+    return fingerprint(params, [dep.replace("${key}", member) for dep in declared["do"]["deps"]])
 
 
 def resume_point(checkpoints_dir: Path, run_fingerprint: str) -> tuple[Path | None, str]:

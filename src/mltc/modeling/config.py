@@ -22,6 +22,10 @@ RENDEZVOUS_BACKENDS = ("c10d", "static")
 
 LOSSES = ("bce", "asymmetric", "correlation")
 
+# a plain head's output bias at the start: zero (each label starts at probability 0.5), or each
+# label's log-odds in the training labels (mltc.modeling.training.prior_logits)
+HEAD_BIASES = ("zero", "prior")
+
 LONG_TEXTS = (
     "truncate",
     "windows",
@@ -30,14 +34,15 @@ LONG_TEXTS = (
 
 def label_aware(params: dict[str, Any]) -> bool | str:
     """train.label_aware: true (the label names go first in every input,
-    mltc.modeling.label_aware), false, or "auto" (mltc.modeling.input_choice decides from the
-    names' length); read by preprocess, which writes the inputs, and by train, which builds the
-    head."""
+    mltc.modeling.label_aware), false, "auto" (mltc.modeling.input_choice decides from the
+    names' length) or "attention" (the text alone, the names read once into per-label queries:
+    mltc.modeling.label_attention); read by preprocess, which writes the inputs, and by train,
+    which builds the head."""
     value = params.get("train", {}).get("label_aware", False)
-    if value == "auto":
+    if value in ("auto", "attention"):
         return value
     if not isinstance(value, bool):
-        raise PipelineError(f"train.label_aware={value!r}: expected true, false or auto")
+        raise PipelineError(f"train.label_aware={value!r}: expected true, false, auto or attention")
     return value
 
 
@@ -102,7 +107,8 @@ class TrainConfig:
     dropout: float | None
     pos_weight_power: float
     loss: str
-    label_aware: bool | str  # True, False or "auto" (mltc.modeling.input_choice)
+    head_bias: str
+    label_aware: bool | str  # True, False, "auto" or "attention" (mltc.modeling.input_choice)
     precision: str
     logging_steps: int
     seed: int
@@ -158,6 +164,7 @@ class TrainConfig:
                 "a number in [0, 1]",
             ),
             loss=one_of("train", "loss", section.get("loss", "bce"), LOSSES),
+            head_bias=one_of("train", "head_bias", section.get("head_bias", "prior"), HEAD_BIASES),
             label_aware=label_aware(params),
             precision=one_of("train", "precision", get("precision"), PRECISIONS),
             logging_steps=integer("train", "logging_steps", get("logging_steps")),

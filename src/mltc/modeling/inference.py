@@ -7,7 +7,7 @@ import torch
 from tqdm.auto import tqdm
 from transformers import DataCollatorWithPadding, PreTrainedModel, PreTrainedTokenizerBase
 
-from mltc.modeling.chunking import flatten_windows, longest_first_batches, pool_windows
+from mltc.modeling.chunking import flatten_windows, in_chunks, longest_first_batches, pool_windows
 from mltc.modeling.hardware import autocast
 
 
@@ -65,3 +65,18 @@ def predict_proba_chunks(
     if not parts:
         return np.zeros((0, model.config.num_labels), dtype=np.float32)
     return np.concatenate(parts)
+
+
+def score_split(
+    model: PreTrainedModel,
+    tokenizer: PreTrainedTokenizerBase,
+    split: Sequence,
+    batch_size: int,
+    precision: str,
+    pooling: str | None,
+) -> np.ndarray:
+    """A tokenized split's probabilities, read chunk by chunk: how evaluate scores a member (and
+    distill its student), `pooling` the member's windows (None: one input a text)."""
+    return predict_proba_chunks(
+        model, tokenizer, in_chunks(split), batch_size, precision=precision, pooling=pooling
+    )

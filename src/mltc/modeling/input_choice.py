@@ -1,6 +1,7 @@
 """Whether a member reads the label names before each text (train.label_aware): `true`, `false`,
 or `auto`, which is label-aware where the names fit comfortably (at most half of
-preprocess.max_length, the markers included) and plain otherwise. preprocess and train decide
+preprocess.max_length, the markers included) and plain otherwise; `attention` reads the text
+alone and the names once, into the head (mltc.modeling.label_attention). preprocess and train decide
 with this one function, from the same tokenizer, names and max_length, so they always agree."""
 
 from collections.abc import Sequence
@@ -34,7 +35,14 @@ def choose_label_aware(
     setting: bool | str, max_length: int, label_names: Sequence[str],
     tokenizer: "PreTrainedTokenizerBase",
 ) -> LabelAwareChoice:  # fmt: skip
-    """The member's input: `setting` as train.label_aware gives it (True, False or "auto")."""
+    """The member's input: `setting` as train.label_aware gives it (True, False, "auto" or
+    "attention", whose input is the text alone)."""
+    if setting == "attention":
+        return LabelAwareChoice(
+            False,
+            "train.label_aware=attention: the text alone; each label scored by the attention of "
+            "its name's query over the text",
+        )
     if setting == "auto":
         tokens = prompt_tokens(tokenizer, label_names)
         share = f"the {len(label_names)} label names take {tokens} of preprocess.max_length={max_length} tokens"
@@ -48,7 +56,9 @@ def choose_label_aware(
             "train.label_aware: true with a larger preprocess.max_length to read the names)",
         )
     if not isinstance(setting, bool):
-        raise PipelineError(f"train.label_aware={setting!r}: expected true, false or auto")
+        raise PipelineError(
+            f"train.label_aware={setting!r}: expected true, false, auto or attention"
+        )
     return LabelAwareChoice(setting, f"train.label_aware={str(setting).lower()}")
 
 

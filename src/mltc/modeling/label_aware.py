@@ -33,28 +33,16 @@ def is_label_aware(config: PretrainedConfig) -> bool:
     return getattr(config, POSITIONS_KEY, None) is not None
 
 
-class LabelAwareClassifier(nn.Module):
-    """An encoder, and a head that scores each label from the mean of its name's token states."""
+class EncoderWithHead(nn.Module):
+    """An encoder's token states read by a head of mltc's own (label-aware, label-attention):
+    what both share, from the attention backend they expose to the folder they save."""
 
-    def __init__(self, encoder: PreTrainedModel, label_positions: list[list[int]]):
+    def __init__(self, encoder: PreTrainedModel):
         super().__init__()
         if getattr(encoder, "pooler", None) is not None:
             encoder.pooler = None  # the first token's pooler is unused: DDP would refuse it
         self.encoder = encoder
         self.config = encoder.config
-        self.config.update({POSITIONS_KEY: [list(p) for p in label_positions]})
-        hidden = self.config.hidden_size
-        dropout = next(
-            (getattr(self.config, k) for k in HIDDEN_DROPOUT_KEYS if hasattr(self.config, k)), 0.1
-        )
-        self.head = nn.Sequential(
-            nn.Linear(hidden, hidden), nn.Tanh(), nn.Dropout(dropout), nn.Linear(hidden, 1)
-        )
-        span = 1 + max(max(positions) for positions in label_positions)
-        pooling = torch.zeros(len(label_positions), span)
-        for label, positions in enumerate(label_positions):
-            pooling[label, positions] = 1.0 / len(positions)
-        self.register_buffer("pooling", pooling, persistent=False)
 
     @property
     def device(self) -> torch.device:
@@ -67,19 +55,25 @@ class LabelAwareClassifier(nn.Module):
     def set_attn_implementation(self, implementation: str) -> None:
         self.encoder.set_attn_implementation(implementation)
 
-    def forward(
+    def head_dropout(self) -> float:
+        """The hidden states' dropout of the config (the first of HIDDEN_DROPOUT_KEYS), else 0.1."""
+        return next(
+            (getattr(self.config, k) for k in HIDDEN_DROPOUT_KEYS if hasattr(self.config, k)), 0.1
+        )
+
+    def token_states(
         self,
         input_ids: torch.Tensor,
-        attention_mask: torch.Tensor | None = None,
-        token_type_ids: torch.Tensor | None = None,
-        labels: torch.Tensor | None = None,
-    ) -> SequenceClassifierOutput:
+        attention_mask: torch.Tensor | None,
+        token_type_ids: torch.Tensor | None,
+    ) -> torch.Tensor:
         inputs = {"input_ids": input_ids, "attention_mask": attention_mask}
         if token_type_ids is not None:
             inputs["token_type_ids"] = token_type_ids
-        states = self.encoder(**inputs).last_hidden_state[:, : self.pooling.shape[1]]
-        label_states = torch.einsum("lp,bph->blh", self.pooling.to(states.dtype), states)
-        logits = self.head(label_states).squeeze(-1)
+        return self.encoder(**inputs).last_hidden_state
+
+    @staticmethod
+    def output(logits: torch.Tensor, labels: torch.Tensor | None) -> SequenceClassifierOutput:
         loss = None
         if labels is not None:
             loss = nn.functional.binary_cross_entropy_with_logits(logits.float(), labels.float())
@@ -90,11 +84,50 @@ class LabelAwareClassifier(nn.Module):
         self.config.save_pretrained(folder)
 
     @classmethod
+    def head_for(cls, encoder: PreTrainedModel, config: PretrainedConfig) -> "EncoderWithHead":
+        """The model around `encoder` with the head a saved config describes (its weights unset)."""
+        raise NotImplementedError
+
+    @classmethod
     def load(
         cls, folder: Path, config: PretrainedConfig, trust_remote_code: bool = False
-    ) -> "LabelAwareClassifier":
+    ) -> "EncoderWithHead":
         """The folder's weights into an encoder built from its (already read) config."""
         encoder = AutoModel.from_config(config, trust_remote_code=trust_remote_code)
-        model = cls(encoder, getattr(config, POSITIONS_KEY))
+        model = cls.head_for(encoder, config)
         model.load_state_dict(load_file(Path(folder) / WEIGHTS_FILE))
         return model.eval()
+
+
+class LabelAwareClassifier(EncoderWithHead):
+    """An encoder, and a head that scores each label from the mean of its name's token states."""
+
+    def __init__(self, encoder: PreTrainedModel, label_positions: list[list[int]]):
+        super().__init__(encoder)
+        self.config.update({POSITIONS_KEY: [list(p) for p in label_positions]})
+        hidden = self.config.hidden_size
+        self.head = nn.Sequential(
+            nn.Linear(hidden, hidden), nn.Tanh(), nn.Dropout(self.head_dropout()),
+            nn.Linear(hidden, 1),
+        )  # fmt: skip
+        span = 1 + max(max(positions) for positions in label_positions)
+        pooling = torch.zeros(len(label_positions), span)
+        for label, positions in enumerate(label_positions):
+            pooling[label, positions] = 1.0 / len(positions)
+        self.register_buffer("pooling", pooling, persistent=False)
+
+    def forward(
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor | None = None,
+        token_type_ids: torch.Tensor | None = None,
+        labels: torch.Tensor | None = None,
+    ) -> SequenceClassifierOutput:
+        states = self.token_states(input_ids, attention_mask, token_type_ids)
+        states = states[:, : self.pooling.shape[1]]
+        label_states = torch.einsum("lp,bph->blh", self.pooling.to(states.dtype), states)
+        return self.output(self.head(label_states).squeeze(-1), labels)
+
+    @classmethod
+    def head_for(cls, encoder: PreTrainedModel, config: PretrainedConfig) -> "LabelAwareClassifier":
+        return cls(encoder, getattr(config, POSITIONS_KEY))

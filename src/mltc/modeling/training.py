@@ -23,12 +23,14 @@ from mltc.core.files import publish
 from mltc.core.metrics import binarize, label_metrics
 from mltc.data.labels import LabelSchema
 from mltc.data.text import TextEncoding
+from mltc.data.tokenized import label_matrix
 from mltc.modeling import checkpoints
-from mltc.modeling.build import build_model
+from mltc.modeling.build import build_model, output_layer
 from mltc.modeling.callbacks import CostEstimateCallback, EpochSummaryCallback
 from mltc.modeling.config import DistributedConfig, TrainConfig
 from mltc.modeling.cpu_dropout import use_cpu_dropout
 from mltc.modeling.hardware import best_device, resolve_precision
+from mltc.modeling.label_attention import LabelAttentionClassifier
 from mltc.modeling.label_aware import LabelAwareClassifier
 from mltc.modeling.registry import ModelSpec
 from mltc.modeling.windows import WindowCollator, WindowPoolingTrainer
@@ -47,6 +49,27 @@ def positive_weights(train_gold: np.ndarray, power: float) -> torch.Tensor:
     gold = np.asarray(train_gold, dtype=np.float64)
     positives = gold.sum(axis=0).clip(min=1.0)  # a label never seen in train gets weight 1
     return torch.tensor(((len(gold) - positives) / positives) ** power, dtype=torch.float32)
+
+
+def prior_logits(train_gold: np.ndarray) -> torch.Tensor:
+    """Each label's log-odds among the training texts, smoothed by half a text each way so that a
+    label never (or always) seen stays finite: the bias at which a head that ignores the text
+    already scores the labels' base rates."""
+    gold = np.asarray(train_gold, dtype=np.float64)
+    rate = (gold.sum(axis=0) + 0.5) / (len(gold) + 1.0)
+    return torch.tensor(np.log(rate / (1.0 - rate)), dtype=torch.float32)
+
+
+def start_at_prior(model: PreTrainedModel, train_gold: np.ndarray) -> None:
+    """train.head_bias: prior: a plain or label-attention head's output bias set to the labels'
+    log-odds in `train_gold` (a label-aware head scores every label with one shared output: it
+    keeps its own start)."""
+    if isinstance(model, LabelAttentionClassifier):
+        bias = model.bias
+    else:
+        bias = output_layer(model, train_gold.shape[1]).bias
+    with torch.no_grad():
+        bias.copy_(prior_logits(train_gold))
 
 
 def weighted_bce(pos_weight: torch.Tensor | None):
@@ -184,7 +207,7 @@ def build_classifier(
     schema: LabelSchema,
     config: TrainConfig,
     label_positions: list[list[int]] | None = None,
-) -> PreTrainedModel | LabelAwareClassifier:
+) -> PreTrainedModel | LabelAwareClassifier | LabelAttentionClassifier:
     """The model to fine-tune, with the train params' dropout (label-aware with
     `label_positions`: mltc.modeling.label_aware).
 
@@ -193,7 +216,9 @@ def build_classifier(
     batches slower than eager even without it.
     """
     set_seed(config.seed)  # before the classifier head is initialised
-    model = build_model(spec, schema, config.dropout, label_positions)
+    model = build_model(
+        spec, schema, config.dropout, label_positions, config.label_aware == "attention"
+    )
     if best_device().type == "cpu":
         use_cpu_dropout(model)
     return model
@@ -213,6 +238,8 @@ def build_trainer(
     """The Trainer of one member; with `pooling` (the text encoding's windows), each text's
     windows are pooled before the loss (mltc.modeling.windows)."""
     model = build_classifier(spec, schema, config, label_positions)
+    if config.head_bias == "prior" and label_positions is None:
+        start_at_prior(model, label_matrix(processed["train"]))
     # evaluation reads the validation texts once an epoch, at about a third of a training step's
     # cost per text (a forward pass, no backward)
     eval_share = len(processed["validation"]) / max(len(processed["train"]), 1) / 3
@@ -252,7 +279,10 @@ def save_classifier(trainer: Trainer, folder: Path) -> None:
     with save_on_each_node each node's first process) writes."""
     trainer.save_model(str(folder))
     model = trainer.accelerator.unwrap_model(trainer.model)
-    if isinstance(model, LabelAwareClassifier) and trainer.args.should_save:
+    if (
+        isinstance(model, LabelAwareClassifier | LabelAttentionClassifier)
+        and trainer.args.should_save
+    ):
         model.save_config(folder)  # the Trainer writes only the weights of a plain module
 
 

@@ -12,7 +12,6 @@ import contextlib
 import shutil
 from dataclasses import replace
 
-import yaml
 from datasets import load_from_disk
 
 from mltc.audit.config import AuditConfig
@@ -33,11 +32,11 @@ from mltc.ensemble.classifier_folder import write_classifier
 from mltc.ensemble.model_card import model_card
 from mltc.modeling import checkpoints, training
 from mltc.modeling.build import load_classifier, load_tokenizer
-from mltc.modeling.chunking import in_chunks
 from mltc.modeling.config import EvaluateConfig, PreprocessConfig
 from mltc.modeling.hardware import best_device
-from mltc.modeling.inference import predict_proba_chunks
+from mltc.modeling.inference import score_split
 from mltc.modeling.input_choice import member_encoding
+from mltc.modeling.label_attention import has_label_attention
 from mltc.modeling.members import member_training
 from mltc.pipeline.tune_thresholds import headline, tune_and_report
 
@@ -60,13 +59,6 @@ def write_disabled() -> None:
         (staging / "README.md").write_text(OFF_NOTE, encoding="utf-8")
     write_json(paths.DISTILL_METRICS, {"enabled": False})
     print("distill: distill.enabled is false, no student trained")
-
-
-def checkpoint_fingerprint(params: dict) -> str:
-    """What the student's checkpoints must match to be resumed: its params and the dependencies
-    dvc.yaml declares for the stage."""
-    stage = yaml.safe_load(paths.DVC_YAML.read_text(encoding="utf-8"))["stages"]["distill"]
-    return checkpoints.fingerprint(params, stage["deps"])
 
 
 def distillation_card(card: str, config: DistillConfig, taught_by: dict) -> str:
@@ -151,7 +143,7 @@ def run(params: dict) -> None:
         encoding.label_positions(tokenizer), encoding.pooling,
     )  # fmt: skip
     result = training.train_and_publish(
-        trainer, paths.STUDENT_CHECKPOINTS, checkpoint_fingerprint(params),
+        trainer, paths.STUDENT_CHECKPOINTS, checkpoints.stage_fingerprint("distill", params),
         paths.STUDENT_WEIGHTS, encoding, False,
     )  # fmt: skip
     kept_epoch = training.best_epoch(trainer)
@@ -162,9 +154,9 @@ def run(params: dict) -> None:
     model.to(best_device())
     saved = {}
     for split in (s for s in paths.EVALUATED_SPLITS if s in processed and schema.is_labelled(s)):
-        probs = predict_proba_chunks(
-            model, tokenizer, in_chunks(processed[split]), evaluation.batch_size,
-            precision=evaluation.precision, pooling=encoding.pooling,
+        probs = score_split(
+            model, tokenizer, processed[split], evaluation.batch_size, evaluation.precision,
+            encoding.pooling,
         )  # fmt: skip
         saved[split] = {"probs": probs, "labels": label_matrix(processed[split])}
     tuned, report = tune_and_report(saved, tuning, names)
@@ -204,6 +196,7 @@ def run(params: dict) -> None:
         [STUDENT] if encoding.label_names else [],
         audit_summary,
         encoding.windows,
+        [STUDENT] if has_label_attention(paths.STUDENT_WEIGHTS) else [],
     )
 
     # everything is computed: now write, each output whole

@@ -11,10 +11,9 @@ from mltc.data.labels import LabelSchema
 from mltc.data.text import TextEncoding
 from mltc.data.tokenized import arrow_column, label_matrix
 from mltc.modeling.build import load_classifier
-from mltc.modeling.chunking import in_chunks
 from mltc.modeling.config import EvaluateConfig
 from mltc.modeling.hardware import best_device
-from mltc.modeling.inference import predict_proba_chunks
+from mltc.modeling.inference import score_split
 
 
 def run(params: dict, member: str) -> None:
@@ -31,10 +30,7 @@ def run(params: dict, member: str) -> None:
     report = {}
     for split in (split for split in paths.EVALUATED_SPLITS if split in processed):
         dataset = processed[split]
-        probs = predict_proba_chunks(
-            model, tokenizer, in_chunks(dataset), config.batch_size, precision=config.precision,
-            pooling=pooling,
-        )  # fmt: skip
+        probs = score_split(model, tokenizer, dataset, config.batch_size, config.precision, pooling)
         arrays = {
             "ids": arrow_column(dataset, "id").to_numpy().astype(str),
             "probs": probs,

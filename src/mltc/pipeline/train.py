@@ -67,7 +67,7 @@ def run(params: dict, member: str) -> None:
     # (the rendezvous address is left out: a job restarted elsewhere may resume)
     processes = {k: v for k, v in asdict(distributed).items() if not k.startswith("rdzv_")}
     run_fingerprint = checkpoints.stage_fingerprint(
-        "train", member, {**params, "distributed": processes}
+        "train", {**params, "distributed": processes}, member
     )
     result = training.train_and_publish(
         trainer, checkpoint_dir, run_fingerprint, weights, encoding, distributed.save_on_each_node

@@ -32,6 +32,7 @@ from mltc.ensemble.combine import choose_baseline_weight, combine
 from mltc.ensemble.config import EnsembleConfig
 from mltc.ensemble.model_card import model_card
 from mltc.ingest.prediction_files import write_predictions
+from mltc.modeling.label_attention import has_label_attention
 from mltc.modeling.members import member_params
 
 
@@ -153,6 +154,7 @@ def run(params: dict) -> None:
         [name for name, encoding in encodings.items() if encoding.label_names],
         read_json(paths.AUDIT_SUMMARY) if paths.AUDIT_SUMMARY.is_file() else None,
         next(iter(encodings.values())).windows,
+        [name for name in members if has_label_attention(paths.member_weights(name))],
     )
     reported = "test" if "test" in report else "validation"
     shown = plotted_labels(saved[reported]["labels"])  # the plots' labels: the most frequent

@@ -1,0 +1,94 @@
+"""Label-wise attention (`train.label_aware: attention`): the label names are read once, not in
+every input. Each label's name is encoded by the encoder when the model is built, into a query;
+the text is read alone, and each label is scored from its own view of the text: the attention of
+its query over the text's token states, a weighted mean of them, scored by that label's output
+vector (CAML, Mullenbach et al., NAACL 2018; LAAT, Vu et al., IJCAI 2020, with the queries
+started from the label names). The input costs what a plain member's does at any label count,
+and the head grows by two vectors and a bias per label.
+
+The fine-tuned folder is the encoder's config.json, marked with `ATTENTION_KEY` (the label count),
+and one model.safetensors for the encoder and the head.
+"""
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import torch
+from torch import nn
+from transformers import PretrainedConfig, PreTrainedModel, PreTrainedTokenizerBase
+from transformers.modeling_outputs import SequenceClassifierOutput
+
+from mltc.modeling.label_aware import EncoderWithHead
+
+ATTENTION_KEY = "mltc_label_attention"  # config.json: the number of labels the head scores
+
+
+def is_label_attention(config: PretrainedConfig) -> bool:
+    return getattr(config, ATTENTION_KEY, None) is not None
+
+
+def has_label_attention(folder: Path) -> bool:
+    """Whether the member folder's config.json marks a label-attention head."""
+    config = json.loads((Path(folder) / "config.json").read_text(encoding="utf-8"))
+    return config.get(ATTENTION_KEY) is not None
+
+
+@torch.no_grad()
+def name_states(
+    encoder: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, label_names: Sequence[str]
+) -> torch.Tensor:
+    """Each label name as the encoder reads it alone: the mean of its tokens' states, the
+    tokenizer's special tokens left out (labels x hidden)."""
+    was_training = encoder.training
+    encoder.eval()
+    rows = []
+    for name in label_names:
+        encoded = tokenizer(name.replace("_", " "), return_tensors="pt",
+                            return_special_tokens_mask=True)  # fmt: skip
+        words = encoded.pop("special_tokens_mask")[0] == 0
+        states = encoder(**encoded.to(encoder.device)).last_hidden_state[0]
+        rows.append(states[words.to(states.device)].mean(dim=0))
+    encoder.train(was_training)
+    return torch.stack(rows).float().cpu()
+
+
+class LabelAttentionClassifier(EncoderWithHead):
+    """An encoder, and per label a query, an output vector and a bias over the text's states."""
+
+    def __init__(self, encoder: PreTrainedModel, queries: torch.Tensor):
+        super().__init__(encoder)
+        labels, hidden = queries.shape
+        self.config.update({ATTENTION_KEY: labels})
+        self.queries = nn.Parameter(queries.clone())
+        # each label's output vector starts small (the encoder's initializer range), as a
+        # classification head's weights do; the bias at zero (or the training priors:
+        # train.head_bias, mltc.modeling.training.start_at_prior)
+        std = getattr(self.config, "initializer_range", 0.02)
+        self.outputs = nn.Parameter(torch.randn(labels, hidden) * std)
+        self.bias = nn.Parameter(torch.zeros(labels))
+        self.dropout = nn.Dropout(self.head_dropout())
+        self.scale = hidden**-0.5
+
+    def forward(
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor | None = None,
+        token_type_ids: torch.Tensor | None = None,
+        labels: torch.Tensor | None = None,
+    ) -> SequenceClassifierOutput:
+        states = self.token_states(input_ids, attention_mask, token_type_ids)
+        scores = torch.einsum("bth,lh->blt", states, self.queries.to(states.dtype)) * self.scale
+        if attention_mask is not None:
+            padding = (attention_mask == 0)[:, None, :]
+            scores = scores.masked_fill(padding, torch.finfo(scores.dtype).min)
+        weights = torch.softmax(scores.float(), dim=-1).to(states.dtype)
+        views = self.dropout(torch.einsum("blt,bth->blh", weights, states))
+        logits = (views * self.outputs.to(states.dtype)).sum(-1) + self.bias.to(states.dtype)
+        return self.output(logits, labels)
+
+    @classmethod
+    def head_for(
+        cls, encoder: PreTrainedModel, config: PretrainedConfig
+    ) -> "LabelAttentionClassifier":
+        return cls(encoder, torch.zeros(getattr(config, ATTENTION_KEY), config.hidden_size))
