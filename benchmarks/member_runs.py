@@ -1,0 +1,122 @@
+"""Single-member training runs kept as records, and their validation curves side by side, never
+typed by hand: for questions one member's training answers (does it learn at all, and how fast),
+where a full `dvc repro` would cost hours on a CPU.
+
+After `dvc repro train@MEMBER` (optionally `evaluate@MEMBER`) in a project, record the member's
+`train.json`, its validation curve, its params and, where evaluate ran after it, its test scores
+at 0.5; `table` writes one row per record and epoch.
+
+    python -m benchmarks.member_runs record NAME --project P [--member plain] --results DIR
+    python -m benchmarks.member_runs table --results DIR          # -> DIR/table.md
+"""
+
+import argparse
+import csv
+import json
+from pathlib import Path
+
+import yaml
+
+from benchmarks.large_data import cpu_name
+from mltc.core.metrics import HEADLINE_METRICS
+from mltc.modeling.members import member_params
+
+# the params that tell the records apart (the rest is params.yaml's)
+SHOWN = (("data", "max_rows"), ("preprocess", "max_length"), ("train", "label_aware"),
+         ("train", "head_bias"), ("train", "epochs"), ("train", "seed"))  # fmt: skip
+
+
+def record(project: Path, name: str, member: str, results: Path) -> Path:
+    """`results/<name>.json`: the member's train.json, params, validation curve and (when
+    evaluate ran on this training) test scores at 0.5."""
+    metrics = project / "metrics" / "members" / member
+    read = lambda path: json.loads(path.read_text(encoding="utf-8"))  # noqa: E731
+    params = member_params(yaml.safe_load((project / "params.yaml").read_text("utf-8")), member)
+    train = read(metrics / "train.json")
+    with (metrics / "train" / "validation.csv").open(encoding="utf-8") as handle:
+        curve = [
+            {"epoch": int(row["epoch"]), "series": row["series"], "value": float(row["value"])}
+            for row in csv.DictReader(handle)
+        ]
+    evaluated = metrics / "evaluate.json"
+    test = None
+    if (
+        evaluated.is_file()
+        and evaluated.stat().st_mtime >= (metrics / "train.json").stat().st_mtime
+    ):
+        test = {key: read(evaluated)["test"][key] for key in HEADLINE_METRICS}
+    entry = {
+        "name": name,
+        "member": member,
+        "params": {".".join(key): params.get(key[0], {}).get(key[1]) for key in SHOWN},
+        "train": train,
+        "validation_curve": curve,
+        "test_at_0_5": test,
+        "cpu": cpu_name(),
+    }
+    path = results / f"{name}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(entry, indent=2) + "\n", encoding="utf-8")
+    return path
+
+
+def table(results: Path) -> str:
+    """Markdown: one row per record and epoch, its validation figures at 0.5, and the test
+    figures at 0.5 of the kept epoch where evaluate ran."""
+    keys = [".".join(key) for key in SHOWN]
+    lines = [
+        "| run | " + " | ".join(f"`{key}`" for key in keys) + " | epoch | "
+        + " | ".join(f"validation {key}" for key in HEADLINE_METRICS) + " | "
+        + " | ".join(f"test {key} (kept epoch)" for key in HEADLINE_METRICS)
+        + " | train time (s) | CPU |",
+        "| --- | " + " | ".join("---" for _ in keys) + " | ---: | "
+        + " | ".join("---:" for _ in range(2 * len(HEADLINE_METRICS))) + " | ---: | --- |",
+    ]  # fmt: skip
+    for path in sorted(results.glob("*.json")):
+        entry = json.loads(path.read_text(encoding="utf-8"))
+        by_epoch: dict[int, dict[str, float]] = {}
+        for point in entry["validation_curve"]:
+            by_epoch.setdefault(point["epoch"], {})[point["series"]] = point["value"]
+        kept = entry["train"]["best_epoch"]
+        for epoch, values in sorted(by_epoch.items()):
+            test = entry["test_at_0_5"] if entry["test_at_0_5"] and epoch == kept else {}
+            cells = [
+                entry["name"],
+                *(str(entry["params"][key]) for key in keys),
+                str(epoch),
+                *(f"{values[key]:.4f}" for key in HEADLINE_METRICS),
+                *(f"{test[key]:.4f}" if test else "" for key in HEADLINE_METRICS),
+                f"{entry['train']['train_runtime_s']:.0f}",
+                entry["cpu"],
+            ]
+            lines.append("| " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        "Validation and test at threshold 0.5 (no tuned rule); train time: the whole training, "
+        "evaluations included.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    add = commands.add_parser("record", help="record the member run in --project")
+    add.add_argument("name")
+    add.add_argument("--project", type=Path, default=Path("."))
+    add.add_argument("--member", default="plain")
+    write = commands.add_parser("table", help="write table.md beside the records")
+    for command in (add, write):
+        command.add_argument("--results", type=Path, required=True, help="the records' folder")
+    args = parser.parse_args()
+    if args.command == "record":
+        print(record(args.project, args.name, args.member, args.results))
+    else:
+        written = table(args.results)
+        args.results.mkdir(parents=True, exist_ok=True)
+        (args.results / "table.md").write_text(written, encoding="utf-8")
+        print(written)
+
+
+if __name__ == "__main__":
+    main()
