@@ -26,9 +26,8 @@ from mltc.data.text import TextEncoding, Windows
 from mltc.data.tokenized import tokenize_splits
 from mltc.modeling import registry, training
 from mltc.modeling.build import load_tokenizer
-from mltc.modeling.chunking import in_chunks
 from mltc.modeling.config import TrainConfig
-from mltc.modeling.inference import predict_proba_chunks
+from mltc.modeling.inference import score_split
 
 LENGTH = 16  # tokens a window
 KEYWORDS = {"alpha": "apple", "beta": "river"}  # a text has a label when it holds its keyword
@@ -40,6 +39,7 @@ TRAIN_PARAMS = {
         "early_stopping_patience": None, "sampling_strategy": "random",
         "optimizer": "adamw_torch_fused", "dropout": 0.0,
         "precision": "fp32", "logging_steps": 50, "seed": 3,
+        "head_bias": "zero",  # as results/long_texts/synthetic.md was measured
     }
 }  # fmt: skip
 SETTINGS = {
@@ -77,8 +77,7 @@ def fit(splits: DatasetDict, tokenizer, encoding: TextEncoding, folder: Path,
     trainer = training.build_trainer(spec, LabelSchema(tuple(KEYWORDS)), processed, tokenizer,
                                      config, folder, pooling=encoding.pooling)  # fmt: skip
     trainer.train()
-    return predict_proba_chunks(trainer.model, tokenizer, in_chunks(processed["test"]), 32,
-                                pooling=encoding.pooling)  # fmt: skip
+    return score_split(trainer.model, tokenizer, processed["test"], 32, "fp32", encoding.pooling)
 
 
 def main() -> None:

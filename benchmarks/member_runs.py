@@ -44,7 +44,8 @@ def record(project: Path, name: str, member: str, results: Path) -> Path:
         evaluated.is_file()
         and evaluated.stat().st_mtime >= (metrics / "train.json").stat().st_mtime
     ):
-        test = {key: read(evaluated)["test"][key] for key in HEADLINE_METRICS}
+        scores = read(evaluated).get("test")  # none where the test split has no labels
+        test = {key: scores[key] for key in HEADLINE_METRICS} if scores else None
     entry = {
         "name": name,
         "member": member,

@@ -1,16 +1,6 @@
-import os
-
 import numpy as np
 
-from mltc.baseline.tfidf import (
-    BaselineScorer,
-    fit_baseline,
-    fit_one_vs_rest,
-    load_baseline,
-    one_vs_rest,
-    save_baseline,
-    tfidf_features,
-)
+from mltc.baseline.tfidf import BaselineScorer, fit_baseline, load_baseline, save_baseline
 
 
 def test_baseline_picks_c_on_validation_and_returns_probabilities(semeval_slice, label_names):
@@ -72,19 +62,3 @@ def test_a_baseline_with_a_label_never_given_saves_and_loads(semeval_slice, tmp_
     texts = list(semeval_slice.splits["test"].texts)
     np.testing.assert_array_equal(loaded.predict_proba(texts), model.predict_proba(texts))
     assert (loaded.predict_proba(texts)[:, 3] == 0).all() and names[3] == "l3"
-
-
-def test_labels_fitted_on_all_cores_match_one_at_a_time_to_the_bit(semeval_slice, monkeypatch):
-    """fit_one_vs_rest shares the labels over the cores (threads): every coefficient equals
-    the one-label-at-a-time fit's, on one core or two, and the fitted model saves no n_jobs."""
-    splits = semeval_slice.splits
-    features = tfidf_features().fit_transform(list(splits["train"].texts))
-    gold = splits["train"].gold
-    alone = one_vs_rest(2.0, 0).fit(features, gold)
-    for cores in ({0}, {0, 1}):
-        monkeypatch.setattr(os, "sched_getaffinity", lambda pid, cores=cores: cores)
-        shared = fit_one_vs_rest(2.0, 0, features, gold)
-        assert shared.n_jobs is None
-        for one, other in zip(alone.estimators_, shared.estimators_, strict=True):
-            assert np.array_equal(one.coef_, other.coef_)
-            assert np.array_equal(one.intercept_, other.intercept_)

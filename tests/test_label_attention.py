@@ -8,6 +8,7 @@ import torch
 from safetensors.torch import save_file
 
 from conftest import PARAMS
+from mltc.core.errors import PipelineError
 from mltc.data.text import TextEncoding
 from mltc.data.tokenized import label_matrix
 from mltc.export.onnx_graphs import export_member
@@ -49,7 +50,9 @@ def test_the_queries_start_as_the_names_read_alone_and_the_input_is_the_text_alo
         False,
         "train.label_aware=attention: the text alone; each label scored by the attention of its "
         "name's query over the text",
+        attention=True,
     )
+    assert choice.head == "attention"
 
 
 def test_each_label_is_scored_from_its_querys_weighted_mean_of_the_text_states(model, tokenizer):
@@ -105,4 +108,15 @@ def test_the_onnx_export_of_a_label_attention_member_scores_as_torch(
         expected = torch.sigmoid(model(**inputs).logits).numpy()
     np.testing.assert_allclose(
         OnnxMember(tmp_path / "onnx").predict_proba(texts, 8), expected, atol=1e-6
+    )
+
+
+def test_a_name_with_no_word_for_the_tokenizer_is_refused_by_name(schema, tokenizer):
+    model = build_model(REGISTRY["tiny"], schema, None)  # any encoder
+    with pytest.raises(PipelineError) as error:
+        name_states(model.bert, tokenizer, ["joy", "_"])
+    assert str(error.value) == (
+        "label '_': its name gives the model's tokenizer no word to read, so "
+        "train.label_aware: attention has no query for it: rename the label, or set "
+        "train.label_aware: false"
     )

@@ -133,6 +133,18 @@ def test_the_trainer_starts_a_plain_head_at_the_training_priors_unless_head_bias
     np.testing.assert_allclose(biases["prior"], expected, rtol=1e-6)
     assert np.array_equal(biases[None], biases["prior"])
     assert not biases["zero"].any()
+    # with the positives weighted (pos_weight_power), where that weighted BCE is lowest for a
+    # head that ignores the text: logit(rate) + log(weight)
+    weighted = TrainConfig.from_params(
+        {"train": {**TRAIN_PARAMS["train"], "pos_weight_power": 0.5}}, spec
+    )
+    trainer = training.build_trainer(
+        spec, schema, processed_slice, tokenizer, weighted, tmp_path / "checkpoints"
+    )
+    weights = training.positive_weights(processed_slice["train"]["labels"], 0.5).numpy()
+    np.testing.assert_allclose(
+        trainer.model.classifier.bias.detach().numpy(), expected + np.log(weights), rtol=1e-5
+    )
     with pytest.raises(PipelineError) as error:
         TrainConfig.from_params({"train": {**TRAIN_PARAMS["train"], "head_bias": "mean"}}, spec)
     assert str(error.value) == "train.head_bias='mean': allowed values are zero, prior"

@@ -9,7 +9,7 @@ import numpy as np
 from iterstrat.ml_stratifiers import MultilabelStratifiedKFold
 from sklearn.metrics import average_precision_score
 
-from mltc.baseline.tfidf import fit_one_vs_rest, tfidf_features
+from mltc.baseline.tfidf import one_vs_rest, tfidf_features
 from mltc.core.errors import PipelineError
 
 
@@ -48,7 +48,7 @@ def baseline_out_of_fold(
         train_features = features.fit_transform(texts[~held_out].tolist())
         held_out_features = features.transform(texts[held_out].tolist())
         for c in c_grid:
-            classifier = fit_one_vs_rest(c, seed, train_features, gold[~held_out])
+            classifier = one_vs_rest(c, seed).fit(train_features, gold[~held_out])
             probs[c][held_out] = classifier.predict_proba(held_out_features)
     scored = gold.sum(axis=0) > 0  # average precision is undefined for a label never given
     if not scored.any():

@@ -1,13 +1,11 @@
 """A classical baseline: TF-IDF word and character n-grams, one-vs-rest logistic regression."""
 
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import skops.io
-from joblib import parallel_config
 from scipy.special import expit
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
@@ -53,15 +51,6 @@ def one_vs_rest(c: float, seed: int) -> OneVsRestClassifier:
     )
 
 
-def fit_one_vs_rest(c: float, seed: int, features, gold: np.ndarray) -> OneVsRestClassifier:
-    """`one_vs_rest(c, seed)` fitted with its labels shared over the machine's cores, one thread
-    each (liblinear releases the GIL): each label's regression is computed as it would be alone,
-    bit for bit (worker processes would not: they move the features and differ in the last
-    digits), and the fitted model keeps n_jobs unset, so what it saves is the same too."""
-    with parallel_config(backend="threading", n_jobs=len(os.sched_getaffinity(0))):
-        return one_vs_rest(c, seed).fit(features, gold)
-
-
 def fit_baseline(
     train_texts: Sequence[str],
     train_gold: np.ndarray,
@@ -80,7 +69,8 @@ def fit_baseline(
     val_features = features.transform(val_texts)
     scores, models = {}, {}
     for c in c_grid:
-        classifier = fit_one_vs_rest(c, seed, train_features, train_gold)
+        classifier = one_vs_rest(c, seed)
+        classifier.fit(train_features, train_gold)
         scores[c] = float(
             average_precision_score(
                 val_gold, classifier.predict_proba(val_features), average="micro"

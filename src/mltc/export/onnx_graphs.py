@@ -1,5 +1,6 @@
-"""A fine-tuned member folder written as an ONNX graph (torch.onnx, TorchScript tracing), plain and
-label-aware members alike: token ids in, sigmoid probabilities out, batch and length dynamic."""
+"""A fine-tuned member folder written as an ONNX graph (torch.onnx, TorchScript tracing), plain,
+label-aware and label-attention members alike: token ids in, sigmoid probabilities out, batch and
+length dynamic."""
 
 import logging
 import shutil

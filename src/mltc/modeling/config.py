@@ -8,6 +8,7 @@ from mltc.core.errors import PipelineError
 from mltc.core.validation import flag, integer, number, one_of, params_section
 from mltc.data.text import POOLINGS, TextEncoding, Windows
 from mltc.modeling.hardware import PRECISIONS
+from mltc.modeling.input_choice import check_setting
 from mltc.modeling.registry import ModelSpec
 
 BEST_MODEL_METRICS = ("micro_f1", "macro_f1", "jaccard", "loss")
@@ -38,12 +39,7 @@ def label_aware(params: dict[str, Any]) -> bool | str:
     names' length) or "attention" (the text alone, the names read once into per-label queries:
     mltc.modeling.label_attention); read by preprocess, which writes the inputs, and by train,
     which builds the head."""
-    value = params.get("train", {}).get("label_aware", False)
-    if value in ("auto", "attention"):
-        return value
-    if not isinstance(value, bool):
-        raise PipelineError(f"train.label_aware={value!r}: expected true, false, auto or attention")
-    return value
+    return check_setting(params.get("train", {}).get("label_aware", False))
 
 
 @dataclass(frozen=True)

@@ -19,10 +19,23 @@ if TYPE_CHECKING:
 PROMPT_SHARE = 0.5  # auto: the label names may take at most this share of max_length
 
 
+def check_setting(value: object) -> bool | str:
+    """train.label_aware as given, or one line naming the param and its values."""
+    if isinstance(value, bool) or value in ("auto", "attention"):
+        return value
+    raise PipelineError(f"train.label_aware={value!r}: expected true, false, auto or attention")
+
+
 @dataclass(frozen=True)
 class LabelAwareChoice:
-    enabled: bool
+    enabled: bool  # the label names open each input
     reason: str  # for the log and train.json
+    attention: bool = False  # the names read once, into the head (train.label_aware: attention)
+
+    @property
+    def head(self) -> str:
+        """The member's head, as train.json and the results table name it."""
+        return "label-aware" if self.enabled else "attention" if self.attention else "plain"
 
 
 def prompt_tokens(tokenizer: "PreTrainedTokenizerBase", label_names: Sequence[str]) -> int:
@@ -37,11 +50,12 @@ def choose_label_aware(
 ) -> LabelAwareChoice:  # fmt: skip
     """The member's input: `setting` as train.label_aware gives it (True, False, "auto" or
     "attention", whose input is the text alone)."""
-    if setting == "attention":
+    if check_setting(setting) == "attention":
         return LabelAwareChoice(
             False,
             "train.label_aware=attention: the text alone; each label scored by the attention of "
             "its name's query over the text",
+            attention=True,
         )
     if setting == "auto":
         tokens = prompt_tokens(tokenizer, label_names)
@@ -54,10 +68,6 @@ def choose_label_aware(
             False,
             f"train.label_aware=auto: {share}, more than half: plain (the text alone; set "
             "train.label_aware: true with a larger preprocess.max_length to read the names)",
-        )
-    if not isinstance(setting, bool):
-        raise PipelineError(
-            f"train.label_aware={setting!r}: expected true, false, auto or attention"
         )
     return LabelAwareChoice(setting, f"train.label_aware={str(setting).lower()}")
 

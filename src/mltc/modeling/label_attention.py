@@ -4,7 +4,9 @@ the text is read alone, and each label is scored from its own view of the text: 
 its query over the text's token states, a weighted mean of them, scored by that label's output
 vector (CAML, Mullenbach et al., NAACL 2018; LAAT, Vu et al., IJCAI 2020, with the queries
 started from the label names). The input costs what a plain member's does at any label count,
-and the head grows by two vectors and a bias per label.
+and the head grows by two vectors and a bias per label; the activations grow with labels x
+tokens (each label's attention weights) and labels x hidden (each label's view) a text, which at
+thousands of labels can outweigh the encoder's: lower train.batch_size there.
 
 The fine-tuned folder is the encoder's config.json, marked with `ATTENTION_KEY` (the label count),
 and one model.safetensors for the encoder and the head.
@@ -19,6 +21,8 @@ from torch import nn
 from transformers import PretrainedConfig, PreTrainedModel, PreTrainedTokenizerBase
 from transformers.modeling_outputs import SequenceClassifierOutput
 
+from mltc.core.errors import PipelineError, first_line
+from mltc.data.text import TextEncoding
 from mltc.modeling.label_aware import EncoderWithHead
 
 ATTENTION_KEY = "mltc_label_attention"  # config.json: the number of labels the head scores
@@ -30,23 +34,36 @@ def is_label_attention(config: PretrainedConfig) -> bool:
 
 def has_label_attention(folder: Path) -> bool:
     """Whether the member folder's config.json marks a label-attention head."""
-    config = json.loads((Path(folder) / "config.json").read_text(encoding="utf-8"))
-    return config.get(ATTENTION_KEY) is not None
+    path = Path(folder) / "config.json"
+    try:
+        config = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise PipelineError(
+            f"{path}: cannot read it ({first_line(error)}): restore it with dvc checkout, or "
+            "re-run dvc repro"
+        ) from error
+    return isinstance(config, dict) and config.get(ATTENTION_KEY) is not None
 
 
 @torch.no_grad()
 def name_states(
     encoder: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, label_names: Sequence[str]
 ) -> torch.Tensor:
-    """Each label name as the encoder reads it alone: the mean of its tokens' states, the
-    tokenizer's special tokens left out (labels x hidden)."""
+    """Each label name as the encoder reads it alone, its words as label-aware inputs write them:
+    the mean of its tokens' states, the tokenizer's special tokens left out (labels x hidden)."""
     was_training = encoder.training
     encoder.eval()
     rows = []
-    for name in label_names:
-        encoded = tokenizer(name.replace("_", " "), return_tensors="pt",
-                            return_special_tokens_mask=True)  # fmt: skip
+    words_of = TextEncoding(1, tuple(label_names)).label_prompt_words()
+    for name, words_in_name in zip(label_names, words_of, strict=True):
+        encoded = tokenizer(words_in_name, return_tensors="pt", return_special_tokens_mask=True)
         words = encoded.pop("special_tokens_mask")[0] == 0
+        if not words.any():
+            raise PipelineError(
+                f"label {name!r}: its name gives the model's tokenizer no word to read, so "
+                "train.label_aware: attention has no query for it: rename the label, or set "
+                "train.label_aware: false"
+            )
         states = encoder(**encoded.to(encoder.device)).last_hidden_state[0]
         rows.append(states[words.to(states.device)].mean(dim=0))
     encoder.train(was_training)
@@ -84,7 +101,10 @@ class LabelAttentionClassifier(EncoderWithHead):
             scores = scores.masked_fill(padding, torch.finfo(scores.dtype).min)
         weights = torch.softmax(scores.float(), dim=-1).to(states.dtype)
         views = self.dropout(torch.einsum("blt,bth->blh", weights, states))
-        logits = (views * self.outputs.to(states.dtype)).sum(-1) + self.bias.to(states.dtype)
+        # in float32 under autocast too (which would run the product in bf16): the bias may start
+        # at a prior of -4 to -7, which bf16 rounds to steps of 1/32
+        with torch.autocast(states.device.type, enabled=False):
+            logits = torch.einsum("blh,lh->bl", views.float(), self.outputs.float()) + self.bias
         return self.output(logits, labels)
 
     @classmethod

@@ -31,7 +31,7 @@ from mltc.modeling.config import DistributedConfig, TrainConfig
 from mltc.modeling.cpu_dropout import use_cpu_dropout
 from mltc.modeling.hardware import best_device, resolve_precision
 from mltc.modeling.label_attention import LabelAttentionClassifier
-from mltc.modeling.label_aware import LabelAwareClassifier
+from mltc.modeling.label_aware import EncoderWithHead, LabelAwareClassifier
 from mltc.modeling.registry import ModelSpec
 from mltc.modeling.windows import WindowCollator, WindowPoolingTrainer
 
@@ -60,16 +60,23 @@ def prior_logits(train_gold: np.ndarray) -> torch.Tensor:
     return torch.tensor(np.log(rate / (1.0 - rate)), dtype=torch.float32)
 
 
-def start_at_prior(model: PreTrainedModel, train_gold: np.ndarray) -> None:
-    """train.head_bias: prior: a plain or label-attention head's output bias set to the labels'
-    log-odds in `train_gold` (a label-aware head scores every label with one shared output: it
-    keeps its own start)."""
+def start_at_prior(
+    model: PreTrainedModel, train_gold: np.ndarray, pos_weight: torch.Tensor | None = None
+) -> None:
+    """train.head_bias: prior: a plain or label-attention head's output bias set to where its
+    loss is lowest for a head that ignores the text: the labels' log-odds in `train_gold`, plus
+    log(pos_weight) where the positives are weighted (BCE with weight w on the positives is lowest
+    at logit(rate) + log(w)). A label-aware head scores every label with one shared output: it
+    keeps its own start."""
+    target = prior_logits(train_gold)
+    if pos_weight is not None:
+        target = target + torch.log(pos_weight)
     if isinstance(model, LabelAttentionClassifier):
         bias = model.bias
     else:
         bias = output_layer(model, train_gold.shape[1]).bias
     with torch.no_grad():
-        bias.copy_(prior_logits(train_gold))
+        bias.copy_(target)
 
 
 def weighted_bce(pos_weight: torch.Tensor | None):
@@ -238,19 +245,18 @@ def build_trainer(
     """The Trainer of one member; with `pooling` (the text encoding's windows), each text's
     windows are pooled before the loss (mltc.modeling.windows)."""
     model = build_classifier(spec, schema, config, label_positions)
+    weights = None
+    if config.pos_weight_power > 0:
+        weights = positive_weights(processed["train"]["labels"], config.pos_weight_power)
     if config.head_bias == "prior" and label_positions is None:
-        start_at_prior(model, label_matrix(processed["train"]))
+        start_at_prior(model, label_matrix(processed["train"]), weights)
     # evaluation reads the validation texts once an epoch, at about a third of a training step's
     # cost per text (a forward pass, no backward)
     eval_share = len(processed["validation"]) / max(len(processed["train"]), 1) / 3
     callbacks = [EpochSummaryCallback(), CostEstimateCallback(eval_share=eval_share)]
     if config.early_stopping_patience:
         callbacks.append(EarlyStoppingCallback(config.early_stopping_patience))
-    loss_func = None  # the model's own BCE loss
-    weights = None
-    if config.pos_weight_power > 0:
-        weights = positive_weights(processed["train"]["labels"], config.pos_weight_power)
-        loss_func = weighted_bce(weights)
+    loss_func = None if weights is None else weighted_bce(weights)  # None: the model's own BCE
     if config.loss == "asymmetric":
         loss_func = asymmetric_loss(weights)
     if config.loss == "correlation":
@@ -279,10 +285,7 @@ def save_classifier(trainer: Trainer, folder: Path) -> None:
     with save_on_each_node each node's first process) writes."""
     trainer.save_model(str(folder))
     model = trainer.accelerator.unwrap_model(trainer.model)
-    if (
-        isinstance(model, LabelAwareClassifier | LabelAttentionClassifier)
-        and trainer.args.should_save
-    ):
+    if isinstance(model, EncoderWithHead) and trainer.args.should_save:
         model.save_config(folder)  # the Trainer writes only the weights of a plain module
 
 

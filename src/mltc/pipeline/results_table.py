@@ -33,8 +33,10 @@ def _rule(tuning: dict) -> str:
 
 
 def _member_model(train: dict) -> str:
-    """The model a member fine-tuned, and whether it read the label names first."""
-    return f"{train['model']}, label-aware" if train.get("label_aware") else str(train["model"])
+    """The model a member fine-tuned, and whether it read the label names (first in each input,
+    or once into its label-attention head)."""
+    head = train.get("head", "label-aware" if train.get("label_aware") else "plain")
+    return str(train["model"]) if head == "plain" else f"{train['model']}, {head}"
 
 
 def _member_line(name: str, train: dict) -> str:

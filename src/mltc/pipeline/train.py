@@ -56,6 +56,8 @@ def run(params: dict, member: str) -> None:
         "epochs": config.epochs,
         "label_aware": choice.enabled,
         "label_aware_reason": choice.reason,
+        "head": choice.head,  # plain, label-aware or attention
+        "head_bias": None if choice.enabled else config.head_bias,  # label-aware: one shared bias
         "device": best_device().type,
         "precision": resolve_precision(config.precision, best_device()),  # what auto became
     }
