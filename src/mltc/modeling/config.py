@@ -8,7 +8,6 @@ from mltc.core.errors import PipelineError
 from mltc.core.validation import flag, integer, number, one_of, params_section
 from mltc.data.text import POOLINGS, TextEncoding, Windows
 from mltc.modeling.hardware import PRECISIONS
-from mltc.modeling.input_choice import check_setting
 from mltc.modeling.registry import ModelSpec
 
 BEST_MODEL_METRICS = ("micro_f1", "macro_f1", "jaccard", "loss")
@@ -31,6 +30,13 @@ LONG_TEXTS = (
     "truncate",
     "windows",
 )  # what preprocess does with a text longer than max_length  # mltc.modeling.training
+
+
+def check_setting(value: object) -> bool | str:
+    """train.label_aware as given, or one line naming the param and its values."""
+    if isinstance(value, bool) or value in ("auto", "attention"):
+        return value
+    raise PipelineError(f"train.label_aware={value!r}: expected true, false, auto or attention")
 
 
 def label_aware(params: dict[str, Any]) -> bool | str:

@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from mltc.core.errors import PipelineError
 from mltc.data.text import TextEncoding
+from mltc.modeling.config import check_setting
 
 if TYPE_CHECKING:
     from transformers import PreTrainedTokenizerBase
@@ -17,13 +17,6 @@ if TYPE_CHECKING:
     from mltc.modeling.config import PreprocessConfig
 
 PROMPT_SHARE = 0.5  # auto: the label names may take at most this share of max_length
-
-
-def check_setting(value: object) -> bool | str:
-    """train.label_aware as given, or one line naming the param and its values."""
-    if isinstance(value, bool) or value in ("auto", "attention"):
-        return value
-    raise PipelineError(f"train.label_aware={value!r}: expected true, false, auto or attention")
 
 
 @dataclass(frozen=True)
