@@ -5,6 +5,7 @@ from mltc.data.stats import LabelTally, data_summary
 from mltc.data.text import Windows
 from mltc.decision.rule import DecisionRule
 from mltc.ensemble.model_card import model_card
+from mltc.modeling.heads import ATTENTION, LABEL_AWARE
 
 
 def test_card_has_hub_metadata_data_labels_rule_metrics_and_loading():
@@ -47,15 +48,16 @@ def test_card_sends_label_aware_members_through_mltc_and_offers_transformers_for
     summary = data_summary({"train": LabelTally.of(np.array([[1, 0]]))}, schema.label_names)
     rule = DecisionRule.fixed(schema.label_names)
     members = {"aware": "minilm", "plain": "minilm"}
-    card = model_card(schema, summary, {}, rule, members, 0.0, 96, label_aware=["aware"])
+    card = model_card(schema, summary, {}, rule, members, 0.0, 96, {"aware": LABEL_AWARE})
     assert "truncated at 96 tokens, the label names included" in card
     assert "Label-aware member(s) `aware` read the label names" in card
     assert 'model="path/to/this/folder/members/plain"' in card  # the first plain member
-    only_aware = model_card(schema, summary, {}, rule, {"aware": "minilm"}, 0.0, 96, ["aware"])
+    only_aware = model_card(schema, summary, {}, rule, {"aware": "minilm"}, 0.0, 96,
+                            {"aware": LABEL_AWARE})  # fmt: skip
     assert "from transformers import pipeline" not in only_aware
     # a label-attention head is not transformers' either: the card sends it through mltc too
     attention = model_card(schema, summary, {}, rule, {"attend": "minilm"}, 0.0, 96,
-                           label_attention=["attend"])  # fmt: skip
+                           {"attend": ATTENTION})  # fmt: skip
     assert "from transformers import pipeline" not in attention
     assert "Member(s) `attend` score each label by the attention of its name's query" in attention
 

@@ -9,8 +9,9 @@ import numpy as np
 from iterstrat.ml_stratifiers import MultilabelStratifiedKFold
 from sklearn.metrics import average_precision_score
 
-from mltc.baseline.tfidf import one_vs_rest, tfidf_features
+from mltc.baseline.tfidf import GRID_REMEDY, one_vs_rest, tfidf_features
 from mltc.core.errors import PipelineError
+from mltc.core.progress import FitsLeft
 
 
 @dataclass(frozen=True)
@@ -35,14 +36,22 @@ def assign_folds(gold: np.ndarray, folds: int, seed: int) -> np.ndarray:
 
 
 def baseline_out_of_fold(
-    texts: Sequence[str], gold: np.ndarray, fold: np.ndarray, c_grid: Sequence[float], seed: int
+    texts: Sequence[str],
+    gold: np.ndarray,
+    fold: np.ndarray,
+    c_grid: Sequence[float],
+    seed: int,
+    what: str = "out-of-fold baseline",
+    remedy: str = GRID_REMEDY,
 ) -> OutOfFold:
     """The baseline's out-of-fold probabilities for each C of `c_grid` (features fitted on the
     training folds only), keeping the C with the best out-of-fold micro average precision (the
-    first of equals)."""
+    first of equals). Each fit is logged as `what`, with the time left (and `remedy`)."""
     texts = np.asarray(texts, dtype=object)
     probs = {c: np.zeros(gold.shape, dtype=np.float64) for c in c_grid}
-    for index in np.unique(fold):
+    folds = np.unique(fold)
+    clock = FitsLeft(what, len(folds) * len(c_grid), remedy)  # `what` and `remedy`: the log's
+    for index in folds:
         held_out = fold == index
         features = tfidf_features()
         train_features = features.fit_transform(texts[~held_out].tolist())
@@ -50,6 +59,7 @@ def baseline_out_of_fold(
         for c in c_grid:
             classifier = one_vs_rest(c, seed).fit(train_features, gold[~held_out])
             probs[c][held_out] = classifier.predict_proba(held_out_features)
+            clock.fitted(f"fold {index + 1} of {len(folds)}, C={c}")
     scored = gold.sum(axis=0) > 0  # average precision is undefined for a label never given
     if not scored.any():
         raise PipelineError("no training or validation text has a label: nothing to audit")

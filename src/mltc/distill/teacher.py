@@ -32,7 +32,9 @@ def baseline_train_out_of_fold(
     """The TF-IDF baseline's probabilities of the training texts, each from a model fitted on the
     other folds of train (C chosen among the grid out of fold)."""
     fold = assign_folds(gold, folds.folds, folds.fold_seed)
-    return baseline_out_of_fold(texts, gold, fold, folds.c_grid, folds.seed).probs
+    return baseline_out_of_fold(
+        texts, gold, fold, folds.c_grid, folds.seed, "distill: the teacher's baseline"
+    ).probs
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,13 @@
 """The model card: the README.md of the shipped model folder, as the Hugging Face Hub expects it
 (YAML metadata, then what the model was trained on, how well it does and how to load it)."""
 
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 
 from mltc.core.metrics import HEADLINE_METRICS
 from mltc.data.labels import LabelSchema
 from mltc.data.text import Windows
 from mltc.decision.rule import DecisionRule
+from mltc.modeling.heads import ATTENTION, LABEL_AWARE, PLAIN
 
 
 def _metric_rows(report: Mapping[str, dict]) -> list[str]:
@@ -26,17 +27,16 @@ def model_card(
     members: Mapping[str, str],
     baseline_weight: float,
     max_length: int,
-    label_aware: Collection[str] = (),
+    heads: Mapping[str, str] | None = None,
     audit: Mapping | None = None,
     windows: Windows | None = None,
-    label_attention: Collection[str] = (),
 ) -> str:
     """Markdown with Hub metadata; `report` maps each labelled split to its metrics at the rule;
-    `members` maps each ensemble member to the model it was fine-tuned from; `label_aware` names
-    the members that read the label names before each text (transformers alone cannot run them);
-    `audit` is the audit's summary, whose per-label reliability joins the labels table;
-    `windows`: how long texts are read (None: truncated at `max_length`); `label_attention`
-    names the members with a label-attention head (neither can transformers alone run)."""
+    `members` maps each ensemble member to the model it was fine-tuned from; `heads` maps a
+    member to its head (mltc.modeling.heads; a member not in it is plain): transformers alone
+    can run plain members, not label-aware or label-attention ones; `audit` is the audit's
+    summary, whose per-label reliability joins the labels table; `windows`: how long texts are
+    read (None: truncated at `max_length`)."""
     splits = data_summary["splits"]
     made_of = ", ".join(f"`{name}` (from `{model}`)" for name, model in members.items())
     baseline = (
@@ -44,7 +44,10 @@ def model_card(
         if baseline_weight > 0
         else ""
     )
-    plain = [name for name in members if name not in {*label_aware, *label_attention}]
+    head = {name: (heads or {}).get(name, PLAIN) for name in members}
+    plain = [name for name in members if head[name] == PLAIN]
+    label_aware = [name for name in members if head[name] == LABEL_AWARE]
+    label_attention = [name for name in members if head[name] == ATTENTION]
     lines = [
         "---",
         "library_name: transformers",

@@ -17,17 +17,9 @@ from transformers import (
 
 from mltc.core.errors import PipelineError, first_line
 from mltc.data.labels import LabelSchema
-from mltc.modeling.label_attention import (
-    LabelAttentionClassifier,
-    is_label_attention,
-    name_states,
-)
-from mltc.modeling.label_aware import (
-    DROPOUT_KEYS,
-    WEIGHTS_FILE,
-    LabelAwareClassifier,
-    is_label_aware,
-)
+from mltc.modeling.heads import ATTENTION, LABEL_AWARE, config_head
+from mltc.modeling.label_attention import LabelAttentionClassifier, name_states
+from mltc.modeling.label_aware import DROPOUT_KEYS, WEIGHTS_FILE, LabelAwareClassifier
 from mltc.modeling.registry import OFFLINE_ALIASES, ModelSpec, weights_location
 
 PROBLEM_TYPE = "multi_label_classification"
@@ -100,11 +92,13 @@ def build_model(
     dropout: float | None = None,
     label_positions: list[list[int]] | None = None,
     label_attention: bool = False,
+    tokenizer: PreTrainedTokenizerBase | None = None,
 ) -> PreTrainedModel | LabelAwareClassifier | LabelAttentionClassifier:
     """A sequence classifier with one sigmoid output per label, id2label/label2id set; with
     `label_positions` (train.label_aware), the encoder with a head over the label names' tokens;
     with `label_attention` (train.label_aware: attention), the encoder with per-label queries
-    started from the names as the encoder reads them.
+    started from the names as the encoder reads them (with `tokenizer`, the model's tokenizer,
+    else loaded again).
 
     `dropout` replaces every dropout probability in the config; None keeps the checkpoint's.
     """
@@ -135,7 +129,7 @@ def build_model(
     if label_positions is not None:
         return LabelAwareClassifier(model, label_positions)
     if label_attention:
-        queries = name_states(model, load_tokenizer(spec), schema.label_names)
+        queries = name_states(model, tokenizer or load_tokenizer(spec), schema.label_names)
         return LabelAttentionClassifier(model, queries)
     return model
 
@@ -178,9 +172,10 @@ def load_classifier(
     with _named_on_failure(folder / "config.json", remedy):
         config = AutoConfig.from_pretrained(folder, trust_remote_code=trust_remote_code)
     with _named_on_failure(folder / weights, remedy):
-        if is_label_aware(config):
+        head = config_head(config.to_dict())
+        if head == LABEL_AWARE:
             model = LabelAwareClassifier.load(folder, config, trust_remote_code)
-        elif is_label_attention(config):
+        elif head == ATTENTION:
             model = LabelAttentionClassifier.load(folder, config, trust_remote_code)
         else:
             model = AutoModelForSequenceClassification.from_pretrained(

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from mltc.data.text import TextEncoding
 from mltc.modeling.config import check_setting
+from mltc.modeling.heads import ATTENTION, LABEL_AWARE, PLAIN
 
 if TYPE_CHECKING:
     from transformers import PreTrainedTokenizerBase
@@ -28,7 +29,7 @@ class LabelAwareChoice:
     @property
     def head(self) -> str:
         """The member's head, as train.json and the results table name it."""
-        return "label-aware" if self.enabled else "attention" if self.attention else "plain"
+        return LABEL_AWARE if self.enabled else ATTENTION if self.attention else PLAIN
 
 
 def prompt_tokens(tokenizer: "PreTrainedTokenizerBase", label_names: Sequence[str]) -> int:

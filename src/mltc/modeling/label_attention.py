@@ -12,37 +12,16 @@ The fine-tuned folder is the encoder's config.json, marked with `ATTENTION_KEY` 
 and one model.safetensors for the encoder and the head.
 """
 
-import json
 from collections.abc import Sequence
-from pathlib import Path
 
 import torch
 from torch import nn
 from transformers import PretrainedConfig, PreTrainedModel, PreTrainedTokenizerBase
-from transformers.modeling_outputs import SequenceClassifierOutput
 
-from mltc.core.errors import PipelineError, first_line
+from mltc.core.errors import PipelineError
 from mltc.data.text import TextEncoding
+from mltc.modeling.heads import ATTENTION_KEY
 from mltc.modeling.label_aware import EncoderWithHead
-
-ATTENTION_KEY = "mltc_label_attention"  # config.json: the number of labels the head scores
-
-
-def is_label_attention(config: PretrainedConfig) -> bool:
-    return getattr(config, ATTENTION_KEY, None) is not None
-
-
-def has_label_attention(folder: Path) -> bool:
-    """Whether the member folder's config.json marks a label-attention head."""
-    path = Path(folder) / "config.json"
-    try:
-        config = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        raise PipelineError(
-            f"{path}: cannot read it ({first_line(error)}): restore it with dvc checkout, or "
-            "re-run dvc repro"
-        ) from error
-    return isinstance(config, dict) and config.get(ATTENTION_KEY) is not None
 
 
 @torch.no_grad()
@@ -87,14 +66,7 @@ class LabelAttentionClassifier(EncoderWithHead):
         self.dropout = nn.Dropout(self.head_dropout())
         self.scale = hidden**-0.5
 
-    def forward(
-        self,
-        input_ids: torch.Tensor,
-        attention_mask: torch.Tensor | None = None,
-        token_type_ids: torch.Tensor | None = None,
-        labels: torch.Tensor | None = None,
-    ) -> SequenceClassifierOutput:
-        states = self.token_states(input_ids, attention_mask, token_type_ids)
+    def logits(self, states: torch.Tensor, attention_mask: torch.Tensor | None) -> torch.Tensor:
         scores = torch.einsum("bth,lh->blt", states, self.queries.to(states.dtype)) * self.scale
         if attention_mask is not None:
             padding = (attention_mask == 0)[:, None, :]
@@ -104,8 +76,7 @@ class LabelAttentionClassifier(EncoderWithHead):
         # in float32 under autocast too (which would run the product in bf16): the bias may start
         # at a prior of -4 to -7, which bf16 rounds to steps of 1/32
         with torch.autocast(states.device.type, enabled=False):
-            logits = torch.einsum("blh,lh->bl", views.float(), self.outputs.float()) + self.bias
-        return self.output(logits, labels)
+            return torch.einsum("blh,lh->bl", views.float(), self.outputs.float()) + self.bias
 
     @classmethod
     def head_for(

@@ -16,7 +16,8 @@ from torch import nn
 from transformers import AutoModel, PretrainedConfig, PreTrainedModel
 from transformers.modeling_outputs import SequenceClassifierOutput
 
-POSITIONS_KEY = "mltc_label_token_positions"  # config.json: each label's token positions
+from mltc.modeling.heads import POSITIONS_KEY
+
 WEIGHTS_FILE = "model.safetensors"
 # the config keys that hold dropout probabilities (BERT, MPNet, RoBERTa, DistilBERT): first the
 # hidden states' (the head's dropout is the first one a config has, else 0.1), then the rest
@@ -27,10 +28,6 @@ DROPOUT_KEYS = (
     "attention_dropout",
     "seq_classif_dropout",
 )
-
-
-def is_label_aware(config: PretrainedConfig) -> bool:
-    return getattr(config, POSITIONS_KEY, None) is not None
 
 
 class EncoderWithHead(nn.Module):
@@ -61,23 +58,27 @@ class EncoderWithHead(nn.Module):
             (getattr(self.config, k) for k in HIDDEN_DROPOUT_KEYS if hasattr(self.config, k)), 0.1
         )
 
-    def token_states(
+    def forward(
         self,
         input_ids: torch.Tensor,
-        attention_mask: torch.Tensor | None,
-        token_type_ids: torch.Tensor | None,
-    ) -> torch.Tensor:
+        attention_mask: torch.Tensor | None = None,
+        token_type_ids: torch.Tensor | None = None,
+        labels: torch.Tensor | None = None,
+    ) -> SequenceClassifierOutput:
+        """The encoder's token states, the head's logits over them, and with `labels` the BCE."""
         inputs = {"input_ids": input_ids, "attention_mask": attention_mask}
         if token_type_ids is not None:
             inputs["token_type_ids"] = token_type_ids
-        return self.encoder(**inputs).last_hidden_state
-
-    @staticmethod
-    def output(logits: torch.Tensor, labels: torch.Tensor | None) -> SequenceClassifierOutput:
+        logits = self.logits(self.encoder(**inputs).last_hidden_state, attention_mask)
         loss = None
         if labels is not None:
             loss = nn.functional.binary_cross_entropy_with_logits(logits.float(), labels.float())
         return SequenceClassifierOutput(loss=loss, logits=logits)
+
+    def logits(self, states: torch.Tensor, attention_mask: torch.Tensor | None) -> torch.Tensor:
+        """Each label's logit (texts x labels) from the text's token states (texts x tokens x
+        hidden)."""
+        raise NotImplementedError
 
     def save_config(self, folder: Path) -> None:
         """config.json beside the weights the Trainer saved (it saves only a module's weights)."""
@@ -116,17 +117,10 @@ class LabelAwareClassifier(EncoderWithHead):
             pooling[label, positions] = 1.0 / len(positions)
         self.register_buffer("pooling", pooling, persistent=False)
 
-    def forward(
-        self,
-        input_ids: torch.Tensor,
-        attention_mask: torch.Tensor | None = None,
-        token_type_ids: torch.Tensor | None = None,
-        labels: torch.Tensor | None = None,
-    ) -> SequenceClassifierOutput:
-        states = self.token_states(input_ids, attention_mask, token_type_ids)
-        states = states[:, : self.pooling.shape[1]]
+    def logits(self, states: torch.Tensor, attention_mask: torch.Tensor | None) -> torch.Tensor:
+        states = states[:, : self.pooling.shape[1]]  # the label names' part of the input
         label_states = torch.einsum("lp,bph->blh", self.pooling.to(states.dtype), states)
-        return self.output(self.head(label_states).squeeze(-1), labels)
+        return self.head(label_states).squeeze(-1)
 
     @classmethod
     def head_for(cls, encoder: PreTrainedModel, config: PretrainedConfig) -> "LabelAwareClassifier":

@@ -214,9 +214,11 @@ def build_classifier(
     schema: LabelSchema,
     config: TrainConfig,
     label_positions: list[list[int]] | None = None,
+    tokenizer: PreTrainedTokenizerBase | None = None,
 ) -> PreTrainedModel | LabelAwareClassifier | LabelAttentionClassifier:
     """The model to fine-tune, with the train params' dropout (label-aware with
-    `label_positions`: mltc.modeling.label_aware).
+    `label_positions`: mltc.modeling.label_aware; a label-attention head reads the names with
+    `tokenizer`, loaded when None).
 
     On a CPU its dropout draws cheaper masks (mltc.modeling.cpu_dropout), with matmul attention ("eager")
     around them: SDPA's fused CPU kernel takes no attention dropout and trains tweet-length
@@ -224,7 +226,7 @@ def build_classifier(
     """
     set_seed(config.seed)  # before the classifier head is initialised
     model = build_model(
-        spec, schema, config.dropout, label_positions, config.label_aware == "attention"
+        spec, schema, config.dropout, label_positions, config.label_aware == "attention", tokenizer
     )
     if best_device().type == "cpu":
         use_cpu_dropout(model)
@@ -244,12 +246,13 @@ def build_trainer(
 ) -> Trainer:
     """The Trainer of one member; with `pooling` (the text encoding's windows), each text's
     windows are pooled before the loss (mltc.modeling.windows)."""
-    model = build_classifier(spec, schema, config, label_positions)
+    model = build_classifier(spec, schema, config, label_positions, tokenizer)
+    train_gold = label_matrix(processed["train"])
     weights = None
     if config.pos_weight_power > 0:
-        weights = positive_weights(processed["train"]["labels"], config.pos_weight_power)
+        weights = positive_weights(train_gold, config.pos_weight_power)
     if config.head_bias == "prior" and label_positions is None:
-        start_at_prior(model, label_matrix(processed["train"]), weights)
+        start_at_prior(model, train_gold, weights)
     # evaluation reads the validation texts once an epoch, at about a third of a training step's
     # cost per text (a forward pass, no backward)
     eval_share = len(processed["validation"]) / max(len(processed["train"]), 1) / 3

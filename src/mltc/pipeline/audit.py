@@ -9,6 +9,7 @@ from mltc.audit.label_issues import auditable_labels, find_label_issues
 from mltc.audit.member_folds import member_out_of_fold, member_setup
 from mltc.audit.out_of_fold import assign_folds, baseline_out_of_fold
 from mltc.baseline.config import BaselineConfig
+from mltc.baseline.tfidf import GRID_REMEDY
 from mltc.core import paths
 from mltc.core.files import atomic_path, write_csv, write_json, write_npz
 from mltc.data import split_files
@@ -56,7 +57,10 @@ def run(params: dict) -> None:
         )
     fold = assign_folds(gold, config.folds, config.seed)
     if config.model == "baseline":
-        out_of_fold = baseline_out_of_fold(texts, gold, fold, c_grid, config.seed)
+        out_of_fold = baseline_out_of_fold(
+            texts, gold, fold, c_grid, config.seed, "audit",
+            f"{GRID_REMEDY}; audit.model: none skips the audit",
+        )  # fmt: skip
         probs = out_of_fold.probs
         how = {
             "c": out_of_fold.c,

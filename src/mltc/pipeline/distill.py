@@ -34,9 +34,9 @@ from mltc.modeling import checkpoints, training
 from mltc.modeling.build import load_classifier, load_tokenizer
 from mltc.modeling.config import EvaluateConfig, PreprocessConfig
 from mltc.modeling.hardware import best_device
+from mltc.modeling.heads import member_head
 from mltc.modeling.inference import score_split
 from mltc.modeling.input_choice import member_encoding
-from mltc.modeling.label_attention import has_label_attention
 from mltc.modeling.members import member_training
 from mltc.pipeline.tune_thresholds import headline, tune_and_report
 
@@ -193,10 +193,9 @@ def run(params: dict) -> None:
         {STUDENT: spec.alias},
         0.0,
         encoding.max_length,
-        [STUDENT] if encoding.label_names else [],
+        {STUDENT: member_head(paths.STUDENT_WEIGHTS)},
         audit_summary,
         encoding.windows,
-        [STUDENT] if has_label_attention(paths.STUDENT_WEIGHTS) else [],
     )
 
     # everything is computed: now write, each output whole

@@ -9,6 +9,7 @@ from mltc.core.errors import PipelineError, run_stage
 from mltc.core.files import read_json
 from mltc.core.markdown import update_section
 from mltc.core.metrics import HEADLINE_METRICS
+from mltc.modeling.heads import LABEL_AWARE, PLAIN
 
 README = Path("README.md")
 PARAMS = Path("params.yaml")
@@ -35,8 +36,8 @@ def _rule(tuning: dict) -> str:
 def _member_model(train: dict) -> str:
     """The model a member fine-tuned, and whether it read the label names (first in each input,
     or once into its label-attention head)."""
-    head = train.get("head", "label-aware" if train.get("label_aware") else "plain")
-    return str(train["model"]) if head == "plain" else f"{train['model']}, {head}"
+    head = train.get("head", LABEL_AWARE if train.get("label_aware") else PLAIN)  # before `head`
+    return str(train["model"]) if head == PLAIN else f"{train['model']}, {head}"
 
 
 def _member_line(name: str, train: dict) -> str:

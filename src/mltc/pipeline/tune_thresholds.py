@@ -32,7 +32,7 @@ from mltc.ensemble.combine import choose_baseline_weight, combine
 from mltc.ensemble.config import EnsembleConfig
 from mltc.ensemble.model_card import model_card
 from mltc.ingest.prediction_files import write_predictions
-from mltc.modeling.label_attention import has_label_attention
+from mltc.modeling.heads import member_head
 from mltc.modeling.members import member_params
 
 
@@ -151,10 +151,9 @@ def run(params: dict) -> None:
         report["ensemble"]["members"],
         choice.baseline_weight,
         next(iter(encodings.values())).max_length,
-        [name for name, encoding in encodings.items() if encoding.label_names],
+        {name: member_head(paths.member_weights(name)) for name in members},
         read_json(paths.AUDIT_SUMMARY) if paths.AUDIT_SUMMARY.is_file() else None,
         next(iter(encodings.values())).windows,
-        [name for name in members if has_label_attention(paths.member_weights(name))],
     )
     reported = "test" if "test" in report else "validation"
     shown = plotted_labels(saved[reported]["labels"])  # the plots' labels: the most frequent
