@@ -5,28 +5,41 @@ label frequencies); the pipeline is params.yaml's except `model: tiny` (the tiny
 use: a stage's cost, not a model's quality) and the data params that read the CSV files.
 
     python -m benchmarks.label_counts [--labels 11 200 1000] [--texts 4000] [--out FILE.md]
+                                      [--set audit.model=none baseline.c_grid=[4.0] ...]
+
+`--set` changes params.yaml the way `dvc exp run -S` does (a dotted key, a YAML value).
 """
 
 import argparse
 import os
 import platform
 import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
+import networkx
 import yaml
+from dvc.repo import Repo
 
 from benchmarks.large_data import ROOT, cpu_name, measured, scratch_project
 
-STAGE_ORDER = ("download", "preprocess", "train", "evaluate", "baseline", "audit",
-               "tune_thresholds", "export", "diagnose")  # fmt: skip
+
+def with_setting(params: dict, setting: str) -> None:
+    """`params` with one `dotted.key=yaml value` applied; an unknown key is an error."""
+    key, _, value = setting.partition("=")
+    *sections, name = key.split(".")
+    section = params
+    for part in sections:
+        section = section.get(part) if isinstance(section, dict) else None
+    if not isinstance(section, dict) or name not in section or not value:
+        raise SystemExit(f"--set {setting}: expected KEY=VALUE with a key of params.yaml")
+    section[name] = yaml.safe_load(value)
 
 
-def pipeline_project(work: Path, texts: int, labels: int) -> Path:
-    """large_data's scratch project with the package's code (the stages' DVC dependencies) and
-    the tiny model."""
+def pipeline_project(work: Path, texts: int, labels: int, settings: list[str]) -> Path:
+    """large_data's scratch project with the package's code (the stages' DVC dependencies), the
+    tiny model and `settings` (KEY=VALUE) applied to its params."""
     project = scratch_project(work, texts, labels, num_proc=1)
     shutil.copytree(ROOT / "src", project / "src", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(ROOT / "data" / "corrections", project / "data" / "corrections")
@@ -34,16 +47,21 @@ def pipeline_project(work: Path, texts: int, labels: int) -> Path:
     params = yaml.safe_load(params_file.read_text(encoding="utf-8"))
     params["model"] = "tiny"
     params["train"]["epochs"] = None  # the tiny model's own (2)
+    for setting in settings:
+        with_setting(params, setting)
     params_file.write_text(yaml.safe_dump(params, sort_keys=False), encoding="utf-8")
     return project
 
 
 def stages(project: Path) -> list[str]:
-    """The pipeline's stages (members expanded), in STAGE_ORDER."""
-    listed = subprocess.run([sys.executable, "-m", "dvc", "stage", "list", "--name-only"],
-                            cwd=project, capture_output=True, text=True, check=True).stdout  # fmt: skip
-    names = listed.split()
-    return sorted(names, key=lambda name: STAGE_ORDER.index(name.split("@")[0]))
+    """The pipeline's stages (members expanded), each after every stage whose outputs it reads,
+    as DVC's own graph orders them (ties in name order)."""
+    with Repo(str(project)) as repo:
+        graph = repo.index.graph  # an edge runs from a stage to one it depends on
+        order = networkx.lexicographical_topological_sort(
+            graph.reverse(), key=lambda stage: stage.name
+        )
+        return [stage.name for stage in order]
 
 
 def main() -> None:
@@ -51,10 +69,13 @@ def main() -> None:
     parser.add_argument("--labels", type=int, nargs="+", default=[11, 200, 1000])
     parser.add_argument("--texts", type=int, default=4000, help="texts in all (80/10/10)")
     parser.add_argument("--out", type=Path, help="also write the table here")
+    parser.add_argument("--set", nargs="+", default=[], metavar="KEY=VALUE",
+                        help="params changed for every run, as dvc exp run -S")  # fmt: skip
     args = parser.parse_args()
+    changed = f" with {', '.join(args.set)}" if args.set else ""
     lines = [
         f"{cpu_name()}, {os.cpu_count()} CPUs, Python {platform.python_version()}; "
-        f"{args.texts} texts (80/10/10), model tiny, params.yaml's pipeline otherwise",
+        f"{args.texts} texts (80/10/10), model tiny, params.yaml's pipeline otherwise{changed}",
         "",
         "| labels | stage | wall (s) | peak resident (MiB) | peak anonymous (MiB) |",
         "| ---: | --- | ---: | ---: | ---: |",
@@ -65,7 +86,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="mltc-labels-") as work:
         for labels in args.labels:
             (Path(work) / str(labels)).mkdir()
-            project = pipeline_project(Path(work) / str(labels), args.texts, labels)
+            project = pipeline_project(Path(work) / str(labels), args.texts, labels, args.set)
+            os.environ["PYTHONPATH"] = str(project / "src")  # the copied code, not the checkout's
             total = 0.0
             for stage in stages(project):
                 command = [sys.executable, "-m", "dvc", "repro", "--single-item", stage]

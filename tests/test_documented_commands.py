@@ -238,6 +238,12 @@ CHECKS = {
     "python -m benchmarks.label_counts": Covered(  # every stage in turn: minutes even at 3 labels
         "tests/test_many_labels.py::test_150_labels_run_to_a_shipped_classifier_with_the_default_params"
     ),
+    "python -m benchmarks.label_counts --labels 11 200 1000 --texts 2000 --set audit.model=none "
+    "'baseline.c_grid=[4.0]'": Covered(  # its stage order and settings; each stage is a DVC
+        # process, so even 3 labels and 60 texts take 3 minutes on 2 cores
+        "tests/test_label_counts.py::"
+        "test_stages_follow_what_they_read_not_the_order_dvc_yaml_lists_them"
+    ),
     # docs/distributed.md
     "dvc exp run -S distributed.nproc_per_node=8": Covered(
         "tests/test_distributed.py::test_two_processes_train_as_one_with_the_same_global_batch"
