@@ -61,9 +61,50 @@ def record(project: Path, name: str, member: str, results: Path) -> Path:
     return path
 
 
+def kept_validation(entry: dict) -> dict[str, float]:
+    """A record's validation figures at its kept (best) epoch."""
+    kept = entry["train"]["best_epoch"]
+    return {p["series"]: p["value"] for p in entry["validation_curve"] if p["epoch"] == kept}
+
+
+def over_seeds(entries: list[dict]) -> list[str]:
+    """Markdown rows, one per setting run with two seeds or more (records that differ only in
+    train.seed): the seeds, and each validation figure at the kept epoch as mean (min-max)."""
+    keys = [".".join(key) for key in SHOWN if key != ("train", "seed")]
+    groups: dict[tuple[str, ...], list[dict]] = {}
+    for entry in entries:
+        groups.setdefault(tuple(str(entry["params"][key]) for key in keys), []).append(entry)
+    rows = []
+    for setting, group in groups.items():
+        seeds = sorted(entry["params"]["train.seed"] for entry in group)
+        if len(set(seeds)) < 2:
+            continue
+        kept = [kept_validation(entry) for entry in group]
+        figures = []
+        for key in HEADLINE_METRICS:
+            values = [figures_of[key] for figures_of in kept]
+            mean = sum(values) / len(values)
+            figures.append(f"{mean:.4f} ({min(values):.4f}-{max(values):.4f})")
+        rows.append("| " + " | ".join([*setting, ", ".join(map(str, seeds)), *figures]) + " |")
+    if not rows:
+        return []
+    return [
+        "",
+        "Over seeds (records that differ only in `train.seed`), validation at 0.5 at each run's "
+        "kept epoch, mean (min-max):",
+        "",
+        "| " + " | ".join(f"`{key}`" for key in keys) + " | seeds | "
+        + " | ".join(f"validation {key}" for key in HEADLINE_METRICS) + " |",
+        "| " + " | ".join("---" for _ in keys) + " | --- | "
+        + " | ".join("---:" for _ in HEADLINE_METRICS) + " |",
+        *sorted(rows),
+    ]  # fmt: skip
+
+
 def table(results: Path) -> str:
     """Markdown: one row per record and epoch, its validation figures at 0.5, and the test
-    figures at 0.5 of the kept epoch where evaluate ran."""
+    figures at 0.5 of the kept epoch where evaluate ran; then, where a setting ran with several
+    seeds, its figures over the seeds."""
     keys = [".".join(key) for key in SHOWN]
     lines = [
         "| run | " + " | ".join(f"`{key}`" for key in keys) + " | epoch | "
@@ -73,8 +114,10 @@ def table(results: Path) -> str:
         "| --- | " + " | ".join("---" for _ in keys) + " | ---: | "
         + " | ".join("---:" for _ in range(2 * len(HEADLINE_METRICS))) + " | ---: | --- |",
     ]  # fmt: skip
-    for path in sorted(results.glob("*.json")):
-        entry = json.loads(path.read_text(encoding="utf-8"))
+    entries = [
+        json.loads(path.read_text(encoding="utf-8")) for path in sorted(results.glob("*.json"))
+    ]
+    for entry in entries:
         by_epoch: dict[int, dict[str, float]] = {}
         for point in entry["validation_curve"]:
             by_epoch.setdefault(point["epoch"], {})[point["series"]] = point["value"]
@@ -95,6 +138,7 @@ def table(results: Path) -> str:
         "",
         "Validation and test at threshold 0.5 (no tuned rule); train time: the whole training, "
         "evaluations included.",
+        *over_seeds(entries),
     ]
     return "\n".join(lines) + "\n"
 

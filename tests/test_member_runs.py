@@ -51,3 +51,25 @@ def test_a_member_run_becomes_one_row_per_epoch_with_test_scores_only_when_evalu
     assert cells[0][8:14] == ["0.1000", "0.2000", "0.3000", "", "", ""]
     assert cells[1][8:15] == ["0.4000", "0.5000", "0.6000", "0.7000", "0.8000", "0.2000", "61"]
     assert cells[3][11:14] == ["", "", ""]
+
+
+def test_a_setting_run_with_several_seeds_gets_its_mean_and_range(tmp_path):
+    results = tmp_path / "results"
+    for seed, best in ((42, 2.0), (43, 1.0), (44, 2.0)):
+        root = fake_member_run(tmp_path / str(seed), "prior", False)
+        params = yaml.safe_load((root / "params.yaml").read_text())
+        params["train"]["seed"] = seed
+        (root / "params.yaml").write_text(yaml.safe_dump(params))
+        train = root / "metrics" / "members" / "plain" / "train.json"
+        train.write_text(json.dumps({"best_epoch": best, "train_runtime_s": 61.4}))
+        member_runs.record(root, f"prior-{seed}", "plain", results)
+    member_runs.record(fake_member_run(tmp_path / "z", "zero", False), "zero", "plain", results)
+
+    rows = member_runs.table(results).splitlines()
+    summary = rows[rows.index("| --- | --- | --- | --- | --- | --- | ---: | ---: | ---: |") + 1 :]
+    # kept epochs 2, 1, 2: jaccard 0.4, 0.1, 0.4; micro-F1 0.5, 0.2, 0.5; macro-F1 0.6, 0.3, 0.6
+    assert summary == [
+        f"| None | {PARAMS['preprocess']['max_length']} | {PARAMS['train']['label_aware']} | prior "
+        f"| {PARAMS['train']['epochs']} | 42, 43, 44 | 0.3000 (0.1000-0.4000) "
+        "| 0.4000 (0.2000-0.5000) | 0.5000 (0.3000-0.6000) |"
+    ]  # the zero-bias run has one seed: no row
