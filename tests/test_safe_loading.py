@@ -5,8 +5,6 @@ marker file it would create never appears. A damaged, truncated or foreign file 
 import os
 import pickle
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,6 +14,7 @@ from sklearn.preprocessing import FunctionTransformer
 
 from mltc.baseline.tfidf import MODEL_FILE, PICKLE_FILE
 from mltc.core.errors import PipelineError
+from mltc.serving.cli import main as predict_main
 from mltc.serving.predictor import Predictor
 
 
@@ -125,17 +124,16 @@ def test_a_truncated_file_is_named(copy, truncated):
 
 
 @pytest.mark.parametrize("planted", [Path("thresholds.json"), Path("baseline") / MODEL_FILE])
-def test_predict_answers_a_planted_file_with_one_line_and_exit_2(copy, planted, tmp_path):
+def test_predict_answers_a_planted_file_with_one_line_and_exit_2(copy, planted, tmp_path, capsys):
     marker = tmp_path / "marker"
     (copy / planted).write_bytes(pickle.dumps(Planted(marker)))
-    predict = Path(sys.executable).parent / "predict"
-    result = subprocess.run(
-        [str(predict), "--model", str(copy), "hello"], capture_output=True, text=True, check=False
-    )
-    assert result.returncode == 2
-    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    with pytest.raises(SystemExit) as stopped:
+        predict_main(["--model", str(copy), "hello"])
+    assert stopped.value.code == 2
+    stderr = capsys.readouterr().err
+    errors = [line for line in stderr.splitlines() if line.startswith("error:")]
     assert [line.startswith(f"error: {copy / planted}") for line in errors] == [True]
-    assert "Traceback" not in result.stderr
+    assert "Traceback" not in stderr
     assert not marker.exists()
 
 

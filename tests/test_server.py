@@ -1,6 +1,8 @@
-"""`serve`: a real server process on 127.0.0.1 with the shipped tiny classifier, a real HTTP
-client. Good requests get what `Predictor` gives; each bad request gets a 4xx naming the problem,
-and the server goes on serving."""
+"""`serve`: the server `serve` runs (uvicorn on 127.0.0.1, in a thread of this process: no
+second interpreter to start) with the shipped tiny classifier, a real HTTP client. Good requests
+get what `Predictor` gives; each bad request gets a 4xx naming the problem, and the server goes
+on serving. Separate processes: uvicorn's workers here, `serve` itself in the documented
+commands' test."""
 
 import asyncio
 import json
@@ -10,7 +12,9 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -19,7 +23,7 @@ import pytest
 
 from mltc.core.errors import PipelineError
 from mltc.serving.predictor import Predictor
-from mltc.serving.server import Batcher, Busy, Limits
+from mltc.serving.server import Batcher, Busy, Limits, http_server, main, parse_args
 
 LIMITS = {"max_texts": 4, "max_chars": 200, "max_body_bytes": 4000}
 GOOD = {"texts": ["What a wonderful surprise!", "I can't stand this anymore"]}
@@ -31,35 +35,33 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start(model: Path, *options: str) -> tuple[subprocess.Popen, str]:
+@contextmanager
+def serving(model: Path, *options: str) -> Iterator[str]:
+    """`serve --model MODEL --port FREE *options` running in a thread until the block ends: its URL."""
     port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "mltc.serving.server", "--model", str(model), "--port", str(port),
-         *options],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"serve exited: {process.stdout.read()[-3000:]}")
-        try:
-            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                return process, url
-        except httpx.TransportError:
-            time.sleep(0.2)
-    process.kill()
-    pytest.fail("serve did not answer /health within 120 s")
+    args = parse_args(["--model", str(model), "--port", str(port), *options])
+    server = http_server(args, model)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 60
+        while not server.started:
+            assert thread.is_alive() and time.monotonic() < deadline, "serve did not start"
+            time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
 
 
 @pytest.fixture(scope="module")
 def server(shipped_classifier):
     options = [f"--{name.replace('_', '-')}={value}" for name, value in LIMITS.items()]
-    process, url = start(shipped_classifier, *options)
-    with httpx.Client(base_url=url, timeout=60) as client:
+    with (
+        serving(shipped_classifier, *options) as url,
+        httpx.Client(base_url=url, timeout=60) as client,
+    ):
         yield client
-    process.terminate()
-    process.wait(timeout=30)
 
 
 @pytest.fixture(scope="module")
@@ -145,27 +147,38 @@ def test_a_bad_request_gets_a_4xx_naming_it_and_the_server_goes_on(server, body,
 
 
 def test_truncation_can_be_refused_by_option(shipped_classifier):
-    process, url = start(shipped_classifier, "--refuse-truncated")
-    try:
+    with serving(shipped_classifier, "--refuse-truncated") as url:
         long = " ".join(["word"] * 200)  # over the tiny member's 64 tokens
         response = httpx.post(f"{url}/predict", json={"texts": ["short", long]}, timeout=60)
         assert response.status_code == 422
         assert "texts[1] are longer than the model reads" in response.json()["detail"]
         assert httpx.post(f"{url}/predict", json={"texts": ["short"]}, timeout=60).is_success
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
-def test_a_folder_that_cannot_load_stops_serve_with_one_line(tmp_path):
-    result = subprocess.run(
-        [sys.executable, "-m", "mltc.serving.server", "--model", str(tmp_path / "none")],
-        capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
-    assert result.returncode == 2
-    assert result.stderr.strip().splitlines()[-1].startswith(f"error: {tmp_path / 'none'}")
+def test_a_folder_that_cannot_load_stops_serve_with_one_line(tmp_path, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        main(["--model", str(tmp_path / "none")])
+    assert stopped.value.code == 2
+    assert (
+        capsys.readouterr().err.strip().splitlines()[-1].startswith(f"error: {tmp_path / 'none'}")
+    )
 
 
+def test_a_port_in_use_stops_serve_with_uvicorns_line(shipped_classifier, capsys):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(SystemExit) as stopped:
+            main(["--model", str(shipped_classifier), "--port", str(port)])
+    assert stopped.value.code == 3  # uvicorn's startup failure
+    assert capsys.readouterr().err.strip().splitlines()[-1] == (
+        f"ERROR:    [Errno 98] error while attempting to bind on address ('127.0.0.1', {port}): "
+        "address already in use"
+    )
+
+
+@pytest.mark.slow  # three interpreters start: uvicorn's and its two workers'
 def test_several_workers_serve_through_the_factory(shipped_classifier):
     """docs/serving.md: uvicorn's workers, each loading the folder MLTC_MODEL names."""
     port = free_port()
@@ -194,8 +207,7 @@ def test_several_workers_serve_through_the_factory(shipped_classifier):
 
 def test_the_onnx_backend_serves_what_its_predictor_gives(exported_classifier):
     """`serve --backend onnx --int8`: the export's int8 graphs, refusing truncation as torch's."""
-    process, url = start(exported_classifier, "--backend", "onnx", "--int8", "--refuse-truncated")
-    try:
+    with serving(exported_classifier, "--backend", "onnx", "--int8", "--refuse-truncated") as url:
         response = httpx.post(f"{url}/predict", json=GOOD, timeout=60)
         expected = Predictor(exported_classifier, backend="onnx", int8=True)
         predictions = response.json()["predictions"]
@@ -208,9 +220,6 @@ def test_the_onnx_backend_serves_what_its_predictor_gives(exported_classifier):
         refused = httpx.post(f"{url}/predict", json={"texts": [long]}, timeout=60)
         assert refused.status_code == 422
         assert "texts[0] are longer than the model reads" in refused.json()["detail"]
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def test_texts_that_wait_form_the_next_batch_and_a_full_queue_answers_busy():

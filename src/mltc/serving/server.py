@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from fastapi import FastAPI, HTTPException
@@ -31,6 +32,9 @@ from mltc.ensemble.classifier_folder import CARD_FILE, Manifest
 from mltc.modeling.hardware import PRECISIONS
 from mltc.serving.backends import BACKENDS, DEFAULT_MODEL, model_folder
 from mltc.serving.predictor import Predictor
+
+if TYPE_CHECKING:
+    import uvicorn
 
 MODEL_ENV = "MLTC_MODEL"  # the classifier folder, for `uvicorn --factory ...:app_from_environment`
 BACKEND_ENV = "MLTC_BACKEND"  # torch (default) or onnx, likewise
@@ -377,20 +381,27 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def http_server(args: argparse.Namespace, model_dir: Path) -> "uvicorn.Server":
+    """The uvicorn server `serve` runs for its parsed arguments, the classifier in `model_dir`
+    loaded; not yet started (`main` runs it; the tests run it in a thread)."""
+    import uvicorn
+
+    limits = Limits(**{name: getattr(args, name) for name in asdict(Limits())})
+    predictor = Predictor(
+        model_dir, batch_size=args.batch_size, precision=args.precision, int8=args.int8,
+        backend=args.backend,
+    )  # fmt: skip
+    app = create_app(predictor, model_dir, limits)
+    return uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port, log_level="warning"))
+
+
 def main(argv: list[str] | None = None) -> None:
     def serve() -> None:
-        import uvicorn
-
         args = parse_args(argv)
-        limits = Limits(**{name: getattr(args, name) for name in asdict(Limits())})
         model_dir = model_folder(args.model, args.backend)
-        predictor = Predictor(
-            model_dir, batch_size=args.batch_size, precision=args.precision, int8=args.int8,
-            backend=args.backend,
-        )  # fmt: skip
-        app = create_app(predictor, model_dir, limits)
+        server = http_server(args, model_dir)
         print(f"serving {model_dir} on http://{args.host}:{args.port} (docs: /docs)", flush=True)
-        uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+        server.run()
 
     run_stage(serve)
 
