@@ -61,6 +61,13 @@ def record(project: Path, name: str, member: str, results: Path) -> Path:
     return path
 
 
+def head(entry: dict) -> str:
+    """The head the member trained with, as its train.json names it (records from before
+    train.json named it: label-aware or plain, as train.label_aware then chose)."""
+    train = entry["train"]
+    return train.get("head") or ("label-aware" if train.get("label_aware") else "plain")
+
+
 def kept_validation(entry: dict) -> dict[str, float]:
     """A record's validation figures at its kept (best) epoch."""
     kept = entry["train"]["best_epoch"]
@@ -73,7 +80,8 @@ def over_seeds(entries: list[dict]) -> list[str]:
     keys = [".".join(key) for key in SHOWN if key != ("train", "seed")]
     groups: dict[tuple[str, ...], list[dict]] = {}
     for entry in entries:
-        groups.setdefault(tuple(str(entry["params"][key]) for key in keys), []).append(entry)
+        setting = (*(str(entry["params"][key]) for key in keys), head(entry))
+        groups.setdefault(setting, []).append(entry)
     rows = []
     for setting, group in groups.items():
         seeds = sorted(entry["params"]["train.seed"] for entry in group)
@@ -93,9 +101,9 @@ def over_seeds(entries: list[dict]) -> list[str]:
         "Over seeds (records that differ only in `train.seed`), validation at 0.5 at each run's "
         "kept epoch, mean (min-max):",
         "",
-        "| " + " | ".join(f"`{key}`" for key in keys) + " | seeds | "
+        "| " + " | ".join(f"`{key}`" for key in keys) + " | head | seeds | "
         + " | ".join(f"validation {key}" for key in HEADLINE_METRICS) + " |",
-        "| " + " | ".join("---" for _ in keys) + " | --- | "
+        "| " + " | ".join("---" for _ in keys) + " | --- | --- | "
         + " | ".join("---:" for _ in HEADLINE_METRICS) + " |",
         *sorted(rows),
     ]  # fmt: skip
@@ -107,11 +115,11 @@ def table(results: Path) -> str:
     seeds, its figures over the seeds."""
     keys = [".".join(key) for key in SHOWN]
     lines = [
-        "| run | " + " | ".join(f"`{key}`" for key in keys) + " | epoch | "
+        "| run | " + " | ".join(f"`{key}`" for key in keys) + " | head | epoch | "
         + " | ".join(f"validation {key}" for key in HEADLINE_METRICS) + " | "
         + " | ".join(f"test {key} (kept epoch)" for key in HEADLINE_METRICS)
         + " | train time (s) | CPU |",
-        "| --- | " + " | ".join("---" for _ in keys) + " | ---: | "
+        "| --- | " + " | ".join("---" for _ in keys) + " | --- | ---: | "
         + " | ".join("---:" for _ in range(2 * len(HEADLINE_METRICS))) + " | ---: | --- |",
     ]  # fmt: skip
     entries = [
@@ -127,6 +135,7 @@ def table(results: Path) -> str:
             cells = [
                 entry["name"],
                 *(str(entry["params"][key]) for key in keys),
+                head(entry),
                 str(epoch),
                 *(f"{values[key]:.4f}" for key in HEADLINE_METRICS),
                 *(f"{test[key]:.4f}" if test else "" for key in HEADLINE_METRICS),
@@ -136,7 +145,8 @@ def table(results: Path) -> str:
             lines.append("| " + " | ".join(cells) + " |")
     lines += [
         "",
-        "Validation and test at threshold 0.5 (no tuned rule); train time: the whole training, "
+        "Validation and test at threshold 0.5 (no tuned rule); head: the member's, from its "
+        "train.json (what `train.label_aware` chose); train time: the whole training, "
         "evaluations included.",
         *over_seeds(entries),
     ]

@@ -128,7 +128,7 @@ def train(
             if epochs is not None:
                 keys["epochs"] = epochs
             config = TrainConfig.from_params({"train": {**params["train"], **keys}}, spec)
-            encoding, _ = member_encoding(
+            encoding, choice = member_encoding(
                 PreprocessConfig.from_params(params), config.label_aware, schema.label_names,
                 tokenizer,
             )  # fmt: skip
@@ -144,7 +144,7 @@ def train(
             with tempfile.TemporaryDirectory() as checkpoints:
                 trainer = training.build_trainer(
                     spec, schema, processed, tokenizer, config, Path(checkpoints), None, positions,
-                    encoding.pooling,
+                    encoding.pooling, choice.attention,
                 )  # fmt: skip
                 trainer.train()
             info = {"best_epoch": training.best_epoch(trainer), "epochs": config.epochs,

@@ -7,7 +7,7 @@ from mltc.pipeline import audit
 
 
 def main() -> None:
-    audit.run(dvc.api.params_show(stages="audit"))
+    audit.run(audit.stage_params(dvc.api.params_show(stages="audit"), dvc.api.params_show))
 
 
 if __name__ == "__main__":

@@ -76,7 +76,7 @@ def test_the_saved_folder_loads_as_label_attention_and_scores_the_same(
 ):
     trainer = build_trainer(
         REGISTRY["tiny"], schema, processed_slice, tokenizer, attention_config(),
-        tmp_path / "checkpoints",
+        tmp_path / "checkpoints", attention=True,
     )  # fmt: skip
     bias = prior_logits(label_matrix(processed_slice["train"]))
     torch.testing.assert_close(trainer.model.bias.detach(), bias)  # train.head_bias: prior

@@ -104,17 +104,19 @@ def test_auto_reads_the_names_where_they_take_at_most_half_of_max_length(tokeniz
         f"train.label_aware=auto: the 11 label names take {tokens} of preprocess.max_length=128 "
         "tokens (at most half): label-aware",
     )
-    # the same names in an input too short for twice their length: plain
-    assert not choose_label_aware("auto", 2 * tokens - 1, label_names, tokenizer).enabled
-    assert choose_label_aware("auto", 2 * tokens, label_names, tokenizer).enabled
+    # the same names in an input too short for twice their length: the text alone, the names
+    # read once into the label-attention head
+    assert choose_label_aware("auto", 2 * tokens - 1, label_names, tokenizer).head == "attention"
+    assert choose_label_aware("auto", 2 * tokens, label_names, tokenizer).head == "label-aware"
 
 
-def test_auto_reads_the_text_alone_where_150_names_would_fill_the_input(tokenizer):
-    choice = choose_label_aware("auto", 128, TOPICS, tokenizer)
-    assert not choice.enabled
-    assert choice.reason.startswith(
+def test_auto_reads_the_names_once_into_the_head_where_150_would_fill_the_input(tokenizer):
+    assert choose_label_aware("auto", 128, TOPICS, tokenizer) == LabelAwareChoice(
+        False,
         f"train.label_aware=auto: the 150 label names take {prompt_tokens(tokenizer, TOPICS)} of "
-        "preprocess.max_length=128 tokens, more than half: plain"
+        "preprocess.max_length=128 tokens, more than half: attention (the text alone; each name "
+        "read once, into its label's query)",
+        attention=True,
     )
 
 

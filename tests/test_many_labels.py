@@ -1,6 +1,7 @@
 """Data unlike SemEval: 150 labels whose names do not fit beside a text run to a shipped
-classifier with the default params (train.label_aware: auto reads the texts alone), every stage
-called in-process as stages/*.py call it, the tiny model standing in for MiniLM."""
+classifier with the default params (train.label_aware: auto reads the texts alone, and the names
+once, into the label-attention head), every stage called in-process as stages/*.py call it, the
+tiny model standing in for MiniLM."""
 
 import numpy as np
 import pandas as pd
@@ -10,6 +11,7 @@ import yaml
 from mltc.core import paths
 from mltc.core.files import read_json
 from mltc.data.text import TextEncoding
+from mltc.modeling.heads import member_head
 from mltc.pipeline import diagnose
 from mltc.serving.predictor import Predictor
 from pipeline_projects import copy_project, reproduce_in_process
@@ -43,10 +45,11 @@ def test_150_labels_run_to_a_shipped_classifier_with_the_default_params(tmp_path
     monkeypatch.chdir(root)
     for member in params["ensemble"]["members"]:
         summary = read_json(paths.member_train_summary(member))
-        assert summary["label_aware"] is False
+        assert (summary["label_aware"], summary["head"]) == (False, "attention")
         assert summary["label_aware_reason"].startswith(
             "train.label_aware=auto: the 150 label names take"
         )
+        assert member_head(paths.member_weights(member)) == "attention"
         assert TextEncoding.load(paths.member_weights(member)) == TextEncoding(128)
 
     # about 3 texts a label: every label is rare, none has a validation threshold of its own

@@ -44,13 +44,14 @@ def test_a_member_run_becomes_one_row_per_epoch_with_test_scores_only_when_evalu
     rows = member_runs.table(results).splitlines()
     assert len(rows) == 8  # header, rule, two runs of two epochs, a blank line, the note
     cells = [row.split(" | ") for row in rows[2:6]]
-    assert [(c[0], c[4], c[7]) for c in cells] == [
-        ("| a-prior", "prior", "1"), ("| a-prior", "prior", "2"),
-        ("| b-zero", "zero", "1"), ("| b-zero", "zero", "2"),
+    # the fake train.json names no head and is not label-aware: a record from before `head`
+    assert [(c[0], c[4], c[7], c[8]) for c in cells] == [
+        ("| a-prior", "prior", "plain", "1"), ("| a-prior", "prior", "plain", "2"),
+        ("| b-zero", "zero", "plain", "1"), ("| b-zero", "zero", "plain", "2"),
     ]  # fmt: skip
-    assert cells[0][8:14] == ["0.1000", "0.2000", "0.3000", "", "", ""]
-    assert cells[1][8:15] == ["0.4000", "0.5000", "0.6000", "0.7000", "0.8000", "0.2000", "61"]
-    assert cells[3][11:14] == ["", "", ""]
+    assert cells[0][9:15] == ["0.1000", "0.2000", "0.3000", "", "", ""]
+    assert cells[1][9:16] == ["0.4000", "0.5000", "0.6000", "0.7000", "0.8000", "0.2000", "61"]
+    assert cells[3][12:15] == ["", "", ""]
 
 
 def test_a_setting_run_with_several_seeds_gets_its_mean_and_range(tmp_path):
@@ -61,15 +62,19 @@ def test_a_setting_run_with_several_seeds_gets_its_mean_and_range(tmp_path):
         params["train"]["seed"] = seed
         (root / "params.yaml").write_text(yaml.safe_dump(params))
         train = root / "metrics" / "members" / "plain" / "train.json"
-        train.write_text(json.dumps({"best_epoch": best, "train_runtime_s": 61.4}))
+        train.write_text(
+            json.dumps({"best_epoch": best, "train_runtime_s": 61.4, "head": "attention"})
+        )
         member_runs.record(root, f"prior-{seed}", "plain", results)
     member_runs.record(fake_member_run(tmp_path / "z", "zero", False), "zero", "plain", results)
 
     rows = member_runs.table(results).splitlines()
-    summary = rows[rows.index("| --- | --- | --- | --- | --- | --- | ---: | ---: | ---: |") + 1 :]
+    summary = rows[
+        rows.index("| --- | --- | --- | --- | --- | --- | --- | ---: | ---: | ---: |") + 1 :
+    ]
     # kept epochs 2, 1, 2: jaccard 0.4, 0.1, 0.4; micro-F1 0.5, 0.2, 0.5; macro-F1 0.6, 0.3, 0.6
     assert summary == [
         f"| None | {PARAMS['preprocess']['max_length']} | {PARAMS['train']['label_aware']} | prior "
-        f"| {PARAMS['train']['epochs']} | 42, 43, 44 | 0.3000 (0.1000-0.4000) "
+        f"| {PARAMS['train']['epochs']} | attention | 42, 43, 44 | 0.3000 (0.1000-0.4000) "
         "| 0.4000 (0.2000-0.5000) | 0.5000 (0.3000-0.6000) |"
     ]  # the zero-bias run has one seed: no row

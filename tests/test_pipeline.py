@@ -149,6 +149,24 @@ def test_threshold_params_rerun_only_tune_thresholds(project_copy):
         (project / "params.yaml").write_text(original)
 
 
+@pytest.mark.slow  # each member fine-tuned once per fold: six fine-tunings of the tiny model
+def test_the_members_audit_runs_in_dvc_repro_with_each_members_params(project_copy):
+    project = project_copy
+    commit_params(project, lambda p: p["audit"].update(model="members", folds=3), "audit members")
+    output = dvc("repro", "audit", cwd=project)
+    for member in MEMBERS:
+        assert [
+            line for line in output.splitlines() if line.startswith(f"audit: {member}, fold")
+        ] == [f"audit: {member}, fold {fold} of 3" for fold in (1, 2, 3)]
+    summary = read_json(project / "metrics" / "audit" / "summary.json")
+    assert (summary["model"], summary["members"], summary["folds"]) == ("members", list(MEMBERS), 3)
+    saved = np.load(project / "data" / "audit" / "out_of_fold.npz")
+    assert saved["probs"].shape == (128, 11)  # train and validation, 64 texts each
+    # each fold was scored by models of its own: the folds' mean probabilities differ
+    means = {round(float(saved["probs"][saved["fold"] == f].mean()), 6) for f in range(3)}
+    assert len(means) == 3
+
+
 def test_tuned_metrics_have_the_evaluate_keys_and_the_tuning_summary(project):
     evaluate = read_json(project / "metrics" / "members" / "plain" / "evaluate.json")
     tuned = read_json(project / "metrics" / "tune_thresholds.json")

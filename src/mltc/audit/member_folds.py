@@ -34,16 +34,17 @@ class MemberSetup:
     tokenizer: PreTrainedTokenizerBase
     encoding: TextEncoding
     schema: LabelSchema
+    attention: bool  # the head: label attention (mltc.modeling.input_choice)
 
 
 def member_setup(params: dict, member: str, schema: LabelSchema) -> MemberSetup:
     """The member's model, train params, tokenizer and encoding, as the train stage reads them."""
     params, spec, config = member_training(params, member)
     tokenizer = load_tokenizer(spec)
-    encoding, _ = member_encoding(
+    encoding, choice = member_encoding(
         PreprocessConfig.from_params(params), config.label_aware, schema.label_names, tokenizer
     )
-    return MemberSetup(member, spec, config, tokenizer, encoding, schema)
+    return MemberSetup(member, spec, config, tokenizer, encoding, schema, choice.attention)
 
 
 def member_out_of_fold(
@@ -68,7 +69,7 @@ def member_out_of_fold(
         with tempfile.TemporaryDirectory() as checkpoints:
             trainer = training.build_trainer(
                 setup.spec, setup.schema, splits, tokenizer, config, Path(checkpoints), None,
-                positions, setup.encoding.pooling,
+                positions, setup.encoding.pooling, setup.attention,
             )  # fmt: skip
             trainer.train()
         scored = encoded.select(np.flatnonzero(held_out)).remove_columns(["id", "labels"])

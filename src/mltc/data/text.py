@@ -148,8 +148,8 @@ class TextEncoding:
             raise PipelineError(
                 f"preprocess.max_length={self.max_length} leaves no room for the text after the "
                 f"{len(self.label_names)} label names ({len(sample['input_ids']) - 1} tokens with "
-                "the markers): raise it, or set train.label_aware: auto (plain where the names do "
-                "not fit) or false"
+                "the markers): raise it, or set train.label_aware: auto (the names read once, into "
+                "the head, where they do not fit) or attention"
             )
         positions, start = [], 0
         for name in self.label_prompt_words():

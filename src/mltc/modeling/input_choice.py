@@ -1,8 +1,9 @@
-"""Whether a member reads the label names before each text (train.label_aware): `true`, `false`,
-or `auto`, which is label-aware where the names fit comfortably (at most half of
-preprocess.max_length, the markers included) and plain otherwise; `attention` reads the text
-alone and the names once, into the head (mltc.modeling.label_attention). preprocess and train decide
-with this one function, from the same tokenizer, names and max_length, so they always agree."""
+"""How a member reads the label names (train.label_aware): `true`, before each text; `false`, not
+at all; `attention`, the text alone and the names once, into the head
+(mltc.modeling.label_attention); `auto`, label-aware where the names fit comfortably (at most half
+of preprocess.max_length, the markers included) and attention otherwise. preprocess, train, the
+audit and distill decide with this one function, from the same tokenizer, names and max_length,
+so they always agree."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -60,8 +61,9 @@ def choose_label_aware(
             )
         return LabelAwareChoice(
             False,
-            f"train.label_aware=auto: {share}, more than half: plain (the text alone; set "
-            "train.label_aware: true with a larger preprocess.max_length to read the names)",
+            f"train.label_aware=auto: {share}, more than half: attention (the text alone; each "
+            "name read once, into its label's query)",
+            attention=True,
         )
     return LabelAwareChoice(setting, f"train.label_aware={str(setting).lower()}")
 

@@ -215,19 +215,19 @@ def build_classifier(
     config: TrainConfig,
     label_positions: list[list[int]] | None = None,
     tokenizer: PreTrainedTokenizerBase | None = None,
+    attention: bool = False,
 ) -> PreTrainedModel | LabelAwareClassifier | LabelAttentionClassifier:
     """The model to fine-tune, with the train params' dropout (label-aware with
-    `label_positions`: mltc.modeling.label_aware; a label-attention head reads the names with
-    `tokenizer`, loaded when None).
+    `label_positions`: mltc.modeling.label_aware; with `attention`, a label-attention head that
+    reads the names with `tokenizer`, loaded when None: mltc.modeling.label_attention). Which
+    head a member has is decided once, by mltc.modeling.input_choice.
 
     On a CPU its dropout draws cheaper masks (mltc.modeling.cpu_dropout), with matmul attention ("eager")
     around them: SDPA's fused CPU kernel takes no attention dropout and trains tweet-length
     batches slower than eager even without it.
     """
     set_seed(config.seed)  # before the classifier head is initialised
-    model = build_model(
-        spec, schema, config.dropout, label_positions, config.label_aware == "attention", tokenizer
-    )
+    model = build_model(spec, schema, config.dropout, label_positions, attention, tokenizer)
     if best_device().type == "cpu":
         use_cpu_dropout(model)
     return model
@@ -243,10 +243,12 @@ def build_trainer(
     distributed: DistributedConfig | None = None,
     label_positions: list[list[int]] | None = None,
     pooling: str | None = None,
+    attention: bool = False,
 ) -> Trainer:
-    """The Trainer of one member; with `pooling` (the text encoding's windows), each text's
-    windows are pooled before the loss (mltc.modeling.windows)."""
-    model = build_classifier(spec, schema, config, label_positions, tokenizer)
+    """The Trainer of one member (its head: `label_positions` or `attention`, as
+    build_classifier); with `pooling` (the text encoding's windows), each text's windows are
+    pooled before the loss (mltc.modeling.windows)."""
+    model = build_classifier(spec, schema, config, label_positions, tokenizer, attention)
     train_gold = label_matrix(processed["train"])
     weights = None
     if config.pos_weight_power > 0:

@@ -1,6 +1,8 @@
 """Stage audit: out-of-fold probabilities for every labelled training and validation text, and
 the texts whose given labels they call into question (metrics/audit)."""
 
+from collections.abc import Callable
+
 import numpy as np
 
 from mltc.audit import report
@@ -28,6 +30,15 @@ def write_skipped() -> None:
         staging.write_text("# No label audit\n\naudit.model is none.\n", encoding="utf-8")
     write_json(paths.AUDIT_SUMMARY, {"model": "none"})
     print("audit: audit.model is none, nothing audited")
+
+
+def stage_params(declared: dict, every_param: Callable[[], dict]) -> dict:
+    """The params the audit reads: the sections dvc.yaml declares for it (audit, baseline); with
+    audit.model: members, every section (`every_param()`): the members' params are read but not
+    declared, so that a train param change does not re-run the default TF-IDF audit."""
+    if AuditConfig.from_params(declared).model == "members":
+        return every_param()
+    return declared
 
 
 def run(params: dict) -> None:

@@ -113,7 +113,7 @@ def run(params: dict) -> None:
         paths.CLASSIFIER, schema, evaluation.precision, params["trust_remote_code"]
     )
     tokenizer = load_tokenizer(spec)
-    encoding, _ = member_encoding(
+    encoding, choice = member_encoding(
         PreprocessConfig.from_params(chosen), train_config.label_aware, names, tokenizer
     )
     processed_dir = paths.member_processed(config.member)
@@ -140,7 +140,7 @@ def run(params: dict) -> None:
 
     trainer = training.build_trainer(
         spec, schema, processed, tokenizer, train_config, paths.STUDENT_CHECKPOINTS, None,
-        encoding.label_positions(tokenizer), encoding.pooling,
+        encoding.label_positions(tokenizer), encoding.pooling, choice.attention,
     )  # fmt: skip
     result = training.train_and_publish(
         trainer, paths.STUDENT_CHECKPOINTS, checkpoints.stage_fingerprint("distill", params),

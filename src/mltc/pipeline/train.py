@@ -63,7 +63,7 @@ def run(params: dict, member: str) -> None:
     }
     trainer = training.build_trainer(
         spec, schema, processed, tokenizer, config, checkpoint_dir, distributed, label_positions,
-        encoding.pooling,
+        encoding.pooling, choice.attention,
     )  # fmt: skip
     # a checkpoint is reused only by a run with the same params, data and code (dvc.yaml's deps)
     # (the rendezvous address is left out: a job restarted elsewhere may resume)
