@@ -8,14 +8,15 @@ import torch
 from safetensors.torch import save_file
 
 from conftest import PARAMS
+from mltc.audit.member_folds import member_setup
 from mltc.core.errors import PipelineError
 from mltc.data.text import TextEncoding
 from mltc.data.tokenized import label_matrix
 from mltc.export.onnx_graphs import export_member
 from mltc.export.onnx_member import OnnxMember
-from mltc.modeling.build import build_model, load_classifier
+from mltc.modeling.build import build_model, load_classifier, load_tokenizer
 from mltc.modeling.config import TrainConfig
-from mltc.modeling.input_choice import LabelAwareChoice, choose_label_aware
+from mltc.modeling.input_choice import LabelAwareChoice, choose_label_aware, prompt_tokens
 from mltc.modeling.label_attention import LabelAttentionClassifier, name_states
 from mltc.modeling.registry import REGISTRY
 from mltc.modeling.training import build_trainer, prior_logits, save_classifier
@@ -120,3 +121,17 @@ def test_a_name_with_no_word_for_the_tokenizer_is_refused_by_name(schema, tokeni
         "train.label_aware: attention has no query for it: rename the label, or set "
         "train.label_aware: false"
     )
+
+
+def test_the_members_audit_trains_the_head_auto_chooses(schema):
+    """Every fine-tuning of a member (train's, the audit's, distill's) takes the head
+    mltc.modeling.input_choice gives: with `auto`, attention where the names take more than half
+    of max_length."""
+    params = {**PARAMS, "model": "tiny", "train": {**PARAMS["train"], "label_aware": "auto"}}
+    tokens = prompt_tokens(load_tokenizer(REGISTRY["tiny"]), schema.label_names)
+    heads = []
+    for max_length in (2 * tokens - 1, 2 * tokens):
+        params["preprocess"] = {**PARAMS["preprocess"], "max_length": max_length}
+        setup = member_setup(params, "plain", schema)
+        heads.append((setup.attention, setup.encoding.label_names is not None))
+    assert heads == [(True, False), (False, True)]  # attention, then label-aware

@@ -37,11 +37,13 @@ def free_port() -> int:
 
 @contextmanager
 def serving(model: Path, *options: str) -> Iterator[str]:
-    """`serve --model MODEL --port FREE *options` running in a thread until the block ends: its URL."""
-    port = free_port()
-    args = parse_args(["--model", str(model), "--port", str(port), *options])
-    server = http_server(args, model)
-    thread = threading.Thread(target=server.run, daemon=True)
+    """`serve --model MODEL *options` running in a thread until the block ends, on a port bound
+    here first (no other process can take it in between): its URL."""
+    listening = socket.socket()
+    listening.bind(("127.0.0.1", 0))
+    port = listening.getsockname()[1]
+    server = http_server(parse_args(["--model", str(model), "--port", str(port), *options]), model)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [listening]}, daemon=True)
     thread.start()
     try:
         deadline = time.monotonic() + 60
@@ -52,6 +54,8 @@ def serving(model: Path, *options: str) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=30)
+        listening.close()
+    assert not thread.is_alive(), "serve did not stop within 30 s"
 
 
 @pytest.fixture(scope="module")

@@ -22,7 +22,7 @@ RENDEZVOUS_BACKENDS = ("c10d", "static")
 
 LOSSES = ("bce", "asymmetric", "correlation")
 
-# a plain head's output bias at the start: zero (each label starts at probability 0.5), or each
+# a plain or attention head's output bias at the start: zero (each label starts at probability 0.5), or each
 # label's log-odds in the training labels (mltc.modeling.training.prior_logits)
 HEAD_BIASES = ("zero", "prior")
 

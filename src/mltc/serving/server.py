@@ -11,6 +11,7 @@ requests get a 4xx with a JSON `detail` naming the problem, and the server goes 
 
 import argparse
 import asyncio
+import contextlib
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -401,7 +402,10 @@ def main(argv: list[str] | None = None) -> None:
         model_dir = model_folder(args.model, args.backend)
         server = http_server(args, model_dir)
         print(f"serving {model_dir} on http://{args.host}:{args.port} (docs: /docs)", flush=True)
-        server.run()
+        # Ctrl+C reaches here after uvicorn's graceful shutdown (uvicorn.run ignores it too); a
+        # port in use exits with uvicorn's line and code 3
+        with contextlib.suppress(KeyboardInterrupt):
+            server.run()
 
     run_stage(serve)
 
