@@ -22,8 +22,8 @@ RENDEZVOUS_BACKENDS = ("c10d", "static")
 
 LOSSES = ("bce", "asymmetric", "correlation")
 
-# a plain or attention head's output bias at the start: zero (each label starts at probability 0.5), or each
-# label's log-odds in the training labels (mltc.modeling.training.prior_logits)
+# a plain or attention head's output bias at the start: zero (each label starts at probability
+# 0.5), or each label's log-odds in the training labels (mltc.modeling.training.prior_logits)
 HEAD_BIASES = ("zero", "prior")
 
 LONG_TEXTS = (
