@@ -25,9 +25,9 @@ from mltc.data.labels import LabelSchema
 from mltc.data.text import TextEncoding, Windows
 from mltc.data.tokenized import tokenize_splits
 from mltc.modeling import registry, training
-from mltc.modeling.build import load_tokenizer
 from mltc.modeling.config import TrainConfig
 from mltc.modeling.inference import score_split
+from mltc.modeling.model_files import load_tokenizer
 
 LENGTH = 16  # tokens a window
 KEYWORDS = {"alpha": "apple", "beta": "river"}  # a text has a label when it holds its keyword

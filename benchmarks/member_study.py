@@ -54,11 +54,11 @@ from mltc.distill.teacher import BaselineFolds
 from mltc.distill.teacher import baseline_train_out_of_fold as train_out_of_fold
 from mltc.ensemble.combine import choose_baseline_weight, combine
 from mltc.modeling import registry, training
-from mltc.modeling.build import load_tokenizer
 from mltc.modeling.config import PreprocessConfig, TrainConfig
 from mltc.modeling.hardware import best_device
 from mltc.modeling.inference import predict_proba
 from mltc.modeling.input_choice import member_encoding
+from mltc.modeling.model_files import load_tokenizer
 
 VARIANTS = {  # each on top of params.yaml's train section
     # the plain heads as results/members was measured: their bias started at zero

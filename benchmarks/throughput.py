@@ -68,10 +68,11 @@ from mltc.ingest.scan import scan
 from mltc.ingest.sources import CHUNK_ROWS
 from mltc.ingest.write import write_raw
 from mltc.modeling import registry
-from mltc.modeling.build import build_model, load_tokenizer
+from mltc.modeling.build import build_model
 from mltc.modeling.config import TrainConfig
 from mltc.modeling.hardware import best_device, bf16_native, resolve_precision
 from mltc.modeling.inference import predict_proba
+from mltc.modeling.model_files import load_tokenizer
 from mltc.modeling.registry import ModelSpec
 from mltc.modeling.scoring import quantize_int8
 from mltc.modeling.training import build_classifier, training_arguments

@@ -7,7 +7,7 @@ import sys
 import dvc.api
 
 from mltc.core.errors import run_stage
-from mltc.pipeline import train
+from mltc.pipeline import train_check
 from mltc.pipeline.stage import stage_member
 
 
@@ -15,8 +15,10 @@ def main() -> None:
     member = stage_member(sys.argv[1:])
     params = dvc.api.params_show(stages=f"train@{member}")
     if "--check-params" in sys.argv[1:]:
-        train.check_params(params, member)
-    else:
+        train_check.check_params(params, member)
+    else:  # imported only to train: torch and transformers take seconds in each new process
+        from mltc.pipeline import train
+
         train.run(params, member)
 
 

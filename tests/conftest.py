@@ -25,7 +25,7 @@ from mltc.ingest.config import DataConfig
 from mltc.ingest.scan import scan
 from mltc.ingest.sources import CHUNK_ROWS
 from mltc.ingest.write import write_raw
-from mltc.modeling.build import load_tokenizer
+from mltc.modeling.model_files import load_tokenizer
 from mltc.modeling.registry import REGISTRY
 from pipeline_projects import PIPELINE_MEMBERS, REPO_ROOT, comparable_project, copy_project, dvc
 

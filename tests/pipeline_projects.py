@@ -128,12 +128,21 @@ def tiny_project(root: Path) -> Path:
     return root
 
 
+def cheap_after_training(params: dict) -> None:
+    """The stages a test runs but does not vary made cheap: no audit, one C for the baseline, no
+    int8 graphs."""
+    params["audit"]["model"] = "none"
+    params["baseline"]["c_grid"] = [1.0]
+    params["export"]["int8"] = False
+
+
 def comparable_project(
     root: Path, processes: int, target: str | None = f"train@{MEMBER}", **distributed
 ) -> Path:
     """The tiny pipeline with nothing left to chance but the process count: fp32, no dropout,
     random batches (length grouping would group by the per-process batch), 64 texts = 4 global
-    batches of 16 an epoch (no short last batch), the loss logged every step; reproduced up to
+    batches of 16 an epoch (no short last batch), the loss logged every step, the stages after
+    training cheap (`cheap_after_training`: they are compared, not varied); reproduced up to
     `target` (None: the whole pipeline), or only preprocessed where `distributed` (more params
     of that section) makes it one machine of several."""
     tiny_project(root)
@@ -144,6 +153,7 @@ def comparable_project(
             logging_steps=1,
         )  # fmt: skip
         params["distributed"].update(nproc_per_node=processes, **distributed)
+        cheap_after_training(params)
 
     commit_params(root, comparable, "comparable")
     if distributed:

@@ -25,7 +25,7 @@ from mltc.export.graph_folder import INT8_GRAPH_FILE
 from mltc.export.package import write_export
 from mltc.export.parity import PROBABILITY_TOLERANCE, check_parity, parity_report
 from mltc.modeling.build import build_model
-from mltc.modeling.label_aware import WEIGHTS_FILE
+from mltc.modeling.model_files import WEIGHTS_FILE
 from mltc.modeling.registry import REGISTRY
 from mltc.serving.predictor import Predictor
 

@@ -14,10 +14,11 @@ from mltc.data.text import TextEncoding
 from mltc.data.tokenized import label_matrix
 from mltc.export.onnx_graphs import export_member
 from mltc.export.onnx_member import OnnxMember
-from mltc.modeling.build import build_model, load_classifier, load_tokenizer
+from mltc.modeling.build import build_model, load_classifier
 from mltc.modeling.config import TrainConfig
 from mltc.modeling.input_choice import LabelAwareChoice, choose_label_aware, prompt_tokens
 from mltc.modeling.label_attention import LabelAttentionClassifier, name_states
+from mltc.modeling.model_files import load_tokenizer
 from mltc.modeling.registry import REGISTRY
 from mltc.modeling.training import build_trainer, prior_logits, save_classifier
 

@@ -23,7 +23,7 @@ from mltc.modeling.build import build_model
 from mltc.modeling.chunking import in_chunks, pool_windows
 from mltc.modeling.config import PreprocessConfig
 from mltc.modeling.inference import predict_proba_chunks
-from mltc.modeling.label_aware import WEIGHTS_FILE
+from mltc.modeling.model_files import WEIGHTS_FILE
 from mltc.modeling.scoring import TorchMember
 from mltc.modeling.windows import WindowPoolingTrainer, pool_window_logits
 

@@ -1,6 +1,7 @@
 """Your own data by params alone, to a shipped classifier (tiny model), then `predict`: the
-README's worked example with the real `dvc repro`, the header-less TSV with an unlabelled test
-file through the same stages in-process. The examples have 5 labels, SemEval 11."""
+README's worked example and the header-less TSV with an unlabelled test file, each stage's logic
+called in-process as its script calls it; what only DVC does with the user's file (download
+depends on it) with the real `dvc`. The examples have 5 labels, SemEval 11."""
 
 import json
 import sys
@@ -23,9 +24,9 @@ PREDICTIONS = {
 }
 
 
-# end to end: the README's worked example (data.path a file) with the real `dvc repro`, and the
-# header-less TSV with an unlabelled test file (data.path a folder of split files) through the
-# same stages in-process, each with the params dvc.yaml declares for it; the JSONL layout is read
+# end to end, each stage's logic called in-process with the params dvc.yaml declares for it (as
+# its script does): the README's worked example (data.path a file) and the header-less TSV with an
+# unlabelled test file (data.path a folder of split files); the JSONL layout is read
 # (test_sources.py) and written back (test_writers.py) by unit tests
 END_TO_END = ("columns", "delimited_ids")
 
@@ -35,11 +36,25 @@ def own_project(request, tmp_path_factory) -> tuple[str, Path]:
     root = copy_project(
         tmp_path_factory.mktemp(request.param), members={"plain": {}}, **EXAMPLES[request.param]
     )
-    if request.param == "columns":
-        dvc("repro", cwd=root)
-    else:
-        reproduce_in_process(root)
+    reproduce_in_process(root)
     return request.param, root
+
+
+def test_the_users_file_is_what_download_reads_and_depends_on(tmp_path):
+    """The real `dvc repro download` on the README's worked example reads the file data.path
+    names; an edit to that file makes download stale, and DVC names the file."""
+    root = copy_project(tmp_path, members={"plain": {}}, **EXAMPLES["columns"])
+    users_file = root / EXAMPLES["columns"]["path"]
+    header = users_file.read_text(encoding="utf-8").splitlines()[0].split(",")
+    dvc("repro", "download", cwd=root)
+    labels = read_json(root / "data" / "raw" / "labels.json")["label_names"]
+    assert labels == header[2:]  # the columns after id and text, in the file's order
+    assert json.loads(dvc("status", "--json", "download", cwd=root)) == {}
+    with users_file.open("a", encoding="utf-8") as handle:
+        handle.write("T9999,A new ticket,0,1,0,0,0\n")
+    assert json.loads(dvc("status", "--json", "download", cwd=root)) == {
+        "download": [{"changed deps": {EXAMPLES["columns"]["path"]: "modified"}}]
+    }
 
 
 def test_repro_trains_on_five_labels_and_writes_predictions_in_the_input_layout(own_project):

@@ -17,7 +17,8 @@ from mltc.core.files import read_json
 from mltc.core.metrics import binarize
 from mltc.data.labels import LabelSchema
 from mltc.data.text import TextEncoding
-from mltc.modeling.build import build_model, load_tokenizer
+from mltc.modeling.build import build_model
+from mltc.modeling.model_files import load_tokenizer
 from mltc.modeling.registry import REGISTRY
 from mltc.pipeline import baseline, diagnose, download, tune_thresholds
 from mltc.serving.predictor import Predictor

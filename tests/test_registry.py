@@ -5,7 +5,8 @@ import pytest
 
 from mltc.core.errors import PipelineError
 from mltc.modeling import pretrained_parts, registry
-from mltc.modeling.build import build_model, load_classifier, load_tokenizer, max_positions
+from mltc.modeling.build import build_model, load_classifier
+from mltc.modeling.model_files import load_tokenizer, max_positions
 
 
 def test_aliases_resolve_with_their_own_defaults():

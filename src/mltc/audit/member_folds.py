@@ -16,11 +16,11 @@ from mltc.data.labels import LabelSchema
 from mltc.data.text import TextEncoding
 from mltc.data.tokenized import tokenize_split
 from mltc.modeling import training
-from mltc.modeling.build import load_tokenizer
 from mltc.modeling.config import PreprocessConfig, TrainConfig
 from mltc.modeling.inference import predict_proba
 from mltc.modeling.input_choice import member_encoding
 from mltc.modeling.members import member_training
+from mltc.modeling.model_files import load_tokenizer
 from mltc.modeling.registry import ModelSpec
 
 

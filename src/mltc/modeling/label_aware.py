@@ -17,8 +17,8 @@ from transformers import AutoModel, PretrainedConfig, PreTrainedModel
 from transformers.modeling_outputs import SequenceClassifierOutput
 
 from mltc.modeling.heads import POSITIONS_KEY
+from mltc.modeling.model_files import WEIGHTS_FILE
 
-WEIGHTS_FILE = "model.safetensors"
 # the config keys that hold dropout probabilities (BERT, MPNet, RoBERTa, DistilBERT): first the
 # hidden states' (the head's dropout is the first one a config has, else 0.1), then the rest
 HIDDEN_DROPOUT_KEYS = ("hidden_dropout_prob", "dropout")

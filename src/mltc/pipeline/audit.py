@@ -8,7 +8,6 @@ import numpy as np
 from mltc.audit import report
 from mltc.audit.config import AuditConfig
 from mltc.audit.label_issues import auditable_labels, find_label_issues
-from mltc.audit.member_folds import member_out_of_fold, member_setup
 from mltc.audit.out_of_fold import assign_folds, baseline_out_of_fold
 from mltc.baseline.config import BaselineConfig
 from mltc.baseline.tfidf import GRID_REMEDY
@@ -80,6 +79,10 @@ def run(params: dict) -> None:
             },
         }
     else:
+        # imported only for this choice: the fine-tuning libraries (torch, transformers) take
+        # seconds to import, which the default baseline audit does not pay
+        from mltc.audit.member_folds import member_out_of_fold, member_setup
+
         members = list(EnsembleConfig.from_params(params).members)
         setups = [member_setup(params, member, schema) for member in members]  # params checked
         is_train = splits == "train"

@@ -12,10 +12,10 @@ from mltc.data.labels import LabelSchema
 from mltc.data.text import TextEncoding
 from mltc.data.tokenized import tokenize_splits
 from mltc.modeling import registry
-from mltc.modeling.build import load_tokenizer, max_positions
 from mltc.modeling.config import PreprocessConfig, label_aware
 from mltc.modeling.input_choice import member_encoding
 from mltc.modeling.members import member_params
+from mltc.modeling.model_files import load_tokenizer, max_positions
 
 ARROW_CACHE = ".arrow."
 

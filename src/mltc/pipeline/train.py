@@ -10,24 +10,12 @@ from mltc.core import paths
 from mltc.core.files import write_csv, write_json
 from mltc.data.labels import LabelSchema
 from mltc.modeling import checkpoints, training
-from mltc.modeling.build import load_tokenizer
-from mltc.modeling.config import DistributedConfig, PreprocessConfig, TrainConfig
+from mltc.modeling.config import PreprocessConfig
 from mltc.modeling.curves import training_curves
 from mltc.modeling.hardware import best_device, resolve_precision
 from mltc.modeling.input_choice import member_encoding
-from mltc.modeling.members import member_training
-from mltc.modeling.registry import ModelSpec
-
-
-def check_params(
-    params: dict, member: str
-) -> tuple[dict, ModelSpec, TrainConfig, DistributedConfig, int]:
-    """The member's params, checked: the model, the train and distributed settings, and the
-    batch of each process. dvc.yaml runs this before torchrun starts: bad params stop with one
-    line (torchrun itself fails on some of them with a bare traceback)."""
-    params, spec, config = member_training(params, member)
-    distributed = DistributedConfig.from_params(params)
-    return params, spec, config, distributed, distributed.per_process_batch(config.batch_size)
+from mltc.modeling.model_files import load_tokenizer
+from mltc.pipeline.train_check import check_params
 
 
 def run(params: dict, member: str) -> None:
