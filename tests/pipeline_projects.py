@@ -88,10 +88,10 @@ def commit_params(root: Path, change, message: str) -> None:
 
 
 def reproduce_in_process(root: Path) -> None:
-    """What `dvc repro` runs up to the shipped classifier (download, each member's preprocess,
-    train and evaluate, baseline, audit, tune_thresholds) in the project in `root`, each stage's
-    logic called in this process with the params dvc.yaml declares for it, as its script does:
-    no process start, no DVC bookkeeping."""
+    """What `dvc repro` runs up to the shipped classifier and its export (download, each member's
+    preprocess, train and evaluate, baseline, audit, tune_thresholds, export) in the project in
+    `root`, each stage's logic called in this process with the params dvc.yaml declares for it,
+    as its script does: no process start, no DVC bookkeeping."""
     import dvc.api
     import pytest
 
@@ -100,6 +100,7 @@ def reproduce_in_process(root: Path) -> None:
         baseline,
         download,
         evaluate,
+        export,
         preprocess,
         train,
         tune_thresholds,
@@ -119,6 +120,7 @@ def reproduce_in_process(root: Path) -> None:
         baseline.run(declared("baseline"))
         audit.run(declared("audit"))
         tune_thresholds.run(declared("tune_thresholds"))
+        export.run(declared("export"))
 
 
 def tiny_project(root: Path) -> Path:
@@ -128,7 +130,7 @@ def tiny_project(root: Path) -> Path:
     return root
 
 
-def cheap_after_training(params: dict) -> None:
+def cheap_unvaried_stages(params: dict) -> None:
     """The stages a test runs but does not vary made cheap: no audit, one C for the baseline, no
     int8 graphs."""
     params["audit"]["model"] = "none"
@@ -141,10 +143,10 @@ def comparable_project(
 ) -> Path:
     """The tiny pipeline with nothing left to chance but the process count: fp32, no dropout,
     random batches (length grouping would group by the per-process batch), 64 texts = 4 global
-    batches of 16 an epoch (no short last batch), the loss logged every step, the stages after
-    training cheap (`cheap_after_training`: they are compared, not varied); reproduced up to
-    `target` (None: the whole pipeline), or only preprocessed where `distributed` (more params
-    of that section) makes it one machine of several."""
+    batches of 16 an epoch (no short last batch), the loss logged every step, the stages beside
+    and after training cheap (`cheap_unvaried_stages`: they are compared, not varied);
+    reproduced up to `target` (None: the whole pipeline), or only preprocessed where
+    `distributed` (more params of that section) makes it one machine of several."""
     tiny_project(root)
 
     def comparable(params: dict) -> None:
@@ -153,7 +155,7 @@ def comparable_project(
             logging_steps=1,
         )  # fmt: skip
         params["distributed"].update(nproc_per_node=processes, **distributed)
-        cheap_after_training(params)
+        cheap_unvaried_stages(params)
 
     commit_params(root, comparable, "comparable")
     if distributed:

@@ -1,8 +1,11 @@
 """The package's shape, read from its imports: layers import downward only and never in a
-cycle, and dvc.yaml declares for every stage the code it runs (its script, its pipeline module and
-the layer folders these import), so that a change to that code re-runs the stage."""
+cycle, dvc.yaml declares for every stage the code it runs (its script, its pipeline modules and
+the layer folders these import), so that a change to that code re-runs the stage, and a stage
+script starts without the libraries its default path does not use."""
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -163,6 +166,38 @@ def test_a_stage_declares_no_code_it_does_not_import(stage):
     stale = [dep for dep in declared_code(definition)
              if not any(covered(file, [dep]) for file in imported)]  # fmt: skip
     assert not stale, f"stage {stage} declares {stale}, which its script never imports"
+
+
+# Each stage is a new process at every `dvc repro`: what a script imports before any work, on the
+# path the defaults take, must leave out what that path does not use (torch, transformers and
+# scikit-learn take seconds each to import). Script: modules it must not have imported.
+TRAINING_LIBRARIES = ("torch", "transformers", "sklearn", "datasets")
+NOT_IMPORTED_AT_START = [
+    pytest.param("stages/distill.py", TRAINING_LIBRARIES, id="distill"),  # off by default
+    pytest.param(  # `--check-params`, before torchrun
+        "stages/train.py", TRAINING_LIBRARIES, id="train --check-params"
+    ),
+    pytest.param(  # the baseline audit (the default) fine-tunes nothing
+        "stages/audit.py", ("transformers", "mltc.modeling.training"), id="audit",
+        marks=pytest.mark.slow,
+    ),
+    pytest.param(  # tokenizes only
+        "stages/preprocess.py", ("mltc.modeling.build", "mltc.modeling.label_aware"),
+        id="preprocess", marks=pytest.mark.slow,
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("script", "left_out"), NOT_IMPORTED_AT_START)
+def test_a_stage_starts_without_what_its_default_path_does_not_use(script, left_out):
+    code = (
+        f"import runpy, sys; runpy.run_path({script!r}); "  # the script's imports, not main()
+        f"print([name for name in {left_out!r} if name in sys.modules])"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, check=True
+    )
+    assert loaded.stdout == "[]\n"
 
 
 def is_docstring_only(file: Path) -> bool:

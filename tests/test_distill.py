@@ -2,13 +2,11 @@
 fold), the baseline's out-of-fold probabilities of the training texts."""
 
 import copy
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
-from conftest import PARAMS, REPO_ROOT
+from conftest import PARAMS
 from mltc.core.errors import PipelineError
 from mltc.distill.config import DistillConfig
 from mltc.distill.teacher import BaselineFolds, Teacher, baseline_train_out_of_fold
@@ -27,20 +25,6 @@ def test_the_params_name_the_member_the_student_trains_as():
     config = DistillConfig.from_params(distill_params(enabled=True, member="pos-weight", seed=7))
     assert config == DistillConfig(enabled=True, member="pos-weight", seed=7, weight=0.5)
     assert DistillConfig.from_params(distill_params(enabled=True)).member == "plain"  # the first
-
-
-def test_the_stage_script_imports_no_training_library_until_distillation_is_on():
-    """The stage runs at every `dvc repro` and is off by default: what its script imports must
-    not include torch, transformers or scikit-learn, which take seconds in each new process."""
-    heavy = ("torch", "transformers", "sklearn", "datasets")
-    code = (
-        "import runpy, sys; runpy.run_path('stages/distill.py'); "
-        f"print([name for name in {heavy!r} if name in sys.modules])"
-    )
-    loaded = subprocess.run(
-        [sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, check=True
-    )
-    assert loaded.stdout == "[]\n"
 
 
 def test_a_disabled_stage_does_not_stop_a_pipeline_whose_members_changed():

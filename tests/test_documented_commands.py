@@ -153,10 +153,10 @@ CHECKS = {
     "make plots": Run(f"{MAKE} plots PLOTS_DIR=plots_html", expect="index.html"),
     "dvc plots diff main": Run(),
     "dvc exp run --queue -S model=minilm,tiny -S train.learning_rate=1e-4,3e-4": Covered(
-        "tests/test_pipeline.py::test_a_queued_experiment_runs_without_a_prior_repro_and_compares"
+        "tests/test_pipeline.py::test_queued_sweep_runs_without_a_prior_repro_and_compares"
     ),
     "dvc queue start": Covered(
-        "tests/test_pipeline.py::test_a_queued_experiment_runs_without_a_prior_repro_and_compares"
+        "tests/test_pipeline.py::test_queued_sweep_runs_without_a_prior_repro_and_compares"
     ),
     # docs/architecture.md, docs/params.md, benchmarks
     "make test-fast": Covered(".ci/run"),  # a subset of make test

@@ -7,10 +7,13 @@ import json
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from mltc.core.files import read_json
 from mltc.data.tables import read_table
+from mltc.export.parity import PROBABILITY_TOLERANCE
+from mltc.serving.predictor import Predictor
 from pipeline_projects import OWN_DATA_PARAMS as EXAMPLES
 from pipeline_projects import copy_project, dvc, reproduce_in_process, run
 
@@ -57,7 +60,9 @@ def test_the_users_file_is_what_download_reads_and_depends_on(tmp_path):
     }
 
 
-def test_repro_trains_on_five_labels_and_writes_predictions_in_the_input_layout(own_project):
+def test_the_pipeline_trains_on_five_labels_and_writes_predictions_in_the_input_layout(
+    own_project,
+):
     example, root = own_project
     labels = read_json(root / "data" / "raw" / "labels.json")
     assert len(labels["label_names"]) == 5
@@ -76,6 +81,20 @@ def test_repro_trains_on_five_labels_and_writes_predictions_in_the_input_layout(
         assert all(set(tags) <= set(labels["label_names"]) for tags in table["tags"])
     else:  # integer ids joined by ",", as in the input
         assert all(set(value.split(",")) <= {"", "0", "1", "2", "3", "4"} for value in table["2"])
+
+
+def test_the_export_labels_texts_as_the_shipped_classifier_does(own_project):
+    _, root = own_project
+    names = read_json(root / "data" / "raw" / "labels.json")["label_names"]
+    texts = ["I was charged twice this month", "Please add a dark mode", "Login fails again"]
+    exported = Predictor(root / "models" / "export", backend="onnx")
+    assert exported.label_names == names
+    np.testing.assert_allclose(
+        exported.predict_proba(texts),
+        Predictor(root / "models" / "classifier").predict_proba(texts),
+        rtol=0,
+        atol=PROBABILITY_TOLERANCE,  # what the export stage guarantees for fp32 graphs
+    )
 
 
 def test_test_metrics_are_absent_when_the_test_split_has_no_labels(own_project):

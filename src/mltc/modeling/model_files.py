@@ -44,7 +44,8 @@ def check_model_folder(folder: Path, remedy: str) -> None:
 
 
 def load_tokenizer(spec: ModelSpec) -> PreTrainedTokenizerBase:
-    """The model's tokenizer; fails fast, naming the Hub id and offline choices, when unreachable."""
+    """The model's tokenizer; fails fast, naming the Hub id and offline choices, when it cannot
+    be reached."""
     if spec.source == "local":
         check_model_folder(Path(spec.location), "point model at a complete Hugging Face folder")
     try:

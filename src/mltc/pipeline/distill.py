@@ -1,8 +1,8 @@
 """Stage distill: the shipped ensemble distilled into one member, the student, which ships alone as
 models/student and serves at one model's cost (docs/ensembles.md, "Distillation").
 
-The student trains as member `distill.member` (null: the first) trains (its model, train params and text encoding),
-with its own seed, on (1 - w) * gold + w * the teacher's probabilities of each training text; the
+The student trains as member `distill.member` (null: the first) trains (its model, train params
+and text encoding), with its own seed, on (1 - w) * gold + w * the teacher's probabilities of each training text; the
 teacher is models/classifier with its baseline made out of fold on train (mltc.distill.teacher).
 Its epoch and rule are chosen on validation, as the ensemble's are. Off by default
 (`distill.enabled: false`): the stage then only records that it is off.
@@ -21,13 +21,19 @@ OFF_NOTE = (
 )
 
 
+def remove_leftovers() -> None:
+    """The student's checkpoints and its weights outside models/student, and models/checkpoints
+    when nothing else is in it."""
+    for leftover in (paths.STUDENT_CHECKPOINTS, paths.STUDENT_WEIGHTS):
+        shutil.rmtree(leftover, ignore_errors=True)
+    with contextlib.suppress(OSError):
+        paths.CHECKPOINTS.rmdir()
+
+
 def write_disabled() -> None:
     """distill.enabled: false: the outputs dvc.yaml declares, saying that nothing was distilled
     (and no checkpoint of an interrupted student left behind)."""
-    for leftover in (paths.STUDENT_CHECKPOINTS, paths.STUDENT_WEIGHTS):
-        shutil.rmtree(leftover, ignore_errors=True)
-    with contextlib.suppress(OSError):  # models/checkpoints, when nothing else is in it
-        paths.CHECKPOINTS.rmdir()
+    remove_leftovers()
     with atomic_path(paths.STUDENT) as staging:
         staging.mkdir()
         (staging / "README.md").write_text(OFF_NOTE, encoding="utf-8")
@@ -47,3 +53,4 @@ def run(params: dict) -> None:
     from mltc.pipeline import distill_student
 
     distill_student.run(params, config)
+    remove_leftovers()  # the student's weights, now inside models/student

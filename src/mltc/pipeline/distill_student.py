@@ -1,9 +1,7 @@
-"""The distill stage when distill.enabled is true (mltc.pipeline.distill runs it): the student
-trained on the teacher's probabilities, its rule tuned, shipped as models/student and compared
-with the ensemble in metrics/distill.json."""
+"""The distill stage when distill.enabled is true (mltc.pipeline.distill runs it, and removes the
+student's leftovers after it): the student trained on the teacher's probabilities, its rule tuned,
+shipped as models/student and compared with the ensemble in metrics/distill.json."""
 
-import contextlib
-import shutil
 from dataclasses import replace
 
 from datasets import load_from_disk
@@ -49,8 +47,8 @@ def distillation_card(card: str, config: DistillConfig, taught_by: dict) -> str:
     return card + (
         "\n## Distillation\n\n"
         f"One member distilled from the mltc ensemble of {members}{baseline}: trained as member "
-        f"`{config.member}` trains, seed {config.seed}, on {1 - config.weight:g} x the gold labels + "
-        f"{config.weight:g} x the ensemble's probabilities of each training text "
+        f"`{config.member}` trains, seed {config.seed}, on {1 - config.weight:g} x the gold "
+        f"labels + {config.weight:g} x the ensemble's probabilities of each training text "
         "(metrics/distill.json compares it with the ensemble).\n"
     )
 
@@ -177,9 +175,6 @@ def run(params: dict, config: DistillConfig) -> None:
         {"tuning": report["tuning"]}, distillation_card(card, config, taught_by),
     )  # fmt: skip
     write_json(paths.DISTILL_METRICS, summary)
-    shutil.rmtree(paths.STUDENT_WEIGHTS)
-    with contextlib.suppress(OSError):  # models/checkpoints, when no member left checkpoints
-        paths.CHECKPOINTS.rmdir()
     lines = [f"{split} " + ", ".join(f"{key} {value:+.4f}" for key, value in diff.items())
              for split, diff in summary["student_minus_ensemble"].items()]  # fmt: skip
     print(f"distill: student (one {spec.alias}) minus the ensemble: " + "; ".join(lines))
