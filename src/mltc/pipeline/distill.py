@@ -2,10 +2,10 @@
 models/student and serves at one model's cost (docs/ensembles.md, "Distillation").
 
 The student trains as member `distill.member` (null: the first) trains (its model, train params
-and text encoding), with its own seed, on (1 - w) * gold + w * the teacher's probabilities of each training text; the
-teacher is models/classifier with its baseline made out of fold on train (mltc.distill.teacher).
-Its epoch and rule are chosen on validation, as the ensemble's are. Off by default
-(`distill.enabled: false`): the stage then only records that it is off.
+and text encoding), with its own seed, on (1 - w) * gold + w * the teacher's probabilities of each
+training text; the teacher is models/classifier with its baseline made out of fold on train
+(mltc.distill.teacher). Its epoch and rule are chosen on validation, as the ensemble's are. Off by
+default (`distill.enabled: false`): the stage then only records that it is off.
 """
 
 import contextlib
