@@ -66,6 +66,8 @@ experiments:
 # The plots page renders offline: Vega, Vega-Lite and Vega-Embed come from the npm registry
 # (versions pinned in plots/package-lock.json) and are copied beside the page, not from a CDN.
 PLOTS_DIR ?= dvc_plots
+# PLOTS_DIFF=<git revision> (e.g. main): each plot overlays this run and that revision's
+PLOTS_DIFF ?=
 PLOTS_VENDOR := plots/node_modules/vega/build/vega.min.js plots/node_modules/vega-lite/build/vega-lite.min.js plots/node_modules/vega-embed/build/vega-embed.min.js
 
 plots/node_modules/.installed: plots/package.json plots/package-lock.json
@@ -75,7 +77,7 @@ plots/node_modules/.installed: plots/package.json plots/package-lock.json
 plots: install plots-page
 
 plots-page: plots/node_modules/.installed  # (the tests call it: no install step)
-	dvc plots show --html-template plots/page.html -o $(PLOTS_DIR)
+	dvc plots $(if $(PLOTS_DIFF),diff $(PLOTS_DIFF),show) --html-template plots/page.html -o $(PLOTS_DIR)
 	mkdir -p $(PLOTS_DIR)/vendor
 	cp $(PLOTS_VENDOR) $(PLOTS_DIR)/vendor/
 	@echo "open $(PLOTS_DIR)/index.html (works offline)"
@@ -93,4 +95,4 @@ format: install
 	ruff format .
 
 clean:
-	rm -rf $(VENV) data/raw data/processed data/predictions models/members models/baseline models/classifier models/checkpoints plots/node_modules dvc_plots
+	rm -rf $(VENV) data/raw data/processed data/predictions data/audit models/members models/baseline models/classifier models/export models/student models/checkpoints plots/node_modules dvc_plots

@@ -27,7 +27,7 @@ from mltc.ingest.sources import CHUNK_ROWS
 from mltc.ingest.write import write_raw
 from mltc.modeling.model_files import load_tokenizer
 from mltc.modeling.registry import REGISTRY
-from pipeline_projects import PIPELINE_MEMBERS, REPO_ROOT, comparable_project, copy_project, dvc
+from pipeline_projects import REPO_ROOT, comparable_project
 
 SEMEVAL_DIR = REPO_ROOT / "data" / "semeval2018-task1"
 EXAMPLES = REPO_ROOT / "examples"
@@ -137,19 +137,10 @@ def tiny_model_dir(tokenizer, schema, tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def reproduced_project(tmp_path_factory) -> Path:
     """The default pipeline (the SemEval release in the repo) on 64 texts a split with the tiny
-    model, reproduced once for the whole session. Tests only read it; a test that changes a
-    project works on `project_copy`."""
-    root = copy_project(tmp_path_factory.mktemp("project"), members=PIPELINE_MEMBERS, max_rows=64)
-    dvc("repro", cwd=root)
-    return root
-
-
-@pytest.fixture(scope="session")
-def comparable_run(tmp_path_factory) -> Path:
-    """The tiny pipeline with nothing left to chance (one process, fp32, no dropout, one
-    member), reproduced whole once for the session: the reference that a resumed run, a
-    distributed run and a killed write are compared with. Tests only read it."""
-    return comparable_project(tmp_path_factory.mktemp("comparable"), processes=1, target=None)
+    model, reproduced once for the whole session; its `plain` member leaves nothing to chance
+    (`COMPARABLE`): the reference that a resumed run, a distributed run and a killed write are
+    compared with. Tests only read it; a test that changes a project works on `project_copy`."""
+    return comparable_project(tmp_path_factory.mktemp("project"), processes=1, target=None)
 
 
 @pytest.fixture

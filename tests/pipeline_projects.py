@@ -11,13 +11,23 @@ import yaml
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
-MEMBER = "plain"  # tiny_project's one member
+MEMBER = "plain"  # the member that the resumed, distributed and killed runs train
+# `plain` leaves nothing to chance but the process count: fp32, no dropout, random batches (length
+# grouping would group by the per-process batch), 64 texts = 4 global batches of 16 an epoch (no
+# short last batch), the loss logged every step; a resumed, a distributed and a killed run of it
+# are compared with the session's reproduced project
+COMPARABLE = {
+    "batch_size": 16, "sampling_strategy": "random", "dropout": 0.0, "precision": "fp32",
+    "logging_steps": 1,
+}  # fmt: skip
 # the reproduced project's ensemble: `plain` reads the texts alone, `pos-weight` is label-aware
 # as params.yaml's members are
 PIPELINE_MEMBERS = {
-    "plain": {"label_aware": False},
+    "plain": {"label_aware": False, **COMPARABLE},
     "pos-weight": {"seed": 43, "pos_weight_power": 0.5},
 }
+PIPELINE_ROWS = 64  # texts a split
+
 
 # the params a user sets for each example, as in the README's "Train on your own data"
 OWN_DATA_PARAMS = {
@@ -130,6 +140,23 @@ def tiny_project(root: Path) -> Path:
     return root
 
 
+def unrun(root: Path, stage: str) -> Path:
+    """The project in `root` as a machine that has not run `stage` sees it: the stage's entry in
+    dvc.lock and the outputs it records removed, and DVC's run cache (either would restore them
+    from the DVC cache instead of running the stage)."""
+    lock_file = root / "dvc.lock"
+    lock = yaml.safe_load(lock_file.read_text(encoding="utf-8"))
+    for out in lock["stages"].pop(stage)["outs"]:
+        path = root / out["path"]
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+    lock_file.write_text(yaml.safe_dump(lock, sort_keys=False), encoding="utf-8")
+    shutil.rmtree(root / ".dvc" / "cache" / "runs", ignore_errors=True)
+    return root
+
+
 def cheap_unvaried_stages(params: dict) -> None:
     """The stages a test runs but does not vary made cheap: no audit, one C for the baseline, no
     int8 graphs."""
@@ -138,28 +165,14 @@ def cheap_unvaried_stages(params: dict) -> None:
     params["export"]["int8"] = False
 
 
-def comparable_project(
-    root: Path, processes: int, target: str | None = f"train@{MEMBER}", **distributed
-) -> Path:
-    """The tiny pipeline with nothing left to chance but the process count: fp32, no dropout,
-    random batches (length grouping would group by the per-process batch), 64 texts = 4 global
-    batches of 16 an epoch (no short last batch), the loss logged every step, the stages beside
-    and after training cheap (`cheap_unvaried_stages`: they are compared, not varied);
-    reproduced up to `target` (None: the whole pipeline), or only preprocessed where
-    `distributed` (more params of that section) makes it one machine of several."""
-    tiny_project(root)
-
-    def comparable(params: dict) -> None:
-        params["train"].update(
-            batch_size=16, sampling_strategy="random", dropout=0.0, precision="fp32",
-            logging_steps=1,
-        )  # fmt: skip
-        params["distributed"].update(nproc_per_node=processes, **distributed)
-        cheap_unvaried_stages(params)
-
-    commit_params(root, comparable, "comparable")
-    if distributed:
-        target = f"preprocess@{MEMBER}"
+def comparable_project(root: Path, processes: int, target: str | None = f"train@{MEMBER}") -> Path:
+    """A project made as the session's reproduced one (`PIPELINE_MEMBERS` on 64 texts a split)
+    with `processes` per machine, reproduced up to `target` (None: the whole pipeline)."""
+    copy_project(root, members=PIPELINE_MEMBERS, max_rows=PIPELINE_ROWS)
+    if processes != 1:
+        commit_params(
+            root, lambda params: params["distributed"].update(nproc_per_node=processes), "processes"
+        )
     dvc("repro", *([target] if target else []), cwd=root)
     return root
 

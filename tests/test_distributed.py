@@ -17,7 +17,7 @@ from safetensors.numpy import load_file
 
 from mltc.core import paths
 from mltc.core.files import read_json
-from pipeline_projects import MEMBER, TOLERANCE, commit_params, comparable_project, dvc
+from pipeline_projects import MEMBER, PIPELINE_MEMBERS, TOLERANCE, commit_params, dvc, unrun
 
 SUMMARY = paths.member_train_summary(MEMBER)
 CURVES = paths.member_train_curves(MEMBER)
@@ -35,8 +35,8 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def one_process(comparable_run) -> Path:
-    return comparable_run
+def one_process(reproduced_project) -> Path:
+    return reproduced_project
 
 
 @pytest.fixture(scope="module")
@@ -50,16 +50,29 @@ def two_processes(one_process, tmp_path_factory) -> Path:
     return root
 
 
+def files(root: Path) -> list[str]:
+    """Every file and folder under the project's models/ and metrics/."""
+    return sorted(
+        path.relative_to(root).as_posix()
+        for folder in ("models", "metrics")
+        for path in (root / folder).rglob("*")
+    )
+
+
 @pytest.fixture(scope="module")
-def two_machines(tmp_path_factory) -> tuple[Path, Path]:
-    """Two machines that share no files, one process each, played by two copies of the project
-    (preprocessed, not trained): node 0 runs `dvc repro`, node 1 the worker command of
-    docs/distributed.md."""
+def two_machines(one_process, tmp_path_factory) -> tuple[Path, Path, list[str]]:
+    """Two machines that share no files, one process each, played by two copies of the
+    one-process run with the two machines' settings committed and its train stage of `plain` not
+    run (`unrun`): node 0 runs `dvc repro`, node 1 the worker command of docs/distributed.md.
+    Also node 1's files before the run."""
     endpoint = f"localhost:{free_port()}"
     settings = dict(nnodes=2, rdzv_backend="static", rdzv_endpoint=endpoint, save_on_each_node=True)
-    nodes = [comparable_project(tmp_path_factory.mktemp("node0"), 1, **settings)]
-    nodes.append(tmp_path_factory.mktemp("node1") / "project")
+    nodes = [tmp_path_factory.mktemp(f"node{rank}") / "project" for rank in (0, 1)]
+    shutil.copytree(one_process, nodes[0], symlinks=True)
+    commit_params(nodes[0], lambda params: params["distributed"].update(**settings), "2 machines")
+    unrun(nodes[0], f"train@{MEMBER}")
     shutil.copytree(nodes[0], nodes[1], symlinks=True)
+    before = files(nodes[1])
     worker_command = ["torchrun", "--nnodes=2", "--node_rank=1", "--nproc_per_node=1",
                       "--rdzv_backend=static", f"--rdzv_endpoint={endpoint}", "stages/train.py",
                       MEMBER]  # fmt: skip
@@ -71,7 +84,7 @@ def two_machines(tmp_path_factory) -> tuple[Path, Path]:
     dvc("repro", f"train@{MEMBER}", cwd=nodes[0])
     output, _ = worker.communicate(timeout=300)
     assert worker.returncode == 0, output[-3000:]
-    return nodes[0], nodes[1]
+    return nodes[0], nodes[1], before
 
 
 def test_two_processes_write_one_model_and_state_the_global_batch(two_processes, one_process):
@@ -80,7 +93,7 @@ def test_two_processes_write_one_model_and_state_the_global_batch(two_processes,
     assert summary["global_batch_size"] == 16
     assert not (two_processes / "models" / "checkpoints").exists()  # removed once published
     members = sorted(path.name for path in (two_processes / paths.MEMBERS).iterdir())
-    assert members == [".gitignore", MEMBER]  # no staging copy left
+    assert members == sorted([".gitignore", *PIPELINE_MEMBERS])  # no staging copy left
     assert sorted(p.name for p in (two_processes / WEIGHTS.parent).iterdir()) == sorted(
         p.name for p in (one_process / WEIGHTS.parent).iterdir()
     )
@@ -90,7 +103,7 @@ def test_two_processes_write_one_model_and_state_the_global_batch(two_processes,
 
 def test_two_processes_train_as_one_with_the_same_global_batch(two_processes, one_process):
     train_loss = pd.read_csv(one_process / CURVES / "loss.csv").query("series == 'train'")
-    assert len(train_loss) == 12  # every step of 3 epochs x 4 global batches
+    assert len(train_loss) == 8  # every step of the tiny model's 2 epochs x 4 global batches
     for curve, value in (("loss.csv", "loss"), ("validation.csv", "value")):
         two = pd.read_csv(two_processes / CURVES / curve)
         one = pd.read_csv(one_process / CURVES / curve)
@@ -104,11 +117,11 @@ def test_two_processes_train_as_one_with_the_same_global_batch(two_processes, on
 
 
 def test_two_machines_train_as_one_and_only_node_0_writes(two_machines, one_process):
-    node0, node1 = two_machines
+    node0, node1, before = two_machines
     assert read_json(node0 / SUMMARY)["processes"] == 2
-    assert sorted(path.name for path in (node0 / paths.MEMBERS).iterdir()) == [".gitignore", MEMBER]
-    assert sorted(path.name for path in (node1 / "models").iterdir()) == [".gitignore", "members"]
-    assert sorted(path.name for path in (node1 / paths.MEMBERS).iterdir()) == [".gitignore"]
+    members = sorted(path.name for path in (node0 / paths.MEMBERS).iterdir())
+    assert members == sorted([".gitignore", *PIPELINE_MEMBERS])  # no staging copy left
+    assert files(node1) == before  # no model, summary, curve or checkpoint left on node 1
     assert not (node1 / SUMMARY).exists()
     for curve, value in (("loss.csv", "loss"), ("validation.csv", "value")):
         two = pd.read_csv(node0 / CURVES / curve)

@@ -84,9 +84,11 @@ CHECKS = {
     "dvc exp run -S model=tiny": Run(),
     "dvc metrics diff": Run(),
     'predict "What a wonderful surprise!"': Run(expect='"text": "What a wonderful surprise!"'),
-    # README: the quality preset, its member added with a tiny model (mpnet: 400 MB, 25 min)
+    # README: the quality preset, its member added with a tiny model (mpnet: 400 MB, 25 min) and
+    # run as far as its own stages (the stages after them, on any number of members: the
+    # reproduced project and tests/test_pipeline.py)
     "make fetch-mpnet && dvc exp run -S '+ensemble.members.mpnet={model: mpnet, epochs: 5}'": Run(
-        "dvc exp run -S '+ensemble.members.extra={model: tiny, epochs: 1}'",
+        "dvc exp run -S '+ensemble.members.extra={model: tiny, epochs: 1}' evaluate@extra",
         expect="Running stage 'train@extra'",
     ),
     # README: using the model
@@ -151,7 +153,9 @@ CHECKS = {
     # README: comparing runs
     "make experiments": Run(f"make -s experiments VENV={VENV}", expect="Experiment"),
     "make plots": Run(f"{MAKE} plots PLOTS_DIR=plots_html", expect="index.html"),
-    "dvc plots diff main": Run(),
+    "make plots PLOTS_DIFF=main": Run(
+        f"{MAKE} plots PLOTS_DIR=plots_diff PLOTS_DIFF=main", expect="plots_diff/index.html"
+    ),
     "dvc exp run --queue -S model=minilm,tiny -S train.learning_rate=1e-4,3e-4": Covered(
         "tests/test_pipeline.py::test_queued_sweep_runs_without_a_prior_repro_and_compares"
     ),
@@ -208,6 +212,13 @@ CHECKS = {
     "awk -F, 'NR == 1 || $3 == \"train\"' metrics/audit/label_issues.csv | head -301 > "
     "data/corrections/top300.csv": Covered(
         "tests/test_documented_commands.py::test_a_documented_command_runs"
+    ),
+    "python -c \"import pandas as pd; t = pd.read_csv('metrics/audit/label_issues.csv'); "
+    "t[t['split'] == 'train'].head(300).to_csv('data/corrections/top300.csv', index=False)\"": Run(
+        "python -c \"import pandas as pd; t = pd.read_csv('metrics/audit/label_issues.csv'); "
+        "t[t['split'] == 'train'].head(300).to_csv('data/corrections/top300.csv', index=False)\" "
+        "&& head -c 300 data/corrections/top300.csv",
+        expect="rank,id,split,quality,given_labels",
     ),
     "dvc exp run -S data.corrections.exclude=data/corrections/top300.csv": Run(
         "awk -F, 'NR == 1 || $3 == \"train\"' metrics/audit/label_issues.csv | head -301 > "

@@ -125,6 +125,40 @@ def test_cli_keeps_line_breaks_inside_quoted_fields_and_unicode_separators(
     assert list(cli.text_chunks(lines, "text")) == [texts[1:]]  # only a line feed ends a line
 
 
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--output", "labels.parquet"],
+         "--output labels.parquet: no output format is named '.parquet'; name the file .jsonl or "
+         ".csv, or choose one with --format {jsonl,csv}"),
+        (["--threshold", "1.5"], "--threshold 1.5: expected a number from 0 to 1"),
+        (["--threshold", "-0.1"], "--threshold -0.1: expected a number from 0 to 1"),
+    ],
+)  # fmt: skip
+def test_cli_refuses_an_unknown_output_format_and_a_threshold_out_of_range(
+    tuned_model_dir, tmp_path, capsys, monkeypatch, options, message
+):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as stop:
+        cli.main(["--model", str(tuned_model_dir), *options, "some text"])
+    assert stop.value.code == 2
+    assert capsys.readouterr().err.strip().splitlines()[-1] == f"predict: error: {message}"
+    assert list(tmp_path.iterdir()) == []  # nothing written
+
+
+def test_cli_writes_the_format_it_is_told_and_takes_the_thresholds_bounds(
+    tuned_model_dir, tmp_path, label_names
+):
+    """--format names the format whatever the file is called; a threshold of 0 gives every
+    label, as the server's does (the same range)."""
+    output = tmp_path / "labels.txt"
+    cli.main(["--model", str(tuned_model_dir), "--output", str(output), "--format", "csv",
+              "--threshold", "0", *TEXTS])  # fmt: skip
+    rows = list(csv.DictReader(output.read_text(encoding="utf-8").splitlines()))
+    assert [row["text"] for row in rows] == TEXTS
+    assert {row["labels"] for row in rows} == {";".join(label_names)}
+
+
 def test_thresholds_for_other_labels_are_refused(tuned_model_dir, tmp_path):
     model_dir = tmp_path / "model"
     shutil.copytree(tuned_model_dir, model_dir)

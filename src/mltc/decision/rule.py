@@ -12,6 +12,7 @@ from mltc.core.errors import PipelineError
 from mltc.core.files import read_json, write_json
 from mltc.core.metrics import DEFAULT_THRESHOLD
 from mltc.data.labels import check_same_labels
+from mltc.decision.threshold_range import valid_threshold
 
 THRESHOLDS_FILE = "thresholds.json"
 
@@ -66,10 +67,7 @@ def load(model_dir: Path, label_names: Sequence[str]) -> DecisionRule:
     thresholds = payload.get("thresholds") if isinstance(payload, dict) else None
     valid = (
         isinstance(thresholds, dict)
-        and all(
-            isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value <= 1
-            for value in thresholds.values()
-        )
+        and all(valid_threshold(value) for value in thresholds.values())
         and payload.get("min_labels", 0) in (0, 1)
         and not isinstance(payload.get("min_labels", 0), bool)
     )

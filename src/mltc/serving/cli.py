@@ -12,13 +12,15 @@ import numpy as np
 
 from mltc.core.errors import PipelineError, run_stage
 from mltc.core.files import atomic_path
+from mltc.data.labels import join_labels
 from mltc.data.tables import not_utf8, read_table_chunks
+from mltc.decision.threshold_range import THRESHOLD_RANGE, valid_threshold
 from mltc.modeling.chunking import CHUNK_TEXTS
 from mltc.modeling.hardware import PRECISIONS
 from mltc.serving.backends import BACKENDS, DEFAULT_MODEL, model_folder
 
 INPUT_SUFFIXES = (".txt", ".csv", ".tsv", ".jsonl", ".parquet")
-OUTPUT_FORMATS = ("jsonl", "csv")
+OUTPUT_FORMATS = ("jsonl", "csv")  # each also the --output suffix that chooses it
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -46,7 +48,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--output", type=Path, help="write here instead of standard output")
     parser.add_argument(
-        "--format", choices=OUTPUT_FORMATS, help="default: from --output's suffix, else jsonl"
+        "--format",
+        choices=OUTPUT_FORMATS,
+        help="default: --output's suffix (.jsonl or .csv); jsonl on standard output",
     )
     parser.add_argument(
         "--threshold", type=float, help="one threshold for every label instead of the tuned ones"
@@ -72,8 +76,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if bool(args.texts) == bool(args.input):
         parser.error("give texts as arguments or --input FILE, not both and not neither")
-    if args.threshold is not None and not 0 < args.threshold < 1:
-        parser.error(f"--threshold {args.threshold}: expected a number between 0 and 1")
+    if args.threshold is not None and not valid_threshold(args.threshold):
+        low, high = THRESHOLD_RANGE
+        parser.error(f"--threshold {args.threshold}: expected a number from {low} to {high}")
+    if args.output and args.format is None:
+        suffix = args.output.suffix.lower()
+        if suffix.removeprefix(".") not in OUTPUT_FORMATS:
+            parser.error(
+                f"--output {args.output}: no output format is named '{suffix}'; name the file "
+                f".jsonl or .csv, or choose one with --format {{{','.join(OUTPUT_FORMATS)}}}"
+            )
     return args
 
 
@@ -158,7 +170,7 @@ def write_predictions(
     if header:
         writer.writerow(["text", "labels", *label_names])
     for text, labels, row in zip(texts, label_lists, probs, strict=True):
-        writer.writerow([text, ";".join(labels), *(f"{p:.6f}" for p in row)])
+        writer.writerow([text, join_labels(labels), *(f"{p:.6f}" for p in row)])
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -181,9 +193,7 @@ def main(argv: list[str] | None = None) -> None:
             trust_remote_code=args.trust_remote_code,
             backend=args.backend,
         )
-        fmt = args.format or (
-            "csv" if args.output and args.output.suffix.lower() == ".csv" else "jsonl"
-        )
+        fmt = args.format or (args.output.suffix.lower()[1:] if args.output else "jsonl")
 
         def write(out: TextIO) -> None:  # chunk by chunk: a file of any size in bounded memory
             for number, texts in enumerate(chunks):

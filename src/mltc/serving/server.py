@@ -29,6 +29,7 @@ from mltc.core.errors import PipelineError, run_stage
 from mltc.core.files import read_json
 from mltc.data.text import TextEncoding
 from mltc.decision import rule as decision_rule
+from mltc.decision.threshold_range import THRESHOLD_RANGE
 from mltc.ensemble.classifier_folder import CARD_FILE, Manifest
 from mltc.modeling.hardware import PRECISIONS
 from mltc.serving.backends import BACKENDS, DEFAULT_MODEL, model_folder
@@ -67,7 +68,10 @@ class PredictRequest(BaseModel):
 
     texts: list[StrictStr] = Field(min_length=1, description="the texts, labelled in this order")
     threshold: float | None = Field(
-        default=None, ge=0, le=1, description="one threshold for every label instead of the rule"
+        default=None,
+        ge=THRESHOLD_RANGE[0],
+        le=THRESHOLD_RANGE[1],
+        description="one threshold for every label instead of the rule",
     )
     return_probabilities: bool = Field(default=True, description="every label's probability")
 
@@ -373,6 +377,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--precision", choices=PRECISIONS, default="auto", help="torch only")
     parser.add_argument("--batch-size", type=int, default=64, help="texts a forward pass")
+    parser.add_argument(
+        "--trust-remote-code",
+        action="store_true",
+        help="let transformers run Python code shipped with the model (only for models you trust)",
+    )
     for name, value in asdict(defaults).items():
         flag = "--" + name.replace("_", "-")
         if isinstance(value, bool):
@@ -390,7 +399,7 @@ def http_server(args: argparse.Namespace, model_dir: Path) -> "uvicorn.Server":
     limits = Limits(**{name: getattr(args, name) for name in asdict(Limits())})
     predictor = Predictor(
         model_dir, batch_size=args.batch_size, precision=args.precision, int8=args.int8,
-        backend=args.backend,
+        trust_remote_code=args.trust_remote_code, backend=args.backend,
     )  # fmt: skip
     app = create_app(predictor, model_dir, limits)
     return uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port, log_level="warning"))
