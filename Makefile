@@ -77,7 +77,8 @@ plots/node_modules/.installed: plots/package.json plots/package-lock.json
 plots: install plots-page
 
 plots-page: plots/node_modules/.installed  # (the tests call it: no install step)
-	dvc plots $(if $(PLOTS_DIFF),diff $(PLOTS_DIFF),show) --html-template plots/page.html -o $(PLOTS_DIR)
+	dvc plots $(if $(PLOTS_DIFF),diff $(PLOTS_DIFF),show) \
+		--html-template plots/page.html -o $(PLOTS_DIR)
 	mkdir -p $(PLOTS_DIR)/vendor
 	cp $(PLOTS_VENDOR) $(PLOTS_DIR)/vendor/
 	@echo "open $(PLOTS_DIR)/index.html (works offline)"

@@ -27,7 +27,7 @@ from mltc.ingest.sources import CHUNK_ROWS
 from mltc.ingest.write import write_raw
 from mltc.modeling.model_files import load_tokenizer
 from mltc.modeling.registry import REGISTRY
-from pipeline_projects import REPO_ROOT, comparable_project
+from pipeline_projects import REPO_ROOT, pipeline_project
 
 SEMEVAL_DIR = REPO_ROOT / "data" / "semeval2018-task1"
 EXAMPLES = REPO_ROOT / "examples"
@@ -140,7 +140,7 @@ def reproduced_project(tmp_path_factory) -> Path:
     model, reproduced once for the whole session; its `plain` member leaves nothing to chance
     (`COMPARABLE`): the reference that a resumed run, a distributed run and a killed write are
     compared with. Tests only read it; a test that changes a project works on `project_copy`."""
-    return comparable_project(tmp_path_factory.mktemp("project"), processes=1, target=None)
+    return pipeline_project(tmp_path_factory.mktemp("project"), target=None)
 
 
 @pytest.fixture

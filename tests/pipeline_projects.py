@@ -11,7 +11,7 @@ import yaml
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
-MEMBER = "plain"  # the member that the resumed, distributed and killed runs train
+MEMBER = "plain"  # the member that the resumed and distributed runs train and killed writes read
 # `plain` leaves nothing to chance but the process count: fp32, no dropout, random batches (length
 # grouping would group by the per-process batch), 64 texts = 4 global batches of 16 an epoch (no
 # short last batch), the loss logged every step; a resumed, a distributed and a killed run of it
@@ -26,7 +26,7 @@ PIPELINE_MEMBERS = {
     "plain": {"label_aware": False, **COMPARABLE},
     "pos-weight": {"seed": 43, "pos_weight_power": 0.5},
 }
-PIPELINE_ROWS = 64  # texts a split
+TEXTS_PER_SPLIT = 64  # texts a split
 
 
 # the params a user sets for each example, as in the README's "Train on your own data"
@@ -135,7 +135,7 @@ def reproduce_in_process(root: Path) -> None:
 
 def tiny_project(root: Path) -> Path:
     """The default pipeline on 64 texts a split, 3 epochs of the tiny model, one member."""
-    copy_project(root, members={"plain": {}}, max_rows=64)
+    copy_project(root, members={"plain": {}}, max_rows=TEXTS_PER_SPLIT)
     commit_params(root, lambda params: params["train"].update(epochs=3), "3 epochs")
     return root
 
@@ -165,10 +165,13 @@ def cheap_unvaried_stages(params: dict) -> None:
     params["export"]["int8"] = False
 
 
-def comparable_project(root: Path, processes: int, target: str | None = f"train@{MEMBER}") -> Path:
-    """A project made as the session's reproduced one (`PIPELINE_MEMBERS` on 64 texts a split)
-    with `processes` per machine, reproduced up to `target` (None: the whole pipeline)."""
-    copy_project(root, members=PIPELINE_MEMBERS, max_rows=PIPELINE_ROWS)
+def pipeline_project(
+    root: Path, processes: int = 1, target: str | None = f"train@{MEMBER}"
+) -> Path:
+    """The tests' pipeline in `root`: the repo's params with the tiny model, `PIPELINE_MEMBERS`
+    on `TEXTS_PER_SPLIT` texts a split, `processes` per machine; reproduced up to `target` (None:
+    the whole pipeline)."""
+    copy_project(root, members=PIPELINE_MEMBERS, max_rows=TEXTS_PER_SPLIT)
     if processes != 1:
         commit_params(
             root, lambda params: params["distributed"].update(nproc_per_node=processes), "processes"

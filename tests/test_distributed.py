@@ -50,21 +50,26 @@ def two_processes(one_process, tmp_path_factory) -> Path:
     return root
 
 
-def files(root: Path) -> list[str]:
-    """Every file and folder under the project's models/ and metrics/."""
-    return sorted(
-        path.relative_to(root).as_posix()
+def output_paths(root: Path) -> dict[str, tuple[int, int] | None]:
+    """Every path under the project's models/ and metrics/: a file's size and modification
+    time, None for a folder."""
+    return {
+        path.relative_to(root).as_posix(): (
+            None if path.is_dir() else (path.stat().st_size, path.stat().st_mtime_ns)
+        )
         for folder in ("models", "metrics")
-        for path in (root / folder).rglob("*")
-    )
+        for path in sorted((root / folder).rglob("*"))
+    }
 
 
 @pytest.fixture(scope="module")
-def two_machines(one_process, tmp_path_factory) -> tuple[Path, Path, list[str]]:
+def two_machines(
+    one_process, tmp_path_factory
+) -> tuple[Path, Path, dict[str, tuple[int, int] | None]]:
     """Two machines that share no files, one process each, played by two copies of the
     one-process run with the two machines' settings committed and its train stage of `plain` not
     run (`unrun`): node 0 runs `dvc repro`, node 1 the worker command of docs/distributed.md.
-    Also node 1's files before the run."""
+    Also node 1's output paths before the run."""
     endpoint = f"localhost:{free_port()}"
     settings = dict(nnodes=2, rdzv_backend="static", rdzv_endpoint=endpoint, save_on_each_node=True)
     nodes = [tmp_path_factory.mktemp(f"node{rank}") / "project" for rank in (0, 1)]
@@ -72,7 +77,7 @@ def two_machines(one_process, tmp_path_factory) -> tuple[Path, Path, list[str]]:
     commit_params(nodes[0], lambda params: params["distributed"].update(**settings), "2 machines")
     unrun(nodes[0], f"train@{MEMBER}")
     shutil.copytree(nodes[0], nodes[1], symlinks=True)
-    before = files(nodes[1])
+    node1_paths_before = output_paths(nodes[1])
     worker_command = ["torchrun", "--nnodes=2", "--node_rank=1", "--nproc_per_node=1",
                       "--rdzv_backend=static", f"--rdzv_endpoint={endpoint}", "stages/train.py",
                       MEMBER]  # fmt: skip
@@ -84,7 +89,7 @@ def two_machines(one_process, tmp_path_factory) -> tuple[Path, Path, list[str]]:
     dvc("repro", f"train@{MEMBER}", cwd=nodes[0])
     output, _ = worker.communicate(timeout=300)
     assert worker.returncode == 0, output[-3000:]
-    return nodes[0], nodes[1], before
+    return nodes[0], nodes[1], node1_paths_before
 
 
 def test_two_processes_write_one_model_and_state_the_global_batch(two_processes, one_process):
@@ -117,11 +122,12 @@ def test_two_processes_train_as_one_with_the_same_global_batch(two_processes, on
 
 
 def test_two_machines_train_as_one_and_only_node_0_writes(two_machines, one_process):
-    node0, node1, before = two_machines
+    node0, node1, node1_paths_before = two_machines
     assert read_json(node0 / SUMMARY)["processes"] == 2
     members = sorted(path.name for path in (node0 / paths.MEMBERS).iterdir())
     assert members == sorted([".gitignore", *PIPELINE_MEMBERS])  # no staging copy left
-    assert files(node1) == before  # no model, summary, curve or checkpoint left on node 1
+    # node 1 wrote nothing: no model, summary, curve or checkpoint left, no file rewritten
+    assert output_paths(node1) == node1_paths_before
     assert not (node1 / SUMMARY).exists()
     for curve, value in (("loss.csv", "loss"), ("validation.csv", "value")):
         two = pd.read_csv(node0 / CURVES / curve)

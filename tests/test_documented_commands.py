@@ -153,8 +153,12 @@ CHECKS = {
     # README: comparing runs
     "make experiments": Run(f"make -s experiments VENV={VENV}", expect="Experiment"),
     "make plots": Run(f"{MAKE} plots PLOTS_DIR=plots_html", expect="index.html"),
+    # (the run committed first: main then holds plots to overlay)
     "make plots PLOTS_DIFF=main": Run(
-        f"{MAKE} plots PLOTS_DIR=plots_diff PLOTS_DIFF=main", expect="plots_diff/index.html"
+        "git add -A && git -c user.name=t -c user.email=t@t commit -qm run "
+        f"&& {MAKE} plots PLOTS_DIR=plots_diff PLOTS_DIFF=main && "
+        'grep -q \'"rev": "main"\' plots_diff/index.html && echo main overlaid',
+        expect="main overlaid",
     ),
     "dvc exp run --queue -S model=minilm,tiny -S train.learning_rate=1e-4,3e-4": Covered(
         "tests/test_pipeline.py::test_queued_sweep_runs_without_a_prior_repro_and_compares"

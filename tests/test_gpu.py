@@ -13,7 +13,7 @@ from mltc.modeling import registry
 from mltc.modeling.config import TrainConfig
 from mltc.modeling.cpu_dropout import CpuDropout
 from mltc.modeling.training import build_classifier, training_arguments
-from pipeline_projects import TOLERANCE, comparable_project, dvc, tiny_project
+from pipeline_projects import TOLERANCE, dvc, pipeline_project, tiny_project
 
 GPUS = torch.cuda.device_count()
 pytestmark = [
@@ -48,8 +48,8 @@ def test_the_tiny_pipeline_runs_on_cuda(tmp_path):
 
 def test_the_train_stage_runs_on_every_gpu_as_on_one(tmp_path):
     processes = max(n for n in (1, 2, 4, 8, 16) if n <= GPUS)  # a divisor of the batch of 16
-    many = comparable_project(tmp_path / "many", processes)
-    one = comparable_project(tmp_path / "one", 1)
+    many = pipeline_project(tmp_path / "many", processes)
+    one = pipeline_project(tmp_path / "one")
     summaries = [read_json(root / paths.member_train_summary("plain")) for root in (many, one)]
     assert summaries[0]["processes"] == processes
     assert summaries[0]["device"] == "cuda"

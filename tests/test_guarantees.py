@@ -128,14 +128,14 @@ def test_checkpoints_of_other_params_are_not_reused(uninterrupted, tmp_path):
     checkpoints = root / "models" / "checkpoints" / "plain"
     (checkpoints / "checkpoint-2").mkdir(parents=True)
     (checkpoints / "checkpoint-2" / "trainer_state.json").write_text(
-        json.dumps({"global_step": 2, "max_steps": 6, "epoch": 1.0}), encoding="utf-8"
+        json.dumps({"global_step": 2, "max_steps": 8, "epoch": 1.0}), encoding="utf-8"
     )
     (checkpoints / "fingerprint.json").write_text(
         '{"fingerprint": "another run"}\n', encoding="utf-8"
     )
     log = dvc("repro", "--force", "--single-item", f"train@{MEMBER}", cwd=root)
     assert "were made with other params, data or code: training from the start" in log
-    assert outcome(root) == outcome(uninterrupted)  # every epoch trained, as without them
+    assert trained(root) == trained(uninterrupted)  # every epoch trained, as without them
     assert not checkpoints.exists()
 
 

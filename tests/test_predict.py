@@ -129,8 +129,11 @@ def test_cli_keeps_line_breaks_inside_quoted_fields_and_unicode_separators(
     ("options", "message"),
     [
         (["--output", "labels.parquet"],
-         "--output labels.parquet: no output format is named '.parquet'; name the file .jsonl or "
-         ".csv, or choose one with --format {jsonl,csv}"),
+         "--output labels.parquet: its suffix '.parquet' names no output format; name the file "
+         ".jsonl or .csv, or choose the format with --format {jsonl,csv}"),
+        (["--output", "labels"],
+         "--output labels: no suffix; name the file .jsonl or .csv, or choose the format with "
+         "--format {jsonl,csv}"),
         (["--threshold", "1.5"], "--threshold 1.5: expected a number from 0 to 1"),
         (["--threshold", "-0.1"], "--threshold -0.1: expected a number from 0 to 1"),
     ],

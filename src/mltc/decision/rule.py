@@ -12,7 +12,7 @@ from mltc.core.errors import PipelineError
 from mltc.core.files import read_json, write_json
 from mltc.core.metrics import DEFAULT_THRESHOLD
 from mltc.data.labels import check_same_labels
-from mltc.decision.threshold_range import valid_threshold
+from mltc.decision.threshold_range import THRESHOLD_RANGE, valid_threshold
 
 THRESHOLDS_FILE = "thresholds.json"
 
@@ -72,8 +72,9 @@ def load(model_dir: Path, label_names: Sequence[str]) -> DecisionRule:
         and not isinstance(payload.get("min_labels", 0), bool)
     )
     if not valid:
+        low, high = THRESHOLD_RANGE
         raise PipelineError(
-            f"{path} is damaged: expected thresholds (a number in [0, 1] per label) and "
+            f"{path} is damaged: expected thresholds (a number in [{low}, {high}] per label) and "
             "min_labels (0 or 1): re-run dvc repro tune_thresholds, or restore it with dvc checkout"
         )
     return DecisionRule(

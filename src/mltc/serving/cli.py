@@ -81,11 +81,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.error(f"--threshold {args.threshold}: expected a number from {low} to {high}")
     if args.output and args.format is None:
         suffix = args.output.suffix.lower()
-        if suffix.removeprefix(".") not in OUTPUT_FORMATS:
+        if suffix[1:] not in OUTPUT_FORMATS:
+            what = f"its suffix '{suffix}' names no output format" if suffix else "no suffix"
             parser.error(
-                f"--output {args.output}: no output format is named '{suffix}'; name the file "
-                f".jsonl or .csv, or choose one with --format {{{','.join(OUTPUT_FORMATS)}}}"
+                f"--output {args.output}: {what}; name the file .jsonl or .csv, or choose the "
+                f"format with --format {{{','.join(OUTPUT_FORMATS)}}}"
             )
+        args.format = suffix[1:]
+    args.format = args.format or "jsonl"  # standard output
     return args
 
 
@@ -193,14 +196,13 @@ def main(argv: list[str] | None = None) -> None:
             trust_remote_code=args.trust_remote_code,
             backend=args.backend,
         )
-        fmt = args.format or (args.output.suffix.lower()[1:] if args.output else "jsonl")
 
         def write(out: TextIO) -> None:  # chunk by chunk: a file of any size in bounded memory
             for number, texts in enumerate(chunks):
                 probs = predictor.predict_proba(texts, progress=args.input is not None)
                 label_lists = predictor.labels_from_proba(probs)
                 write_predictions(
-                    out, texts, label_lists, probs, predictor.label_names, fmt, number == 0
+                    out, texts, label_lists, probs, predictor.label_names, args.format, number == 0
                 )
 
         if not args.output:

@@ -380,7 +380,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--trust-remote-code",
         action="store_true",
-        help="let transformers run Python code shipped with the model (only for models you trust)",
+        help="torch only: let transformers run Python code shipped with the model (only for models "
+        "you trust; an ONNX export runs no code)",
     )
     for name, value in asdict(defaults).items():
         flag = "--" + name.replace("_", "-")
