@@ -119,6 +119,23 @@ def write_tsv(tmp_path):
     return write
 
 
+@pytest.fixture
+def from_pretrained_calls(monkeypatch) -> list[dict]:
+    """The keyword arguments of every AutoModelForSequenceClassification.from_pretrained call
+    from here on (the model still loads): how a loader asked transformers to load a member."""
+    from transformers import AutoModelForSequenceClassification
+
+    calls: list[dict] = []
+    original = AutoModelForSequenceClassification.from_pretrained
+
+    def spy(*args, **kwargs):
+        calls.append(kwargs)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(AutoModelForSequenceClassification, "from_pretrained", spy)
+    return calls
+
+
 @pytest.fixture(scope="session")
 def tiny_model_dir(tokenizer, schema, tmp_path_factory) -> Path:
     """An untrained tiny classifier saved as the train stage saves one (no thresholds yet)."""

@@ -72,22 +72,19 @@ def trained(root: Path) -> dict:
 
 
 def outcome(root: Path) -> dict:
-    """What a run produced, less its runtimes: metrics, weights and the training curves."""
+    """What a run produced, less its runtimes: every metric, what train wrote (`trained`), and
+    the shipped member's weights and rule."""
     metrics = {}
     for path in sorted((root / "metrics").rglob("*.json")):
         values = read_json(path)
         name = path.relative_to(root / "metrics").as_posix()
         metrics[name] = {k: v for k, v in values.items() if k not in RUNTIME_KEYS}
-    curves = {
-        path.name: path.read_text(encoding="utf-8")
-        for path in (root / "metrics" / "members" / "plain" / "train").glob("*.csv")
-    }
-    member = root / "models" / "classifier" / "members" / "plain"
+    shipped = root / "models" / "classifier"
     return {
         "metrics": metrics,
-        "curves": curves,
-        "weights": (member / "model.safetensors").read_bytes(),
-        "thresholds": read_json(root / "models" / "classifier" / "thresholds.json"),
+        "trained": trained(root),
+        "shipped weights": (shipped / "members" / MEMBER / "model.safetensors").read_bytes(),
+        "thresholds": read_json(shipped / "thresholds.json"),
     }
 
 

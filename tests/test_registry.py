@@ -144,18 +144,9 @@ def test_a_damaged_model_folder_names_what_is_wrong_not_the_offline_hint(tiny_mo
     assert "dvc checkout" in str(error.value) and "Hugging Face Hub" not in str(error.value)
 
 
-def test_remote_code_stays_off_unless_the_param_turns_it_on(tiny_model_dir, monkeypatch):
-    from transformers import AutoModelForSequenceClassification
-
-    seen = {}
-    original = AutoModelForSequenceClassification.from_pretrained
-
-    def spy(*args, **kwargs):
-        seen.update(kwargs)
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(AutoModelForSequenceClassification, "from_pretrained", spy)
+def test_remote_code_stays_off_unless_the_param_turns_it_on(tiny_model_dir, from_pretrained_calls):
     load_classifier(tiny_model_dir)
+    [seen] = from_pretrained_calls
     assert seen["trust_remote_code"] is False and seen["use_safetensors"] is True
     assert registry.resolve("minilm").trust_remote_code is False
     assert registry.resolve("minilm", trust_remote_code=True).trust_remote_code is True
