@@ -75,7 +75,7 @@ def fit(splits: DatasetDict, tokenizer, encoding: TextEncoding, folder: Path,
     spec = registry.resolve("tiny")
     config = TrainConfig.from_params({"train": {**TRAIN_PARAMS["train"], "seed": seed}}, spec)
     trainer = training.build_trainer(spec, LabelSchema(tuple(KEYWORDS)), processed, tokenizer,
-                                     config, folder, pooling=encoding.pooling)  # fmt: skip
+                                     config, folder, encoding=encoding)  # fmt: skip
     trainer.train()
     return score_split(trainer.model, tokenizer, processed["test"], 32, "fp32", encoding.pooling)
 

@@ -139,12 +139,11 @@ def train(
                 processed = without_flagged(processed, issues, exclude_top)
             if DISTILLED in suffixes:
                 processed = distilled(processed, teacher, taught, distill_weight)
-            positions = encoding.label_positions(tokenizer)
             start = time.perf_counter()
             with tempfile.TemporaryDirectory() as checkpoints:
                 trainer = training.build_trainer(
-                    spec, schema, processed, tokenizer, config, Path(checkpoints), None, positions,
-                    encoding.pooling, choice.attention,
+                    spec, schema, processed, tokenizer, config, Path(checkpoints), None, encoding,
+                    choice.attention,
                 )  # fmt: skip
                 trainer.train()
             info = {"best_epoch": training.best_epoch(trainer), "epochs": config.epochs,

@@ -84,9 +84,14 @@ def copy_project(root: Path, members: dict | None = None, **data_changes) -> Pat
         params["data"][key] = merged
     (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     run(["git", "init", "-q", "-b", "main"], root)
-    run(["git", "add", "-A"], root)
-    run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "tiny"], root)
+    commit_all(root, "tiny")
     return root
+
+
+def commit_all(root: Path, message: str) -> None:
+    """Everything git sees in the project in `root` (what DVC ignores stays out), committed."""
+    run(["git", "add", "-A"], root)
+    run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", message], root)
 
 
 def commit_params(root: Path, change, message: str) -> None:
@@ -94,7 +99,7 @@ def commit_params(root: Path, change, message: str) -> None:
     params = yaml.safe_load((root / "params.yaml").read_text(encoding="utf-8"))
     change(params)
     (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False), encoding="utf-8")
-    run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qam", message], root)
+    commit_all(root, message)
 
 
 def reproduce_in_process(root: Path) -> None:

@@ -64,7 +64,7 @@ def test_the_saved_folder_loads_as_label_aware_and_scores_the_same(
         tokenizer,
         config,
         tmp_path / "checkpoints",
-        label_positions=encoding.label_positions(tokenizer),
+        encoding=encoding,
     )
     save_classifier(trainer, tmp_path / "model")
     loaded, _ = load_classifier(tmp_path / "model")

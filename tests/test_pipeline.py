@@ -22,6 +22,7 @@ from pipeline_projects import (
     PIPELINE_MEMBERS,
     TEXTS_PER_SPLIT,
     cheap_unvaried_stages,
+    commit_all,
     commit_params,
     copy_project,
     dvc,
@@ -415,8 +416,7 @@ def test_artifacts_travel_through_a_dvc_remote(project_copy, tmp_path):
     pulled model predicts."""
     project = project_copy
     dvc("remote", "add", "-d", "-f", "shared", str(tmp_path / "remote"), cwd=project)
-    run(["git", "add", "-A"], project)
-    run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "run"], project)
+    commit_all(project, "run")
     dvc("push", cwd=project)
     clone = tmp_path / "clone"
     run(["git", "clone", "-q", str(project), str(clone)], tmp_path)

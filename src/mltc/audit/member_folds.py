@@ -56,7 +56,6 @@ def member_out_of_fold(
     rows = Dataset.from_dict({"id": ids.tolist(), "text": list(texts),
                               "labels": gold.astype(np.int8).tolist()})  # fmt: skip
     encoded, _ = tokenize_split(rows, tokenizer, setup.encoding, f"tokenize for {setup.name}")
-    positions = setup.encoding.label_positions(tokenizer)
     probs = np.zeros(gold.shape, dtype=np.float32)
     folds = np.unique(fold)
     for index in folds:
@@ -69,7 +68,7 @@ def member_out_of_fold(
         with tempfile.TemporaryDirectory() as checkpoints:
             trainer = training.build_trainer(
                 setup.spec, setup.schema, splits, tokenizer, config, Path(checkpoints), None,
-                positions, setup.encoding.pooling, setup.attention,
+                setup.encoding, setup.attention,
             )  # fmt: skip
             trainer.train()
         scored = encoded.select(np.flatnonzero(held_out)).remove_columns(["id", "labels"])

@@ -241,13 +241,16 @@ def build_trainer(
     config: TrainConfig,
     checkpoints_dir: Path,
     distributed: DistributedConfig | None = None,
-    label_positions: list[list[int]] | None = None,
-    pooling: str | None = None,
+    encoding: TextEncoding | None = None,
     attention: bool = False,
 ) -> Trainer:
-    """The Trainer of one member (its head: `label_positions` or `attention`, as
-    build_classifier); with `pooling` (the text encoding's windows), each text's windows are
-    pooled before the loss (mltc.modeling.windows)."""
+    """The Trainer of one member reading its texts as `encoding` (mltc.modeling.input_choice's
+    member_encoding; None: the text alone, one input a text). Its head, as build_classifier:
+    label-aware where the encoding opens each input with the label names, the label-attention
+    head with `attention`, plain otherwise. With windows, each text's windows are pooled before
+    the loss (mltc.modeling.windows)."""
+    label_positions = None if encoding is None else encoding.label_positions(tokenizer)
+    pooling = None if encoding is None else encoding.pooling
     model = build_classifier(spec, schema, config, label_positions, tokenizer, attention)
     train_gold = label_matrix(processed["train"])
     weights = None

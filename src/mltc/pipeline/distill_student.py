@@ -111,7 +111,7 @@ def run(params: dict, config: DistillConfig) -> None:
 
     trainer = training.build_trainer(
         spec, schema, processed, tokenizer, train_config, paths.STUDENT_CHECKPOINTS, None,
-        encoding.label_positions(tokenizer), encoding.pooling, choice.attention,
+        encoding, choice.attention,
     )  # fmt: skip
     result = training.train_and_publish(
         trainer, paths.STUDENT_CHECKPOINTS, checkpoints.stage_fingerprint("distill", params),

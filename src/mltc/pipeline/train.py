@@ -27,7 +27,6 @@ def run(params: dict, member: str) -> None:
     encoding, choice = member_encoding(
         PreprocessConfig.from_params(params), config.label_aware, schema.label_names, tokenizer
     )
-    label_positions = encoding.label_positions(tokenizer)
     processed_dir, weights = paths.member_processed(member), paths.member_weights(member)
     checkpoint_dir, curves_dir = paths.member_checkpoints(member), paths.member_train_curves(member)
     processed = load_from_disk(str(processed_dir))
@@ -50,8 +49,8 @@ def run(params: dict, member: str) -> None:
         "precision": resolve_precision(config.precision, best_device()),  # what auto became
     }
     trainer = training.build_trainer(
-        spec, schema, processed, tokenizer, config, checkpoint_dir, distributed, label_positions,
-        encoding.pooling, choice.attention,
+        spec, schema, processed, tokenizer, config, checkpoint_dir, distributed, encoding,
+        choice.attention,
     )  # fmt: skip
     # a checkpoint is reused only by a run with the same params, data and code (dvc.yaml's deps)
     # (the rendezvous address is left out: a job restarted elsewhere may resume)

@@ -142,7 +142,9 @@ def run(params: dict) -> None:
     rule = decision_rule.DecisionRule(
         result.thresholds_by_label(names), result.min_labels, result.strategy, result.objective
     )
-    encodings = {name: TextEncoding.load(paths.member_weights(name)) for name in members}
+    # max_length and the windows are preprocess params, the same for every member (what differs
+    # between members, label-aware input or not, is each one's head, below)
+    encoding = TextEncoding.load(paths.member_weights(next(iter(members))))
     card = model_card(
         schema,
         read_json(paths.DATA_METRICS),
@@ -150,10 +152,10 @@ def run(params: dict) -> None:
         rule,
         report["ensemble"]["members"],
         choice.baseline_weight,
-        next(iter(encodings.values())).max_length,
+        encoding.max_length,
         {name: member_head(paths.member_weights(name)) for name in members},
         read_json(paths.AUDIT_SUMMARY) if paths.AUDIT_SUMMARY.is_file() else None,
-        next(iter(encodings.values())).windows,
+        encoding.windows,
     )
     reported = "test" if "test" in report else "validation"
     shown = plotted_labels(saved[reported]["labels"])  # the plots' labels: the most frequent
