@@ -75,38 +75,63 @@ def kept_validation(entry: dict) -> dict[str, float]:
 
 
 def over_seeds(entries: list[dict]) -> list[str]:
-    """Markdown rows, one per setting run with two seeds or more (records that differ only in
-    train.seed): the seeds, and each validation figure at the kept epoch as mean (min-max)."""
-    keys = [".".join(key) for key in SHOWN if key != ("train", "seed")]
-    groups: dict[tuple[str, ...], list[dict]] = {}
+    """Markdown rows, one per setting run with two seeds or more: records with the same head that
+    differ only in train.seed and in the train.label_aware that chose the head (`auto` gave the
+    plain head at 90 labels before it fell back to attention, as `false` does now). The seeds, and
+    each validation figure at the kept epoch, then each test figure where every seed has one, as
+    mean (min-max). A seed recorded twice for one setting (a run repeated on later code) counts
+    once, and only if both records have the same validation figures."""
+    varied = (("train", "seed"), ("train", "label_aware"))
+    keys = [".".join(key) for key in SHOWN if key not in varied]
+    groups: dict[tuple[str, ...], dict[int, dict]] = {}
     for entry in entries:
         setting = (*(str(entry["params"][key]) for key in keys), head(entry))
-        groups.setdefault(setting, []).append(entry)
+        by_seed = groups.setdefault(setting, {})
+        seed = entry["params"]["train.seed"]
+        if seed not in by_seed:
+            by_seed[seed] = entry
+        elif kept_validation(by_seed[seed]) != kept_validation(entry):
+            raise ValueError(
+                f"records {by_seed[seed]['name']!r} and {entry['name']!r}: the same setting and "
+                "seed with different validation figures; keep one of them in the results folder"
+            )
     rows = []
-    for setting, group in groups.items():
-        seeds = sorted(entry["params"]["train.seed"] for entry in group)
-        if len(set(seeds)) < 2:
+    for setting, by_seed in groups.items():
+        seeds, group = sorted(by_seed), [by_seed[seed] for seed in sorted(by_seed)]
+        if len(seeds) < 2:
             continue
-        kept = [kept_validation(entry) for entry in group]
-        figures = []
-        for key in HEADLINE_METRICS:
-            values = [figures_of[key] for figures_of in kept]
-            mean = sum(values) / len(values)
-            figures.append(f"{mean:.4f} ({min(values):.4f}-{max(values):.4f})")
-        rows.append("| " + " | ".join([*setting, ", ".join(map(str, seeds)), *figures]) + " |")
+        settings = sorted({str(entry["params"]["train.label_aware"]) for entry in group})
+        tested = [entry["test_at_0_5"] for entry in group]
+        figures = [
+            *_mean_and_range([kept_validation(entry) for entry in group]),
+            *(_mean_and_range(tested) if all(tested) else ["" for _ in HEADLINE_METRICS]),
+        ]
+        cells = [*setting[:-1], ", ".join(settings), setting[-1], ", ".join(map(str, seeds))]
+        rows.append("| " + " | ".join([*cells, *figures]) + " |")
     if not rows:
         return []
     return [
         "",
-        "Over seeds (records that differ only in `train.seed`), validation at 0.5 at each run's "
-        "kept epoch, mean (min-max):",
+        "Over seeds (records of one head that differ only in `train.seed` and the "
+        "`train.label_aware` that chose the head), at 0.5: validation at each run's kept epoch, "
+        "and test at it where every seed was evaluated; mean (min-max):",
         "",
-        "| " + " | ".join(f"`{key}`" for key in keys) + " | head | seeds | "
-        + " | ".join(f"validation {key}" for key in HEADLINE_METRICS) + " |",
-        "| " + " | ".join("---" for _ in keys) + " | --- | --- | "
-        + " | ".join("---:" for _ in HEADLINE_METRICS) + " |",
+        "| " + " | ".join(f"`{key}`" for key in keys) + " | `train.label_aware` | head | seeds | "
+        + " | ".join(f"validation {key}" for key in HEADLINE_METRICS) + " | "
+        + " | ".join(f"test {key}" for key in HEADLINE_METRICS) + " |",
+        "| " + " | ".join("---" for _ in keys) + " | --- | --- | --- | "
+        + " | ".join("---:" for _ in range(2 * len(HEADLINE_METRICS))) + " |",
         *sorted(rows),
     ]  # fmt: skip
+
+
+def _mean_and_range(figures: list[dict[str, float]]) -> list[str]:
+    """Each headline metric over the runs' figures, as mean (min-max)."""
+    cells = []
+    for key in HEADLINE_METRICS:
+        values = [by_metric[key] for by_metric in figures]
+        cells.append(f"{sum(values) / len(values):.4f} ({min(values):.4f}-{max(values):.4f})")
+    return cells
 
 
 def table(results: Path) -> str:

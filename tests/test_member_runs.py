@@ -4,6 +4,7 @@ table of validation curves made from the records."""
 import json
 import os
 
+import pytest
 import yaml
 
 from benchmarks import member_runs
@@ -54,27 +55,74 @@ def test_a_member_run_becomes_one_row_per_epoch_with_test_scores_only_when_evalu
     assert cells[3][12:15] == ["", "", ""]
 
 
+def seeded_run(tmp_path, seed: int, best: float, head: str, label_aware, evaluated: bool):
+    """A fake member run at `seed` whose train.json names `head` and keeps epoch `best`, with
+    train.label_aware set to `label_aware`."""
+    root = fake_member_run(tmp_path / f"{head}-{seed}", "prior", evaluated)
+    params = yaml.safe_load((root / "params.yaml").read_text())
+    params["train"].update(seed=seed, label_aware=label_aware)
+    (root / "params.yaml").write_text(yaml.safe_dump(params))
+    train = root / "metrics" / "members" / "plain" / "train.json"
+    train.write_text(json.dumps({"best_epoch": best, "train_runtime_s": 61.4, "head": head}))
+    if evaluated:  # evaluate ran after this training
+        os.utime(train, (0, 0))
+    return root
+
+
+def summary_rows(results) -> list[str]:
+    rows = member_runs.table(results).splitlines()
+    rule = "| --- | --- | --- | --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+    return rows[rows.index(rule) + 1 :]
+
+
 def test_a_setting_run_with_several_seeds_gets_its_mean_and_range(tmp_path):
     results = tmp_path / "results"
     for seed, best in ((42, 2.0), (43, 1.0), (44, 2.0)):
-        root = fake_member_run(tmp_path / str(seed), "prior", False)
-        params = yaml.safe_load((root / "params.yaml").read_text())
-        params["train"]["seed"] = seed
-        (root / "params.yaml").write_text(yaml.safe_dump(params))
-        train = root / "metrics" / "members" / "plain" / "train.json"
-        train.write_text(
-            json.dumps({"best_epoch": best, "train_runtime_s": 61.4, "head": "attention"})
-        )
-        member_runs.record(root, f"prior-{seed}", "plain", results)
+        root = seeded_run(tmp_path, seed, best, "attention", "attention", evaluated=False)
+        member_runs.record(root, f"attention-{seed}", "plain", results)
     member_runs.record(fake_member_run(tmp_path / "z", "zero", False), "zero", "plain", results)
 
-    rows = member_runs.table(results).splitlines()
-    summary = rows[
-        rows.index("| --- | --- | --- | --- | --- | --- | --- | ---: | ---: | ---: |") + 1 :
-    ]
-    # kept epochs 2, 1, 2: jaccard 0.4, 0.1, 0.4; micro-F1 0.5, 0.2, 0.5; macro-F1 0.6, 0.3, 0.6
-    assert summary == [
-        f"| None | {PARAMS['preprocess']['max_length']} | {PARAMS['train']['label_aware']} | prior "
-        f"| {PARAMS['train']['epochs']} | attention | 42, 43, 44 | 0.3000 (0.1000-0.4000) "
-        "| 0.4000 (0.2000-0.5000) | 0.5000 (0.3000-0.6000) |"
+    # kept epochs 2, 1, 2: jaccard 0.4, 0.1, 0.4; micro-F1 0.5, 0.2, 0.5; macro-F1 0.6, 0.3, 0.6;
+    # no test figures: evaluate did not run after these trainings
+    assert summary_rows(results) == [
+        f"| None | {PARAMS['preprocess']['max_length']} | prior | {PARAMS['train']['epochs']} "
+        "| attention | attention | 42, 43, 44 | 0.3000 (0.1000-0.4000) | 0.4000 (0.2000-0.5000) "
+        "| 0.5000 (0.3000-0.6000) |  |  |  |"
     ]  # the zero-bias run has one seed: no row
+
+
+def test_seeds_group_by_the_head_trained_whichever_label_aware_setting_chose_it(tmp_path):
+    """`auto` chose the plain head at 90 labels before it fell back to attention; `false` chooses
+    it now. Records of the plain head group across both settings, apart from the attention head
+    at the same seeds, and their test figures are summarised once every seed has them."""
+    results = tmp_path / "results"
+    for seed, label_aware in ((42, "auto"), (43, False)):
+        root = seeded_run(tmp_path, seed, 2.0, "plain", label_aware, evaluated=True)
+        member_runs.record(root, f"plain-{seed}", "plain", results)
+    member_runs.record(root, "plain-43-again", "plain", results)  # a repeated run counts once
+    for seed in (42, 43):
+        root = seeded_run(tmp_path, seed, 1.0, "attention", "attention", evaluated=False)
+        member_runs.record(root, f"attention-{seed}", "plain", results)
+
+    common = f"| None | {PARAMS['preprocess']['max_length']} | prior | {PARAMS['train']['epochs']}"
+    assert summary_rows(results) == [
+        f"{common} | False, auto | plain | 42, 43 | 0.4000 (0.4000-0.4000) "
+        "| 0.5000 (0.5000-0.5000) | 0.6000 (0.6000-0.6000) | 0.7000 (0.7000-0.7000) "
+        "| 0.8000 (0.8000-0.8000) | 0.2000 (0.2000-0.2000) |",
+        f"{common} | attention | attention | 42, 43 | 0.1000 (0.1000-0.1000) "
+        "| 0.2000 (0.2000-0.2000) | 0.3000 (0.3000-0.3000) |  |  |  |",
+    ]
+
+
+def test_a_seed_recorded_twice_with_other_figures_is_refused_by_name(tmp_path):
+    results = tmp_path / "results"
+    for name, best in (("first", 2.0), ("second", 1.0)):
+        root = seeded_run(tmp_path / name, 42, best, "plain", False, evaluated=False)
+        member_runs.record(root, name, "plain", results)
+    member_runs.record(seeded_run(tmp_path, 43, 2.0, "plain", False, False), "x", "plain", results)
+    with pytest.raises(ValueError) as error:
+        member_runs.table(results)
+    assert str(error.value) == (
+        "records 'first' and 'second': the same setting and seed with different validation "
+        "figures; keep one of them in the results folder"
+    )
