@@ -77,37 +77,47 @@ def kept_validation(entry: dict) -> dict[str, float]:
 def over_seeds(entries: list[dict]) -> list[str]:
     """Markdown rows, one per setting run with two seeds or more: records with the same head that
     differ only in train.seed and in the train.label_aware that chose the head (`auto` gave the
-    plain head at 90 labels before it fell back to attention, as `false` does now). The seeds, and
-    each validation figure at the kept epoch, then each test figure where every seed has one, as
-    mean (min-max). A seed recorded twice for one setting (a run repeated on later code) counts
-    once, and only if both records have the same validation figures."""
+    plain head at 90 labels before it fell back to attention, as `false` does now; every value
+    recorded is shown). The seeds, and each validation figure at the kept epoch, then each test
+    figure where every seed has one, as mean (min-max). A seed recorded twice for one setting (a
+    run repeated on later code) counts once: the records must agree in their validation figures
+    and, where both were evaluated, in their test figures; an evaluated one is kept."""
     varied = (("train", "seed"), ("train", "label_aware"))
     keys = [".".join(key) for key in SHOWN if key not in varied]
     groups: dict[tuple[str, ...], dict[int, dict]] = {}
+    label_aware_values: dict[tuple[str, ...], set[str]] = {}
     for entry in entries:
         setting = (*(str(entry["params"][key]) for key in keys), head(entry))
+        label_aware_values.setdefault(setting, set()).add(str(entry["params"]["train.label_aware"]))
         by_seed = groups.setdefault(setting, {})
         seed = entry["params"]["train.seed"]
-        if seed not in by_seed:
-            by_seed[seed] = entry
-        elif kept_validation(by_seed[seed]) != kept_validation(entry):
+        kept = by_seed.setdefault(seed, entry)
+        tests = [e["test_at_0_5"] for e in (kept, entry) if e["test_at_0_5"]]
+        if kept_validation(kept) != kept_validation(entry) or (
+            len(tests) == 2 and tests[0] != tests[1]
+        ):
             raise ValueError(
-                f"records {by_seed[seed]['name']!r} and {entry['name']!r}: the same setting and "
-                "seed with different validation figures; keep one of them in the results folder"
+                f"records {kept['name']!r} and {entry['name']!r}: the same setting and seed with "
+                "different figures; keep one of them in the results folder"
             )
+        if entry["test_at_0_5"] and not kept["test_at_0_5"]:
+            by_seed[seed] = entry
     rows = []
     for setting, by_seed in groups.items():
-        seeds, group = sorted(by_seed), [by_seed[seed] for seed in sorted(by_seed)]
+        seeds = sorted(by_seed)
         if len(seeds) < 2:
             continue
-        settings = sorted({str(entry["params"]["train.label_aware"]) for entry in group})
+        group = [by_seed[seed] for seed in seeds]
         tested = [entry["test_at_0_5"] for entry in group]
         figures = [
             *_mean_and_range([kept_validation(entry) for entry in group]),
             *(_mean_and_range(tested) if all(tested) else ["" for _ in HEADLINE_METRICS]),
         ]
-        cells = [*setting[:-1], ", ".join(settings), setting[-1], ", ".join(map(str, seeds))]
-        rows.append("| " + " | ".join([*cells, *figures]) + " |")
+        cells = [
+            *setting[:-1], ", ".join(sorted(label_aware_values[setting])), setting[-1],
+            ", ".join(map(str, seeds)), *figures,
+        ]  # fmt: skip
+        rows.append("| " + " | ".join(cells) + " |")
     if not rows:
         return []
     return [

@@ -89,13 +89,15 @@ def copy_project(root: Path, members: dict | None = None, **data_changes) -> Pat
 
 
 def commit_all(root: Path, message: str) -> None:
-    """Everything git sees in the project in `root` (what DVC ignores stays out), committed."""
+    """Every change in the project in `root` that git does not ignore (DVC's outputs, listed in
+    the .gitignore files DVC writes, stay out), committed."""
     run(["git", "add", "-A"], root)
     run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", message], root)
 
 
 def commit_params(root: Path, change, message: str) -> None:
-    """params.yaml of the project in `root` changed by `change(params)` (in place), committed."""
+    """params.yaml of the project in `root` changed by `change(params)` (in place), and committed
+    with whatever else changed there (commit_all): dvc.lock after a run, for example."""
     params = yaml.safe_load((root / "params.yaml").read_text(encoding="utf-8"))
     change(params)
     (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False), encoding="utf-8")

@@ -94,35 +94,49 @@ def test_a_setting_run_with_several_seeds_gets_its_mean_and_range(tmp_path):
 def test_seeds_group_by_the_head_trained_whichever_label_aware_setting_chose_it(tmp_path):
     """`auto` chose the plain head at 90 labels before it fell back to attention; `false` chooses
     it now. Records of the plain head group across both settings, apart from the attention head
-    at the same seeds, and their test figures are summarised once every seed has them."""
+    at the same seeds; a seed recorded twice counts once, its evaluated record kept; test figures
+    are summarised only where every seed has them."""
     results = tmp_path / "results"
-    for seed, label_aware in ((42, "auto"), (43, False)):
-        root = seeded_run(tmp_path, seed, 2.0, "plain", label_aware, evaluated=True)
-        member_runs.record(root, f"plain-{seed}", "plain", results)
-    member_runs.record(root, "plain-43-again", "plain", results)  # a repeated run counts once
-    for seed in (42, 43):
-        root = seeded_run(tmp_path, seed, 1.0, "attention", "attention", evaluated=False)
+    plain = (  # name, seed, kept epoch, train.label_aware, evaluated
+        ("plain-42", 42, 1.0, "auto", True),
+        ("plain-43-a", 43, 2.0, "auto", False),  # the repeat's first record: no test figures
+        ("plain-43-b", 43, 2.0, False, True),
+    )
+    for name, seed, best, label_aware, evaluated in plain:
+        root = seeded_run(tmp_path / name, seed, best, "plain", label_aware, evaluated=evaluated)
+        member_runs.record(root, name, "plain", results)
+    for seed, evaluated in ((42, True), (43, False)):
+        root = seeded_run(tmp_path, seed, 1.0, "attention", "attention", evaluated=evaluated)
         member_runs.record(root, f"attention-{seed}", "plain", results)
 
     common = f"| None | {PARAMS['preprocess']['max_length']} | prior | {PARAMS['train']['epochs']}"
+    # plain: kept epochs 1 and 2 (seed 43 once: 0.25, not 0.3 with it twice), both evaluated;
+    # attention: one seed of two evaluated, so no test figures
     assert summary_rows(results) == [
-        f"{common} | False, auto | plain | 42, 43 | 0.4000 (0.4000-0.4000) "
-        "| 0.5000 (0.5000-0.5000) | 0.6000 (0.6000-0.6000) | 0.7000 (0.7000-0.7000) "
+        f"{common} | False, auto | plain | 42, 43 | 0.2500 (0.1000-0.4000) "
+        "| 0.3500 (0.2000-0.5000) | 0.4500 (0.3000-0.6000) | 0.7000 (0.7000-0.7000) "
         "| 0.8000 (0.8000-0.8000) | 0.2000 (0.2000-0.2000) |",
         f"{common} | attention | attention | 42, 43 | 0.1000 (0.1000-0.1000) "
         "| 0.2000 (0.2000-0.2000) | 0.3000 (0.3000-0.3000) |  |  |  |",
     ]
 
 
-def test_a_seed_recorded_twice_with_other_figures_is_refused_by_name(tmp_path):
+@pytest.mark.parametrize("differing", ["validation", "test"])
+def test_a_seed_recorded_twice_with_other_figures_is_refused_by_name(tmp_path, differing):
     results = tmp_path / "results"
-    for name, best in (("first", 2.0), ("second", 1.0)):
-        root = seeded_run(tmp_path / name, 42, best, "plain", False, evaluated=False)
+    for name in ("first", "second"):
+        best = 1.0 if differing == "validation" and name == "second" else 2.0
+        root = seeded_run(tmp_path / name, 42, best, "plain", False, evaluated=True)
+        if differing == "test" and name == "second":
+            evaluated = root / "metrics" / "members" / "plain" / "evaluate.json"
+            scores = json.loads(evaluated.read_text())
+            evaluated.write_text(json.dumps({"test": {**scores["test"], "jaccard": 0.6}}))
         member_runs.record(root, name, "plain", results)
-    member_runs.record(seeded_run(tmp_path, 43, 2.0, "plain", False, False), "x", "plain", results)
+    root = seeded_run(tmp_path / "other", 43, 2.0, "plain", False, evaluated=True)
+    member_runs.record(root, "other", "plain", results)
     with pytest.raises(ValueError) as error:
         member_runs.table(results)
     assert str(error.value) == (
-        "records 'first' and 'second': the same setting and seed with different validation "
-        "figures; keep one of them in the results folder"
+        "records 'first' and 'second': the same setting and seed with different figures; keep "
+        "one of them in the results folder"
     )
