@@ -80,42 +80,30 @@ def over_seeds(entries: list[dict]) -> list[str]:
     plain head at 90 labels before it fell back to attention, as `false` does now; every value
     recorded is shown). The seeds, and each validation figure at the kept epoch, then each test
     figure where every seed has one, as mean (min-max). A seed recorded twice for one setting (a
-    run repeated on later code) counts once: the records must agree in their validation figures
-    and, where both were evaluated, in their test figures; an evaluated one is kept."""
+    run repeated on later code) counts once (one_record)."""
     varied = (("train", "seed"), ("train", "label_aware"))
     keys = [".".join(key) for key in SHOWN if key not in varied]
-    groups: dict[tuple[str, ...], dict[int, dict]] = {}
-    label_aware_values: dict[tuple[str, ...], set[str]] = {}
+    groups: dict[tuple[str, ...], dict[int, list[dict]]] = {}
     for entry in entries:
         setting = (*(str(entry["params"][key]) for key in keys), head(entry))
-        label_aware_values.setdefault(setting, set()).add(str(entry["params"]["train.label_aware"]))
-        by_seed = groups.setdefault(setting, {})
-        seed = entry["params"]["train.seed"]
-        kept = by_seed.setdefault(seed, entry)
-        tests = [e["test_at_0_5"] for e in (kept, entry) if e["test_at_0_5"]]
-        if kept_validation(kept) != kept_validation(entry) or (
-            len(tests) == 2 and tests[0] != tests[1]
-        ):
-            raise ValueError(
-                f"records {kept['name']!r} and {entry['name']!r}: the same setting and seed with "
-                "different figures; keep one of them in the results folder"
-            )
-        if entry["test_at_0_5"] and not kept["test_at_0_5"]:
-            by_seed[seed] = entry
+        groups.setdefault(setting, {}).setdefault(entry["params"]["train.seed"], []).append(entry)
     rows = []
     for setting, by_seed in groups.items():
         seeds = sorted(by_seed)
+        group = [one_record(by_seed[seed]) for seed in seeds]  # checked even for one seed
         if len(seeds) < 2:
             continue
-        group = [by_seed[seed] for seed in seeds]
+        label_aware = sorted(
+            {str(e["params"]["train.label_aware"]) for records in by_seed.values() for e in records}
+        )
         tested = [entry["test_at_0_5"] for entry in group]
         figures = [
             *_mean_and_range([kept_validation(entry) for entry in group]),
             *(_mean_and_range(tested) if all(tested) else ["" for _ in HEADLINE_METRICS]),
         ]
         cells = [
-            *setting[:-1], ", ".join(sorted(label_aware_values[setting])), setting[-1],
-            ", ".join(map(str, seeds)), *figures,
+            *setting[:-1], ", ".join(label_aware), setting[-1], ", ".join(map(str, seeds)),
+            *figures,
         ]  # fmt: skip
         rows.append("| " + " | ".join(cells) + " |")
     if not rows:
@@ -133,6 +121,22 @@ def over_seeds(entries: list[dict]) -> list[str]:
         + " | ".join("---:" for _ in range(2 * len(HEADLINE_METRICS))) + " |",
         *sorted(rows),
     ]  # fmt: skip
+
+
+def one_record(records: list[dict]) -> dict:
+    """The record that stands for one seed of one setting: the records must agree in their
+    validation figures and, where evaluated, in their test figures; an evaluated one is kept."""
+    first = records[0]
+    tested = [record for record in records if record["test_at_0_5"]]
+    for other in records[1:]:
+        if kept_validation(other) != kept_validation(first) or (
+            other["test_at_0_5"] and other["test_at_0_5"] != tested[0]["test_at_0_5"]
+        ):
+            raise ValueError(
+                f"records {first['name']!r} and {other['name']!r}: the same setting and seed with "
+                "different figures; keep one of them in the results folder"
+            )
+    return tested[0] if tested else first
 
 
 def _mean_and_range(figures: list[dict[str, float]]) -> list[str]:
