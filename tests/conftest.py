@@ -15,6 +15,7 @@ os.environ["HF_DATASETS_OFFLINE"] = "1"
 import pytest
 import yaml
 from datasets import Dataset, DatasetDict
+from filelock import FileLock
 
 from mltc.core import paths
 from mltc.data.labels import LabelSchema
@@ -154,10 +155,26 @@ def tiny_model_dir(tokenizer, schema, tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def reproduced_project(tmp_path_factory) -> Path:
     """The default pipeline (the SemEval release in the repo) on 64 texts a split with the tiny
-    model, reproduced once for the whole session; its `plain` member leaves nothing to chance
+    model, reproduced once for the whole test run; its `plain` member leaves nothing to chance
     (`COMPARABLE`): the reference that a resumed run, a distributed run and a killed write are
-    compared with. Tests only read it; a test that changes a project works on `project_copy`."""
-    return pipeline_project(tmp_path_factory.mktemp("project"), target=None)
+    compared with. Tests only read it; a test that changes a project works on `project_copy`.
+
+    Under pytest-xdist (`make test` runs a worker a core) the first worker that needs it
+    reproduces it and leaves a copy; every other worker takes its own copy of that one, so that
+    no two workers run DVC in one project."""
+    root = tmp_path_factory.mktemp("project")
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        return pipeline_project(root, target=None)
+    shared = tmp_path_factory.getbasetemp().parent / "reproduced-project"  # the workers' parent
+    with FileLock(f"{shared}.lock"):
+        if shared.is_dir():
+            shutil.rmtree(root)
+            shutil.copytree(shared, root, symlinks=True)
+        else:
+            pipeline_project(root, target=None)
+            shutil.copytree(root, shared.with_name(f"{shared.name}.part"), symlinks=True)
+            shared.with_name(f"{shared.name}.part").rename(shared)
+    return root
 
 
 @pytest.fixture

@@ -62,6 +62,25 @@ def dvc(*args: str, cwd: Path) -> str:
     return run([sys.executable, "-m", "dvc", *args], cwd).stdout
 
 
+def predict(args: list[str], cwd: Path) -> str:
+    """What the `predict` command prints, given `args` in `cwd`: its console script's `main`
+    called in this process, where torch and transformers are already imported (a new process
+    spends about 10 s importing them on 2 cores); the console script itself is run by
+    tests/test_pipeline.py::test_predict_command_uses_the_shipped_model."""
+    import contextlib
+    import io
+
+    import pytest
+
+    from mltc.serving import cli
+
+    printed = io.StringIO()
+    with pytest.MonkeyPatch.context() as patch, contextlib.redirect_stdout(printed):
+        patch.chdir(cwd)
+        cli.main(args)
+    return printed.getvalue()
+
+
 def copy_project(root: Path, members: dict | None = None, **data_changes) -> Path:
     """The repo's tracked and new files (no metrics, no lock) in `root`, with the tiny model,
     `members` as the ensemble (default: params.yaml's) and `data_changes` merged into params.yaml's

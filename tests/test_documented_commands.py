@@ -6,10 +6,12 @@ registered in CHECKS with how it is checked: run here in a copy of the session's
 project (the documented command, or a quick variant of it where the real one takes long), covered
 by a named test that runs the same thing, or not runnable on this machine, with the reason. A
 command added to the docs without a check, or a check whose command left the docs, fails
-`test_every_documented_command_has_a_check`.
+`test_every_documented_command_has_a_check`. A lone `predict` command (no shell around it) runs
+through its console script's `main` in this process (`pipeline_projects.predict`).
 """
 
 import re
+import shlex
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,13 +19,14 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO_ROOT
-from pipeline_projects import run
+from pipeline_projects import predict, run
 
 DOCUMENTS = ["README.md", *sorted(f"docs/{p.name}" for p in (REPO_ROOT / "docs").glob("*.md")),
              "benchmarks/README.md"]  # fmt: skip
 BLOCK = re.compile(r"```bash\n(.*?)```", re.S)
 INLINE = re.compile(r"`((?:make [a-z]|python -m benchmarks\.)[^`]*)`")
 TRAILING_COMMENT = re.compile(r"\s+#\s.*$")
+SHELL = re.compile(r"[&|;<>$`]")  # a command line that needs bash to run
 VENV = Path(sys.prefix)
 # make's install step is up to date in the environment the tests run in (`make test` made it):
 # treat it as made (-o), so that a target runs its own recipe in the project copy
@@ -339,8 +342,14 @@ def test_a_documented_command_runs(command, project_copy):
     for name, content in check.files.items():
         (project_copy / name).write_text(content, encoding="utf-8")
     before = {name: (project_copy / name).read_bytes() for name in check.unchanged}
-    result = run(["bash", "-c", check.command or command], project_copy)
+    line = check.command or command
+    words = shlex.split(line)
+    if words[0] == "predict" and not SHELL.search(line):
+        printed = predict(words[1:], project_copy)
+    else:
+        result = run(["bash", "-c", line], project_copy)
+        printed = result.stdout + result.stderr
     for name, content in before.items():
         assert (project_copy / name).read_bytes() == content, f"{command} changed {name}"
     if check.expect is not None:
-        assert check.expect in result.stdout + result.stderr, result.stdout[-2000:]
+        assert check.expect in printed, printed[-2000:]

@@ -4,7 +4,6 @@ called in-process as its script calls it; what only DVC does with the user's fil
 depends on it) with the real `dvc`. The examples have 5 labels, SemEval 11."""
 
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +14,7 @@ from mltc.data.tables import read_table
 from mltc.export.parity import PROBABILITY_TOLERANCE
 from mltc.serving.predictor import Predictor
 from pipeline_projects import OWN_DATA_PARAMS as EXAMPLES
-from pipeline_projects import copy_project, dvc, reproduce_in_process, run
+from pipeline_projects import copy_project, dvc, predict, reproduce_in_process
 
 pytestmark = pytest.mark.slow
 
@@ -121,8 +120,7 @@ def test_predict_reads_the_users_file_and_uses_the_five_labels(own_project):
         texts = read_table(root / "examples/tickets-ids/test.tsv", header=False)["1"]
         with Path(source).open("a", encoding="utf-8") as handle:
             handle.write("\n".join(texts.str.replace("\n", " ")) + "\n")
-    predict = Path(sys.executable).parent / "predict"
-    output = run([str(predict), "--input", source, "--text-column", str(column)], root).stdout
+    output = predict(["--input", source, "--text-column", str(column)], root)
     records = [json.loads(line) for line in output.split("\n") if line]  # U+2028 is no line end
     assert len(records) == 150
     names = read_json(root / "data" / "raw" / "labels.json")["label_names"]

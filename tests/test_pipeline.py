@@ -18,6 +18,7 @@ from transformers import pipeline
 
 from conftest import SEMEVAL_DIR
 from mltc.core.files import read_json
+from mltc.serving.predictor import Predictor
 from pipeline_projects import (
     PIPELINE_MEMBERS,
     TEXTS_PER_SPLIT,
@@ -249,8 +250,6 @@ def test_predict_command_uses_the_shipped_model(project):
 
 def test_predictor_reproduces_the_probabilities_of_evaluate(project):
     """The model folder carries how texts were encoded: raw texts in, evaluate's numbers out."""
-    from mltc.serving.predictor import Predictor
-
     texts = pd.read_parquet(project / "data" / "raw" / "test.parquet")["text"].tolist()
     saved = np.load(project / "data" / "predictions" / "probs" / "test.npz")
     params = yaml.safe_load((project / "params.yaml").read_text())["evaluate"]
@@ -423,11 +422,9 @@ def test_artifacts_travel_through_a_dvc_remote(project_copy, tmp_path):
     dvc("pull", cwd=clone)
     assert json.loads(dvc("status", "--json", cwd=clone)) == {}
     assert "Running stage" not in dvc("repro", cwd=clone)
-    predict = Path(sys.executable).parent / "predict"
-    output = run([str(predict), "A fine day"], clone).stdout
-    assert (
-        json.loads(output)["probabilities"]
-        == json.loads(run([str(predict), "A fine day"], project).stdout)["probabilities"]
+    pulled = Predictor(clone / "models" / "classifier").predict_proba(["A fine day"])
+    np.testing.assert_array_equal(
+        pulled, Predictor(project / "models" / "classifier").predict_proba(["A fine day"])
     )
 
 
