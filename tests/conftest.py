@@ -160,20 +160,19 @@ def reproduced_project(tmp_path_factory) -> Path:
     compared with. Tests only read it; a test that changes a project works on `project_copy`.
 
     Under pytest-xdist (`make test` runs a worker a core) the first worker that needs it
-    reproduces it and leaves a copy; every other worker takes its own copy of that one, so that
-    no two workers run DVC in one project."""
-    root = tmp_path_factory.mktemp("project")
+    reproduces it beside the workers' own folders, and each worker then works on its own copy of
+    it, so that no two workers run DVC in one project."""
     if "PYTEST_XDIST_WORKER" not in os.environ:
-        return pipeline_project(root, target=None)
+        return pipeline_project(tmp_path_factory.mktemp("project"), target=None)
     shared = tmp_path_factory.getbasetemp().parent / "reproduced-project"  # the workers' parent
     with FileLock(f"{shared}.lock"):
-        if shared.is_dir():
-            shutil.rmtree(root)
-            shutil.copytree(shared, root, symlinks=True)
-        else:
-            pipeline_project(root, target=None)
-            shutil.copytree(root, shared.with_name(f"{shared.name}.part"), symlinks=True)
-            shared.with_name(f"{shared.name}.part").rename(shared)
+        if not shared.is_dir():  # reproduced under another name: complete once it has this one
+            building = shared.with_name(f"{shared.name}.part")
+            shutil.rmtree(building, ignore_errors=True)  # what a worker that failed left
+            building.mkdir()
+            pipeline_project(building, target=None).rename(shared)
+    root = tmp_path_factory.mktemp("project") / "project"
+    shutil.copytree(shared, root, symlinks=True)
     return root
 
 
