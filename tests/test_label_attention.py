@@ -26,7 +26,9 @@ TEXTS = ["what a day", "so angry and afraid right now, truly"]
 
 
 def attention_config(**train) -> TrainConfig:
-    values = {**PARAMS["train"], "epochs": 1, "label_aware": "attention", **train}
+    # fp32: on a CPU with native bf16, "auto" would leave the trained model under bf16 autocast
+    values = {**PARAMS["train"], "epochs": 1, "label_aware": "attention", "precision": "fp32",
+              **train}  # fmt: skip
     return TrainConfig.from_params({"train": values}, REGISTRY["tiny"])
 
 
