@@ -1,6 +1,7 @@
 """Member variants x seeds, trained with the package's own train code, their validation and test
-probabilities kept in one npz; then the table of each variant alone and of member pairs, with the
-TF-IDF baseline mixed in as `tune_thresholds` does (its weight and the rule chosen on validation).
+probabilities kept in one npz; then the table of each variant alone and of member pairs (or larger
+groups, `--largest`), with the TF-IDF baseline mixed in as `tune_thresholds` does (its weight and
+the rule chosen on validation).
 
 Made for a GPU, where a MiniLM run takes about 40 s (on 2 CPU cores, 6 to 10 minutes):
 
@@ -30,7 +31,7 @@ import argparse
 import json
 import tempfile
 import time
-from itertools import combinations
+from itertools import combinations, combinations_with_replacement, product
 from pathlib import Path
 
 import numpy as np
@@ -68,6 +69,12 @@ VARIANTS = {  # each on top of params.yaml's train section
     "label-aware-pos-weight": {"label_aware": True, "pos_weight_power": 0.5},
     "label-aware-asymmetric": {"label_aware": True, "loss": "asymmetric"},
     "label-aware-correlation": {"label_aware": True, "loss": "correlation"},
+    "label-aware-layer-decay": {"label_aware": True, "layer_decay": 0.9},
+    "label-aware-pos-weight-layer-decay": {
+        "label_aware": True,
+        "pos_weight_power": 0.5,
+        "layer_decay": 0.9,
+    },
 }
 KEYS = HEADLINE_METRICS
 CLEANED = "-cleaned"
@@ -240,8 +247,27 @@ def teacher(studies: list[Path], runs: list[str] | None, out: Path) -> None:
     print(f"teacher {' + '.join(runs)} + baseline at {choice.baseline_weight}: {out}")
 
 
-def table(studies: list[Path]) -> str:
-    """Markdown: each variant alone and with the baseline, then pairs of runs (distinct seeds)."""
+def groups_of(variants: dict[str, list[str]], size: int) -> list[tuple[tuple[str, ...], list]]:
+    """Each choice of `size` variants (one may repeat) with its groups of runs: one run of each
+    chosen variant, no seed twice in a group, and no group twice in another order."""
+    distinct = list(combinations(variants, size))
+    repeated = [c for c in combinations_with_replacement(variants, size) if c not in distinct]
+    found = []
+    for names in [*distinct, *repeated]:
+        groups = [
+            runs
+            for runs in product(*(variants[v] for v in names))
+            if len({run.split(":")[1] for run in runs}) == size
+            and all(runs[i] < runs[i + 1] for i in range(size - 1) if names[i] == names[i + 1])
+        ]
+        if groups:
+            found.append((names, groups))
+    return found
+
+
+def table(studies: list[Path], largest: int = 2) -> str:
+    """Markdown: each variant alone and with the baseline, then groups of 2 to `largest` runs
+    (distinct seeds) with the baseline."""
     saved = load_studies(studies)
     params = yaml.safe_load(Path("params.yaml").read_text(encoding="utf-8"))
     config = TuningConfig.from_params(params)
@@ -283,15 +309,10 @@ def table(studies: list[Path]) -> str:
         lines.append(row(f"`{variant}` alone", [(run,) for run in runs], [0.0]))
     for variant, runs in variants.items():
         lines.append(row(f"`{variant}` + baseline", [(run,) for run in runs], weights))
-    for first, second in [*combinations(variants, 2), *((v, v) for v in variants)]:
-        pairs = [
-            (a, b)
-            for a in variants[first]
-            for b in variants[second]
-            if a.split(":")[1] != b.split(":")[1] and (first != second or a < b)
-        ]
-        if pairs:
-            lines.append(row(f"`{first}` + `{second}` + baseline", pairs, weights))
+    for size in range(2, largest + 1):
+        for names, groups in groups_of(variants, size):
+            label = " + ".join(f"`{name}`" for name in names)
+            lines.append(row(f"{label} + baseline", groups, weights))
     epochs = sorted({(i["epochs"], i["device"]) for i in info.values()})
     kept = {
         variant: [info[run]["best_epoch"] for run in runs] for variant, runs in variants.items()
@@ -310,7 +331,7 @@ def table(studies: list[Path]) -> str:
         + (f"CPU: {'; '.join(cpus)}. " if cpus else "")
         + f"Epochs (device): {epochs}. Kept epoch by variant: "
         + "; ".join(f"{v} {k}" for v, k in kept.items())
-        + ". Mean ± sample standard deviation over the runs or pairs listed; a pair never "
+        + ". Mean ± sample standard deviation over the runs or groups listed; a group never "
         "repeats a seed.",
     ]
     return "\n".join(lines) + "\n"
@@ -339,6 +360,8 @@ def main() -> None:
     report = commands.add_parser("table")
     report.add_argument("studies", type=Path, nargs="+")
     report.add_argument("--out", type=Path)
+    report.add_argument("--largest", type=int, default=2,
+                        help="groups of members up to this size (2: pairs)")  # fmt: skip
     args = parser.parse_args()
     if args.command == "train":
         suffixes = set().union(*(parse_variant(run.split(":")[0])[1] for run in args.runs))
@@ -353,7 +376,7 @@ def main() -> None:
     elif args.command == "teacher":
         teacher(args.studies, args.runs, args.out)
     else:
-        text = table(args.studies)
+        text = table(args.studies, args.largest)
         if args.out:
             args.out.write_text(text, encoding="utf-8")
         print(text)

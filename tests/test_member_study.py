@@ -58,6 +58,15 @@ def test_table_rows_alone_with_the_baseline_and_pairs_of_distinct_seeds(tmp_path
     assert rows["`good` + `noise` + baseline"][1] == "42+44; 43+42; 43+44"  # never 42+42
     assert rows["`good` + `good` + baseline"][1] == "42+43"
     assert rows["`noise` + `noise` + baseline"][1] == "42+44"
+    threes = {
+        row.split(" | ")[0][2:]: row.split(" | ")[1]
+        for row in member_study.table([study], largest=3).splitlines()
+        if row.count("` + `") == 2
+    }
+    assert threes == {
+        "`good` + `good` + `noise` + baseline": "42+43+44",
+        "`good` + `noise` + `noise` + baseline": "43+42+44",
+    }
 
 
 def test_the_teacher_mixes_the_runs_with_the_baseline_at_the_weight_chosen_on_validation(
@@ -114,3 +123,15 @@ def test_the_teachers_baseline_is_out_of_fold_on_train_alone_row_by_id(tmp_path,
         train["text"].tolist(), gold, folds, [1.0], params["baseline"]["seed"]
     )
     np.testing.assert_array_equal(before[::-1], scored.probs)
+
+
+def test_larger_groups_take_each_mix_of_variants_once_and_never_a_seed_twice():
+    variants = {"a": ["a:42", "a:44", "a:45"], "b": ["b:43"]}
+    groups = dict(member_study.groups_of(variants, 3))
+    assert list(groups) == [("a", "a", "a"), ("a", "a", "b")]  # b has one run: no b + b
+    assert groups[("a", "a", "a")] == [("a:42", "a:44", "a:45")]
+    assert groups[("a", "a", "b")] == [
+        ("a:42", "a:44", "b:43"), ("a:42", "a:45", "b:43"), ("a:44", "a:45", "b:43"),
+    ]  # fmt: skip
+    pairs = member_study.groups_of(variants, 2)
+    assert [names for names, _ in pairs] == [("a", "b"), ("a", "a")]  # the pairs' order as before

@@ -48,6 +48,8 @@ def test_explicit_values_override_the_model_defaults():
         ("seed", -1, r"train.seed=-1"),
         ("optimizer", "sgd", r"train.optimizer='sgd': allowed values are adamw_torch_fused"),
         ("dropout", 1.0, r"train.dropout=1.0: expected a number in \[0, 1\) or null"),
+        ("layer_decay", 0, r"train.layer_decay=0: expected a number in \(0, 1\]"),
+        ("layer_decay", 1.2, r"train.layer_decay=1.2: expected a number in \(0, 1\]"),
     ],
 )
 def test_bad_train_params_name_the_param(key, value, message):

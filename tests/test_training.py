@@ -319,3 +319,56 @@ def test_the_cost_estimate_is_printed_once_after_the_warm_up_steps(capsys, monke
         "about 4.2 min for this member (4 epochs); each member of the ensemble trains in turn "
         "(docs/own-data.md: time on a CPU)"
     )
+
+
+def test_layer_decay_scales_each_layers_rate_down_from_the_head(
+    processed_slice, tokenizer, schema, tmp_path
+):
+    """tiny has 2 encoder layers: at decay 0.5 and rate 1e-3 the head learns at 1e-3, layer 1 at
+    5e-4, layer 0 at 2.5e-4 and the embeddings at 1.25e-4; every parameter is in exactly one
+    group and the weight decay falls where the Trainer's own groups put it."""
+    spec = registry.resolve("tiny")
+    train = {**TRAIN_PARAMS["train"], "learning_rate": 1e-3, "weight_decay": 0.01}
+    decayed = TrainConfig.from_params({"train": {**train, "layer_decay": 0.5}}, spec)
+    trainer = training.build_trainer(spec, schema, processed_slice, tokenizer, decayed, tmp_path)
+    optimizer = trainer.create_optimizer()
+    assert isinstance(optimizer, torch.optim.AdamW) and optimizer.defaults["fused"] is True
+    names = {id(p): n for n, p in trainer.model.named_parameters()}
+    rate_of = {names[id(p)]: g["lr"] for g in optimizer.param_groups for p in g["params"]}
+    assert sorted(rate_of) == sorted(names.values())
+    assert sum(len(g["params"]) for g in optimizer.param_groups) == len(names)
+    assert rate_of["bert.embeddings.word_embeddings.weight"] == 1e-3 * 0.5**3
+    assert rate_of["bert.encoder.layer.0.attention.self.query.weight"] == 1e-3 * 0.5**2
+    assert rate_of["bert.encoder.layer.1.output.dense.bias"] == 1e-3 * 0.5
+    assert rate_of["bert.pooler.dense.weight"] == rate_of["classifier.bias"] == 1e-3
+    decay_of = {
+        names[id(p)]: g["weight_decay"] for g in optimizer.param_groups for p in g["params"]
+    }
+    with_decay = set(trainer.get_decay_parameter_names(trainer.model))
+    assert {n for n, d in decay_of.items() if d == 0.01} == with_decay
+    assert {n for n, d in decay_of.items() if d == 0.0} == set(names.values()) - with_decay
+
+    plain = TrainConfig.from_params({"train": train}, spec)
+    assert plain.layer_decay == 1.0
+    trainer = training.build_trainer(spec, schema, processed_slice, tokenizer, plain, tmp_path)
+    assert trainer.optimizer_cls_and_kwargs is None  # the Trainer's own two groups
+    assert {g["lr"] for g in trainer.create_optimizer().param_groups} == {1e-3}
+
+
+def test_layer_decay_counts_the_layers_of_the_encoder_it_is_given():
+    """An encoder's depth comes from its parameter names (`layer.N` in BERT, `layers.N` in
+    others); the label-attention head's parameters, named without a layer, learn at the full
+    rate."""
+    from mltc.modeling.layer_decay import parameter_groups
+
+    def parameter():
+        return torch.nn.Parameter(torch.zeros(1))
+
+    named = [
+        ("queries", parameter()),
+        ("encoder.embeddings.word_embeddings.weight", parameter()),
+        *((f"encoder.layers.{i}.mlp.weight", parameter()) for i in range(4)),
+    ]
+    groups = parameter_groups(named, 1.0, 0.0, 0.5, decayed=set())
+    by_parameter = {id(p): g["lr"] for g in groups for p in g["params"]}
+    assert [by_parameter[id(p)] for _, p in named] == [1.0, 0.5**5, 0.5**4, 0.5**3, 0.5**2, 0.5]

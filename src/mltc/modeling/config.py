@@ -109,6 +109,7 @@ class TrainConfig:
     dropout: float | None
     pos_weight_power: float
     loss: str
+    layer_decay: float  # 1: every layer at the full rate (mltc.modeling.layer_decay)
     head_bias: str
     label_aware: bool | str  # True, False, "auto" or "attention" (mltc.modeling.input_choice)
     precision: str
@@ -166,6 +167,13 @@ class TrainConfig:
                 "a number in [0, 1]",
             ),
             loss=one_of("train", "loss", section.get("loss", "bce"), LOSSES),
+            layer_decay=number(
+                "train",
+                "layer_decay",
+                section.get("layer_decay", 1.0),
+                lambda v: 0 < v <= 1,
+                "a number in (0, 1]",
+            ),
             head_bias=one_of("train", "head_bias", section.get("head_bias", "prior"), HEAD_BIASES),
             label_aware=label_aware(params),
             precision=one_of("train", "precision", get("precision"), PRECISIONS),

@@ -24,7 +24,7 @@ from mltc.core.metrics import binarize, label_metrics
 from mltc.data.labels import LabelSchema
 from mltc.data.text import TextEncoding
 from mltc.data.tokenized import label_matrix
-from mltc.modeling import checkpoints
+from mltc.modeling import checkpoints, layer_decay
 from mltc.modeling.build import build_model, output_layer
 from mltc.modeling.callbacks import CostEstimateCallback, EpochSummaryCallback
 from mltc.modeling.config import DistributedConfig, TrainConfig
@@ -279,13 +279,20 @@ def build_trainer(
         callbacks=callbacks,
     )
     if pooling is not None:
-        return WindowPoolingTrainer(
+        trainer = WindowPoolingTrainer(
             **arguments, data_collator=WindowCollator(tokenizer), pooling=pooling,
             loss_func=loss_func,
         )  # fmt: skip
-    return Trainer(
-        **arguments, compute_loss_func=loss_func, data_collator=DataCollatorWithPadding(tokenizer)
-    )
+    else:
+        trainer = Trainer(
+            **arguments, compute_loss_func=loss_func,
+            data_collator=DataCollatorWithPadding(tokenizer),
+        )  # fmt: skip
+    if config.layer_decay < 1:  # else the Trainer's own two groups
+        trainer.optimizer_cls_and_kwargs = layer_decay.optimizer_factory(
+            trainer.args, config.layer_decay, trainer.get_decay_parameter_names
+        )
+    return trainer
 
 
 def save_classifier(trainer: Trainer, folder: Path) -> None:
