@@ -4,19 +4,29 @@ tiny model, and data params built like params.yaml's."""
 import copy
 import os
 import shutil
+import sys
 import tempfile
+import threading
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 
 # The suite runs offline: any Hub access fails at once instead of retrying over the network.
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["HF_DATASETS_OFFLINE"] = "1"
+# Under pytest-xdist each worker gets its share of the cores: torch in the worker and in the
+# processes it starts runs that many threads, instead of one a core in every worker, which would
+# oversubscribe the cores (OpenMP's threads spin while they wait for each other).
+if "PYTEST_XDIST_WORKER_COUNT" in os.environ:
+    share = (os.cpu_count() or 1) // int(os.environ["PYTEST_XDIST_WORKER_COUNT"])
+    os.environ.setdefault("OMP_NUM_THREADS", str(max(1, share)))
 
 import pytest
 import yaml
 from datasets import Dataset, DatasetDict
 from filelock import FileLock
 
+import pipeline_projects
 from mltc.core import paths
 from mltc.data.labels import LabelSchema
 from mltc.data.split_files import Split, read_chunks
@@ -28,7 +38,7 @@ from mltc.ingest.sources import CHUNK_ROWS
 from mltc.ingest.write import write_raw
 from mltc.modeling.model_files import load_tokenizer
 from mltc.modeling.registry import REGISTRY
-from pipeline_projects import REPO_ROOT, pipeline_project
+from pipeline_projects import REPO_ROOT, run
 
 SEMEVAL_DIR = REPO_ROOT / "data" / "semeval2018-task1"
 EXAMPLES = REPO_ROOT / "examples"
@@ -152,25 +162,72 @@ def tiny_model_dir(tokenizer, schema, tmp_path_factory) -> Path:
     return folder
 
 
-@pytest.fixture(scope="session")
-def reproduced_project(tmp_path_factory) -> Path:
-    """The default pipeline (the SemEval release in the repo) on 64 texts a split with the tiny
-    model, reproduced once for the whole test run; its `plain` member leaves nothing to chance
-    (`COMPARABLE`): the reference that a resumed run, a distributed run and a killed write are
-    compared with. Tests only read it; a test that changes a project works on `project_copy`.
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests that read the reproduced project run after the others (each part in its order),
+    so that the project's build, started with the session (`reproducing`), runs beside tests that
+    do not wait for it."""
+    items.sort(key=lambda item: "reproduced_project" in item.fixturenames)
 
-    Under pytest-xdist (`make test` runs a worker a core) the first worker that needs it
-    reproduces it beside the workers' own folders, and each worker then works on its own copy of
-    it, so that no two workers run DVC in one project."""
-    if "PYTEST_XDIST_WORKER" not in os.environ:
-        return pipeline_project(tmp_path_factory.mktemp("project"), target=None)
-    shared = tmp_path_factory.getbasetemp().parent / "reproduced-project"  # the workers' parent
+
+def shared_project_folder(tmp_path_factory) -> Path:
+    """Where the session's reproduced project is built: beside the pytest-xdist workers' own
+    folders (one build for all workers), or in the run's own folder without xdist."""
+    base = tmp_path_factory.getbasetemp()
+    return (base.parent if "PYTEST_XDIST_WORKER" in os.environ else base) / "reproduced-project"
+
+
+def reproduce_once(shared: Path, environment: dict) -> None:
+    """The project reproduced in `shared` unless a worker already did: under a file lock, built
+    under another name and complete once it has this one, in a process of its own started with
+    `environment`."""
     with FileLock(f"{shared}.lock"):
-        if not shared.is_dir():  # reproduced under another name: complete once it has this one
+        if not shared.is_dir():
             building = shared.with_name(f"{shared.name}.part")
             shutil.rmtree(building, ignore_errors=True)  # what a worker that failed left
             building.mkdir()
-            pipeline_project(building, target=None).rename(shared)
+            run([sys.executable, str(pipeline_projects.__file__), str(building)], REPO_ROOT,
+                environment)  # fmt: skip
+            building.rename(shared)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def reproducing(request, tmp_path_factory) -> Future | None:
+    """Under pytest-xdist, starts reproducing the project when the session starts if a selected
+    test reads it: its `dvc repro` (about a dozen stage processes) runs beside the first tests,
+    which keep the cores busy, instead of stopping the worker whose test first needs it and the
+    other workers that wait for it. It runs in a daemon thread, so an interrupted run does not
+    wait for it, and with the environment as the session started, which no test has changed yet.
+    In one process (`TEST_WORKERS=0`) the project is reproduced when a test first needs it."""
+    needed = any("reproduced_project" in item.fixturenames for item in request.session.items)
+    if "PYTEST_XDIST_WORKER" not in os.environ or not needed:
+        return None
+    shared, environment = shared_project_folder(tmp_path_factory), dict(os.environ)
+    done: Future = Future()
+
+    def build() -> None:
+        try:
+            reproduce_once(shared, environment)
+            done.set_result(None)
+        except BaseException as error:  # raised in the tests that need it
+            done.set_exception(error)
+
+    threading.Thread(target=build, name="reproduce the project", daemon=True).start()
+    return done
+
+
+@pytest.fixture(scope="session")
+def reproduced_project(reproducing, tmp_path_factory) -> Path:
+    """The default pipeline (the SemEval release in the repo) on 64 texts a split with the tiny
+    model, reproduced once for the whole test run (`reproducing`); its `plain` member leaves
+    nothing to chance (`COMPARABLE`): the reference that a resumed run, a distributed run and a
+    killed write are compared with. Tests only read it; a test that changes a project works on
+    `project_copy`. Each pytest-xdist worker (`make test` runs one a core) works on its own copy
+    of it, so that no two workers run DVC in one project."""
+    shared = shared_project_folder(tmp_path_factory)
+    if reproducing is None:
+        reproduce_once(shared, dict(os.environ))
+    else:
+        reproducing.result()  # the build's error, if it failed
     root = tmp_path_factory.mktemp("project") / "project"
     shutil.copytree(shared, root, symlinks=True)
     return root

@@ -49,8 +49,11 @@ OWN_DATA_PARAMS = {
 }  # fmt: skip
 
 
-def run(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+def run(args: list[str], cwd: Path, environment: dict | None = None) -> subprocess.CompletedProcess:
+    """`args` run in `cwd` with this environment (or `environment`), this venv's commands first on
+    the PATH; a failure shows the end of its output."""
+    environment = os.environ if environment is None else environment
+    env = {**environment, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{environment['PATH']}"}
     result = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, check=False)
     assert result.returncode == 0, (
         f"{args} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
@@ -208,3 +211,7 @@ def pipeline_project(
 
 # processes change the order of float sums: one process and two agree to this
 TOLERANCE = 1e-5
+
+
+if __name__ == "__main__":  # the session's reproduced project, in a process of its own (conftest)
+    pipeline_project(Path(sys.argv[1]), target=None)
