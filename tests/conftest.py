@@ -18,7 +18,8 @@ os.environ["HF_DATASETS_OFFLINE"] = "1"
 # processes it starts runs that many threads, instead of one a core in every worker, which would
 # oversubscribe the cores (OpenMP's threads spin while they wait for each other).
 if "PYTEST_XDIST_WORKER_COUNT" in os.environ:
-    share = (os.cpu_count() or 1) // int(os.environ["PYTEST_XDIST_WORKER_COUNT"])
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    share = (cores or 1) // int(os.environ["PYTEST_XDIST_WORKER_COUNT"])
     os.environ.setdefault("OMP_NUM_THREADS", str(max(1, share)))
 
 import pytest
