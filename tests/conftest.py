@@ -163,11 +163,16 @@ def tiny_model_dir(tokenizer, schema, tmp_path_factory) -> Path:
     return folder
 
 
+def reads_the_project(item: pytest.Item) -> bool:
+    """Whether the test needs `reproduced_project` (directly or through another fixture)."""
+    return "reproduced_project" in item.fixturenames
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The tests that read the reproduced project run after the others (each part in its order),
     so that the project's build, started with the session (`reproducing`), runs beside tests that
     do not wait for it."""
-    items.sort(key=lambda item: "reproduced_project" in item.fixturenames)
+    items.sort(key=reads_the_project)
 
 
 def shared_project_folder(tmp_path_factory) -> Path:
@@ -199,7 +204,7 @@ def reproducing(request, tmp_path_factory) -> Future | None:
     other workers that wait for it. It runs in a daemon thread, so an interrupted run does not
     wait for it, and with the environment as the session started, which no test has changed yet.
     In one process (`TEST_WORKERS=0`) the project is reproduced when a test first needs it."""
-    needed = any("reproduced_project" in item.fixturenames for item in request.session.items)
+    needed = any(reads_the_project(item) for item in request.session.items)
     if "PYTEST_XDIST_WORKER" not in os.environ or not needed:
         return None
     shared, environment = shared_project_folder(tmp_path_factory), dict(os.environ)
