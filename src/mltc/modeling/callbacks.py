@@ -27,18 +27,46 @@ class EpochSummaryCallback(TrainerCallback):
         tqdm.write("  ".join(parts))
 
 
-class CostEstimateCallback(TrainerCallback):
-    """Before most of the cost is paid, print what training will take: after `warmup` steps (the
-    first are slow: allocation, caches), the time of the next `measured` steps times the steps
-    left, plus as much again per epoch for evaluation in proportion to the validation texts."""
+def length_group_steps(texts: int, sampler_batch: int, processes: int = 1) -> int:
+    """Optimizer steps over one mega-batch of transformers' length-grouped sampler
+    (`transformers.trainer_pt_utils.get_length_grouped_indices`): 50 of its batches, or a quarter
+    of the data if that is fewer, each mega-batch sorted longest first and the processes taking
+    its batches in turn. Steps timed over less than one are the longest of it."""
+    batches = min(texts // (sampler_batch * 4), 50) or 1
+    return max(1, batches // max(1, processes))
 
-    def __init__(self, warmup: int = 5, measured: int = 20, eval_share: float = 0.0) -> None:
+
+class CostEstimateCallback(TrainerCallback):
+    """Before most of the cost is paid, print what training will take: every step of the run at
+    the mean time of `measured` steps after `warmup` (the first are slow: allocation, caches),
+    less the time already spent, plus as much again per epoch for evaluation in proportion to the
+    validation texts.
+
+    `measured` None: 20 steps, or with the length-grouped sampler over `texts` training texts one
+    of its mega-batches (length_group_steps), so that short and long batches are timed in the
+    proportion an epoch has them; the run's first steps, its longest, are counted at the time
+    they took."""
+
+    def __init__(
+        self, warmup: int = 5, measured: int | None = None, eval_share: float = 0.0,
+        texts: int = 0,
+    ) -> None:  # fmt: skip
         self.warmup, self.measured, self.eval_share = warmup, measured, eval_share
+        self.texts = texts
         self.first_step: int | None = None
+        self.began: float | None = None
         self.started: float | None = None
 
+    def on_train_begin(self, args, state, control, **kwargs) -> None:
+        self.began = time.perf_counter()
+        if self.measured is None:
+            self.measured = 20
+            if args.train_sampling_strategy == "group_by_length":
+                sampler_batch = args.train_batch_size * args.gradient_accumulation_steps
+                self.measured = length_group_steps(self.texts, sampler_batch, args.world_size)
+
     def on_step_end(self, args, state, control, **kwargs) -> None:
-        if not state.is_world_process_zero:
+        if not state.is_world_process_zero or self.began is None:
             return
         if self.first_step is None:
             self.first_step = state.global_step  # after a resume, the step it resumed from + 1
@@ -46,9 +74,12 @@ class CostEstimateCallback(TrainerCallback):
         if done == self.warmup:
             self.started = time.perf_counter()
         elif done == self.warmup + self.measured and self.started is not None:
-            per_step = (time.perf_counter() - self.started) / self.measured
+            now = time.perf_counter()
+            per_step = (now - self.started) / self.measured
             left = state.max_steps - state.global_step
-            seconds = left * per_step * (1 + self.eval_share)
+            run_steps = state.max_steps - self.first_step + 1
+            training = max(per_step * run_steps - (now - self.began), 0.0)
+            seconds = training * (1 + self.eval_share)
             tqdm.write(
                 f"estimate: {left} of {state.max_steps} steps left at {per_step:.2f} s a step "
                 f"(measured over {self.measured}), with evaluation about {seconds / 60:.1f} min "

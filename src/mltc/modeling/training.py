@@ -261,7 +261,10 @@ def build_trainer(
     # evaluation reads the validation texts once an epoch, at about a third of a training step's
     # cost per text (a forward pass, no backward)
     eval_share = len(processed["validation"]) / max(len(processed["train"]), 1) / 3
-    callbacks = [EpochSummaryCallback(), CostEstimateCallback(eval_share=eval_share)]
+    callbacks = [
+        EpochSummaryCallback(),
+        CostEstimateCallback(eval_share=eval_share, texts=len(processed["train"])),
+    ]
     if config.early_stopping_patience:
         callbacks.append(EarlyStoppingCallback(config.early_stopping_patience))
     loss_func = None if weights is None else weighted_bce(weights)  # None: the model's own BCE
