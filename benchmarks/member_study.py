@@ -7,6 +7,7 @@ Made for a GPU, where a MiniLM run takes about 40 s (on 2 CPU cores, 6 to 10 min
 
     python -m benchmarks.member_study train --runs plain:42 label-aware:42 ... --out study.npz
     python -m benchmarks.member_study table study.npz [--out table.md]   # after `dvc repro baseline`
+    python -m benchmarks.member_study table study.npz --rule objective=macro_f1   # another rule
 
 A variant is a member's train keys (VARIANTS); a run is `variant:seed`. A variant named with
 the suffix `-cleaned` trains without the first `--exclude-top` train texts of the audit's ranked
@@ -77,6 +78,7 @@ VARIANTS = {  # each on top of params.yaml's train section
     },
 }
 KEYS = HEADLINE_METRICS
+OBJECTIVE_NAMES = {"micro_f1": "micro-F1", "macro_f1": "macro-F1", "jaccard": "Jaccard"}
 CLEANED = "-cleaned"
 DISTILLED = "-distilled"
 ISSUES = paths.AUDIT_METRICS / "label_issues.csv"
@@ -265,11 +267,13 @@ def groups_of(variants: dict[str, list[str]], size: int) -> list[tuple[tuple[str
     return found
 
 
-def table(studies: list[Path], largest: int = 2) -> str:
+def table(studies: list[Path], largest: int = 2, rule: dict | None = None) -> str:
     """Markdown: each variant alone and with the baseline, then groups of 2 to `largest` runs
-    (distinct seeds) with the baseline."""
+    (distinct seeds) with the baseline; the decision rule tuned as params.yaml's
+    `tune_thresholds` with `rule`'s keys in place of its own."""
     saved = load_studies(studies)
     params = yaml.safe_load(Path("params.yaml").read_text(encoding="utf-8"))
+    params["tune_thresholds"] = {**params["tune_thresholds"], **(rule or {})}
     config = TuningConfig.from_params(params)
     weights = params["ensemble"]["baseline_weights"]
     baseline = baseline_probs()
@@ -301,8 +305,8 @@ def table(studies: list[Path], largest: int = 2) -> str:
         run: json.loads(str(saved[f"{run}/info"])) for runs in variants.values() for run in runs
     }
     lines = [
-        "| members | seeds | baseline weights chosen | validation micro-F1, CV of the rule "
-        "| test Jaccard | test micro-F1 | test macro-F1 |",
+        f"| members | seeds | baseline weights chosen | validation {OBJECTIVE_NAMES[config.objective]}, "
+        "CV of the rule | test Jaccard | test micro-F1 | test macro-F1 |",
         "| --- | --- | --- | ---: | ---: | ---: | ---: |",
     ]
     for variant, runs in variants.items():
@@ -332,7 +336,14 @@ def table(studies: list[Path], largest: int = 2) -> str:
         + f"Epochs (device): {epochs}. Kept epoch by variant: "
         + "; ".join(f"{v} {k}" for v, k in kept.items())
         + ". Mean ± sample standard deviation over the runs or groups listed; a group never "
-        "repeats a seed.",
+        "repeats a seed."
+        + (
+            " Decision rule: params.yaml's `tune_thresholds` with "
+            + ", ".join(f"`{key}: {value}`" for key, value in rule.items())
+            + "."
+            if rule
+            else ""
+        ),
     ]
     return "\n".join(lines) + "\n"
 
@@ -362,6 +373,9 @@ def main() -> None:
     report.add_argument("--out", type=Path)
     report.add_argument("--largest", type=int, default=2,
                         help="groups of members up to this size (2: pairs)")  # fmt: skip
+    report.add_argument("--rule", nargs="+", default=[], metavar="KEY=VALUE",
+                        help="tune_thresholds params in place of params.yaml's, "
+                        "for example objective=macro_f1")  # fmt: skip
     args = parser.parse_args()
     if args.command == "train":
         suffixes = set().union(*(parse_variant(run.split(":")[0])[1] for run in args.runs))
@@ -376,7 +390,13 @@ def main() -> None:
     elif args.command == "teacher":
         teacher(args.studies, args.runs, args.out)
     else:
-        text = table(args.studies, args.largest)
+        rule = {}
+        for pair in args.rule:
+            key, sep, value = pair.partition("=")
+            if not sep:
+                parser.error(f"--rule {pair}: write KEY=VALUE, for example objective=macro_f1")
+            rule[key] = yaml.safe_load(value)
+        text = table(args.studies, args.largest, rule)
         if args.out:
             args.out.write_text(text, encoding="utf-8")
         print(text)

@@ -10,6 +10,7 @@ import pandas as pd
 import yaml
 
 from benchmarks import member_study
+from benchmarks.quality_runs import mean_and_spread
 from conftest import EXAMPLES, PARAMS, REPO_ROOT
 from mltc.audit.out_of_fold import assign_folds, baseline_out_of_fold
 from mltc.core import paths
@@ -67,6 +68,31 @@ def test_table_rows_alone_with_the_baseline_and_pairs_of_distinct_seeds(tmp_path
         "`good` + `good` + `noise` + baseline": "42+43+44",
         "`good` + `noise` + `noise` + baseline": "43+42+44",
     }
+
+
+def test_the_table_tunes_the_rule_given_in_place_of_params_yamls(tmp_path, monkeypatch):
+    """`--rule`: one global threshold on a grid of step 0.5 and no fallback leaves 0.5 as the only
+    rule, so a run alone scores its test probabilities cut at 0.5."""
+    from sklearn.metrics import f1_score
+
+    rng = np.random.default_rng(2)
+    gold = {split: rng.integers(0, 2, (40, 3)).astype(np.int8) for split in paths.EVALUATED_SPLITS}
+    runs = {f"noise:{seed}": {s: rng.random((40, 3)).astype(np.float32) for s in gold}
+            for seed in (42, 43)}  # fmt: skip
+    study = write_study(tmp_path, runs, gold)
+    with_baseline(tmp_path, rng)
+    monkeypatch.chdir(tmp_path)
+
+    rule = {"strategy": "global", "grid_step": 0.5, "min_labels": 0, "objective": "macro_f1"}
+    lines = member_study.table([study], rule=rule).splitlines()
+    assert "validation macro-F1, CV of the rule" in lines[0]
+    alone = next(row.split(" | ") for row in lines if row.startswith("| `noise` alone"))
+    micro = [f1_score(gold["test"], run["test"] >= 0.5, average="micro") for run in runs.values()]
+    assert alone[5] == mean_and_spread(micro)
+    assert lines[-1].endswith(
+        " Decision rule: params.yaml's `tune_thresholds` with `strategy: global`, "
+        "`grid_step: 0.5`, `min_labels: 0`, `objective: macro_f1`."
+    )
 
 
 def test_the_teacher_mixes_the_runs_with_the_baseline_at_the_weight_chosen_on_validation(
