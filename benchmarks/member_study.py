@@ -9,9 +9,9 @@ Made for a GPU, where a MiniLM run takes about 40 s (on 2 CPU cores, 6 to 10 min
     python -m benchmarks.member_study table study.npz [--out table.md]   # after `dvc repro baseline`
     python -m benchmarks.member_study table study.npz --rule objective=macro_f1   # another rule
 
-A variant is a member's train keys (VARIANTS); a run is `variant:seed`. A variant named with
-the suffix `-cleaned` trains without the first `--exclude-top` train texts of the audit's ranked
-label issues (`--issues`, default metrics/audit/label_issues.csv; validation and test untouched),
+A variant is a member's train keys (VARIANTS; preprocess keys under `preprocess`); a run is
+`variant:seed`. A variant named with the suffix `-cleaned` trains without the first
+`--exclude-top` train texts of the audit's ranked label issues (`--issues`, default metrics/audit/label_issues.csv; validation and test untouched),
 which measures what cleaning the training labels is worth (docs/audit.md).
 
 Distillation, the ensemble's knowledge in one member (mltc.distill.soft_targets):
@@ -76,6 +76,13 @@ VARIANTS = {  # each on top of params.yaml's train section
         "pos_weight_power": 0.5,
         "layer_decay": 0.9,
     },
+    # preprocess keys under "preprocess", on top of params.yaml's preprocess section
+    "label-aware-tweets": {"label_aware": True, "preprocess": {"normalise": "tweets"}},
+    "label-aware-pos-weight-tweets": {
+        "label_aware": True,
+        "pos_weight_power": 0.5,
+        "preprocess": {"normalise": "tweets"},
+    },
 }
 KEYS = HEADLINE_METRICS
 OBJECTIVE_NAMES = {"micro_f1": "micro-F1", "macro_f1": "macro-F1", "jaccard": "Jaccard"}
@@ -132,14 +139,17 @@ def train(
         )
         for run in runs:
             variant, seed = run.split(":")
-            variant_train_keys, suffixes = parse_variant(variant)
-            keys = {**variant_train_keys, "seed": int(seed)}
+            variant_keys, suffixes = parse_variant(variant)
+            keys = {k: v for k, v in variant_keys.items() if k != "preprocess"} | {
+                "seed": int(seed)
+            }
+            preprocess = {**params["preprocess"], **variant_keys.get("preprocess", {})}
             if epochs is not None:
                 keys["epochs"] = epochs
             config = TrainConfig.from_params({"train": {**params["train"], **keys}}, spec)
             encoding, choice = member_encoding(
-                PreprocessConfig.from_params(params), config.label_aware, schema.label_names,
-                tokenizer,
+                PreprocessConfig.from_params({"preprocess": preprocess}), config.label_aware,
+                schema.label_names, tokenizer,
             )  # fmt: skip
             if encoding not in processed_by_encoding:
                 processed_by_encoding[encoding] = tokenize_splits(splits, tokenizer, encoding)[0]

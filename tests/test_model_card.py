@@ -113,3 +113,16 @@ def test_card_says_how_windows_read_a_long_text():
     )
     assert "truncated" not in card
     assert "tuned for the whole ensemble; it reads a long text's first window only):" in card
+
+
+def test_card_says_a_tweet_is_normalised_before_it_is_read():
+    schema = LabelSchema(("bug", "billing"), labelled_splits=("train",))
+    summary = data_summary({"train": LabelTally.of(np.array([[1, 0]]))}, schema.label_names)
+    rule = DecisionRule.fixed(schema.label_names)
+    card = model_card(schema, summary, {}, rule, {"plain": "minilm"}, 0.0, 96, normalise="tweets")
+    assert (
+        "Each text is first normalised as a tweet (user mentions as `@user`, links as `http`, "
+        "emoji as their names, CamelCase hashtags split). Texts are truncated at 96 tokens."
+    ) in card
+    plain = model_card(schema, summary, {}, rule, {"plain": "minilm"}, 0.0, 96)
+    assert "normalised" not in plain and "Texts are truncated at 96 tokens." in plain

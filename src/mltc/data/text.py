@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # this module imports neither: the ONNX runtime encodes witho
     from transformers import BatchEncoding, PreTrainedTokenizerBase
 
 ENCODING_FILE = "text_encoding.json"
+NORMALISED = ("tweets",)  # preprocess.normalise, besides none (mltc.data.tweets)
 POOLINGS = ("max", "mean")  # how a text's window probabilities become one (mltc.modeling.chunking)
 
 
@@ -40,11 +41,13 @@ class TextEncoding:
     batches are padded when collated). With `label_names` (train.label_aware), the names come
     first as a segment of their own and the text second; only the text is truncated. With
     `windows`, a long text is read as several windows instead (`Windows`); each text's token
-    lists are then lists of windows."""
+    lists are then lists of windows. With `normalise` "tweets", each text is first rewritten as
+    mltc.data.tweets says (None: read as it stands)."""
 
     max_length: int
     label_names: tuple[str, ...] | None = None
     windows: Windows | None = None
+    normalise: str | None = None
 
     def __post_init__(self) -> None:
         if self.label_names is not None:  # a tuple, also when read back from JSON
@@ -60,6 +63,14 @@ class TextEncoding:
         """The first segment: the label names, separated by spaces (underscores read as spaces)."""
         return None if self.label_names is None else " ".join(self.label_prompt_words())
 
+    def read(self, texts: Sequence[str]) -> list[str]:
+        """The texts as the tokenizer is given them: normalised where `normalise` says so."""
+        if self.normalise is None:
+            return list(texts)
+        from mltc.data.tweets import normalise_tweet  # the emoji library, only where used
+
+        return [normalise_tweet(text) for text in texts]
+
     def encode(
         self,
         tokenizer: PreTrainedTokenizerBase,
@@ -68,6 +79,7 @@ class TextEncoding:
     ) -> BatchEncoding | dict[str, list[list[list[int]]]]:
         """Each text's token lists (input_ids, attention_mask, ...); with `windows`, each text's
         list of windows instead (a dict of lists of token lists)."""
+        texts = self.read(texts)
         if self.windows is not None and max_length is None:
             return self._encode_windows(tokenizer, texts)
         max_length = max_length or self.max_length
@@ -103,6 +115,7 @@ class TextEncoding:
         read from tokenizer.json): the same ids, type ids and attention mask per text (with
         `windows`, per window: a list of them per text), unpadded. Sets the tokenizer's
         truncation, so give each encoding a tokenizer of its own."""
+        texts = self.read(texts)
         windowed = self.windows is not None and max_length is None
         max_length = max_length or self.max_length
         stride = self.windows.overlap if windowed else 0
@@ -192,8 +205,9 @@ class TextEncoding:
 
     def save(self, model_dir: Path) -> None:
         payload = asdict(self)
-        if self.windows is None:  # truncating: the file as before windows existed
-            del payload["windows"]
+        for optional in ("windows", "normalise"):  # unused: the file as before the option existed
+            if payload[optional] is None:
+                del payload[optional]
         write_json(Path(model_dir) / ENCODING_FILE, payload)
 
     @classmethod
@@ -208,36 +222,39 @@ class TextEncoding:
         if not isinstance(payload, dict):
             payload = {"not": "a mapping"}
         max_length, names = payload.get("max_length"), payload.get("label_names")
-        windows = payload.get("windows")
+        windows, normalise = payload.get("windows"), payload.get("normalise")
         if (
-            set(payload) - {"max_length", "label_names", "windows"}
+            set(payload) - {"max_length", "label_names", "windows", "normalise"}
             or not _positive_int(max_length)
             or not (
                 names is None
                 or (isinstance(names, list) and all(isinstance(n, str) for n in names))
             )
             or not (windows is None or _windows_payload(windows, max_length))
+            or normalise not in (None, *NORMALISED)
         ):
             raise PipelineError(
                 f"{path} is damaged: expected max_length (a positive integer), label_names "
-                "(a list of names or null) and optionally windows (overlap, pooling, "
-                "max_windows): restore it with dvc checkout, or re-run dvc repro"
+                "(a list of names or null), optionally windows (overlap, pooling, max_windows) "
+                f"and normalise ({', '.join(NORMALISED)}): restore it with dvc checkout, or re-run "
+                "dvc repro"
             )
         return cls(
             max_length,
             None if names is None else tuple(names),
             None if windows is None else Windows(**windows),
+            normalise,
         )
 
     @classmethod
     def for_model(
         cls, max_length: int, label_aware: bool, label_names: Sequence[str],
-        windows: Windows | None = None,
+        windows: Windows | None = None, normalise: str | None = None,
     ) -> TextEncoding:  # fmt: skip
         """The encoding a member trains with: its label names first when it is label-aware."""
         if not isinstance(label_aware, bool):  # "auto" is decided first (modeling.input_choice)
             raise TypeError(f"label_aware must be decided (True or False), not {label_aware!r}")
-        return cls(max_length, tuple(label_names) if label_aware else None, windows)
+        return cls(max_length, tuple(label_names) if label_aware else None, windows, normalise)
 
 
 def _positive_int(value: object) -> bool:

@@ -30,13 +30,15 @@ def model_card(
     heads: Mapping[str, str] | None = None,
     audit: Mapping | None = None,
     windows: Windows | None = None,
+    normalise: str | None = None,
 ) -> str:
     """Markdown with Hub metadata; `report` maps each labelled split to its metrics at the rule;
     `members` maps each ensemble member to the model it was fine-tuned from; `heads` maps a
     member to its head (mltc.modeling.heads; a member not in it is plain): transformers alone
     can run plain members, not label-aware or label-attention ones; `audit` is the audit's
     summary, whose per-label reliability joins the labels table; `windows`: how long texts are
-    read (None: truncated at `max_length`)."""
+    read (None: truncated at `max_length`); `normalise`: how texts are rewritten first (None: as
+    they stand)."""
     splits = data_summary["splits"]
     made_of = ", ".join(f"`{name}` (from `{model}`)" for name, model in members.items())
     baseline = (
@@ -73,7 +75,7 @@ def model_card(
         )
     lines += [
         "",
-        reading(max_length, bool(label_aware), windows),
+        reading(max_length, bool(label_aware), windows, normalise),
         "",
         "## Labels and decision rule",
         "",
@@ -171,13 +173,21 @@ def model_card(
     return "\n".join(lines)
 
 
-def reading(max_length: int, label_aware: bool, windows: Windows | None) -> str:
+def reading(
+    max_length: int, label_aware: bool, windows: Windows | None, normalise: str | None = None
+) -> str:
     """How the members read a text, for the card."""
     names = ", the label names included" if label_aware else ""
+    first = (
+        ""
+        if normalise is None
+        else "Each text is first normalised as a tweet (user mentions as `@user`, links as "
+        "`http`, emoji as their names, CamelCase hashtags split). "
+    )
     if windows is None:
-        return f"Texts are truncated at {max_length} tokens{names}."
+        return f"{first}Texts are truncated at {max_length} tokens{names}."
     return (
-        f"Texts are read in windows of {max_length} tokens{names}, {windows.overlap} tokens "
+        f"{first}Texts are read in windows of {max_length} tokens{names}, {windows.overlap} tokens "
         f"repeated between neighbours, at most {windows.max_windows} windows a text; each window "
         f"is scored and a text's probability per label is its windows' {windows.pooling}."
     )

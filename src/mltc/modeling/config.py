@@ -6,7 +6,7 @@ from typing import Any
 
 from mltc.core.errors import PipelineError
 from mltc.core.validation import flag, integer, number, one_of, params_section
-from mltc.data.text import POOLINGS, TextEncoding, Windows
+from mltc.data.text import NORMALISED, POOLINGS, TextEncoding, Windows
 from mltc.modeling.hardware import PRECISIONS
 from mltc.modeling.registry import ModelSpec
 
@@ -53,6 +53,7 @@ class PreprocessConfig:
     max_length: int
     num_proc: int  # processes that tokenize
     windows: Windows | None = None  # preprocess.long_texts: windows (else truncate)
+    normalise: str | None = None  # preprocess.normalise: tweets (else none: the text as it is)
 
     @classmethod
     def from_params(cls, params: dict[str, Any]) -> "PreprocessConfig":
@@ -73,16 +74,22 @@ class PreprocessConfig:
                 pooling=one_of("preprocess.windows", "pooling", given.get("pooling"), POOLINGS),
                 max_windows=integer("preprocess.windows", "max_windows", given.get("max_windows")),
             )
+        normalise = one_of(
+            "preprocess", "normalise", section.get("normalise", "none"), ("none", *NORMALISED)
+        )
         return cls(
             max_length=integer("preprocess", "max_length", section.get("max_length")),
             num_proc=integer("preprocess", "num_proc", section.get("num_proc", 1)),
             windows=windows,
+            normalise=None if normalise == "none" else normalise,
         )
 
     def text_encoding(self, label_aware: bool, label_names: Sequence[str]) -> TextEncoding:
         """How a member reads each text: label names first when it is label-aware, long texts
-        truncated or read as windows."""
-        return TextEncoding.for_model(self.max_length, label_aware, label_names, self.windows)
+        truncated or read as windows, normalised or as it stands."""
+        return TextEncoding.for_model(
+            self.max_length, label_aware, label_names, self.windows, self.normalise
+        )
 
     def check_model_limit(self, model_limit: int, model: str) -> None:
         if self.max_length > model_limit:

@@ -156,6 +156,7 @@ def run(params: dict) -> None:
         {name: member_head(paths.member_weights(name)) for name in members},
         read_json(paths.AUDIT_SUMMARY) if paths.AUDIT_SUMMARY.is_file() else None,
         encoding.windows,
+        encoding.normalise,
     )
     reported = "test" if "test" in report else "validation"
     shown = plotted_labels(saved[reported]["labels"])  # the plots' labels: the most frequent

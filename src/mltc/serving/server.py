@@ -254,6 +254,7 @@ def create_app(predictor: Predictor, model_dir: Path, limits: Limits = Limits())
         "baseline_weight": predictor.baseline_weight,
         "max_length": predictor.members[0].encoding.max_length,
         "windows": _windows(predictor.members[0].encoding),
+        "normalise": predictor.members[0].encoding.normalise,
         "limits": asdict(limits),
         "model_card": _card(model_dir),
     }
