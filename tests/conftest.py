@@ -163,6 +163,25 @@ def tiny_model_dir(tokenizer, schema, tmp_path_factory) -> Path:
     return folder
 
 
+def label_aware_member(folder: Path, schema, tokenizer, encoding: TextEncoding):
+    """An untrained tiny label-aware member (seed 0) saved in `folder` as the train stage saves
+    one, reading texts as `encoding`; the model, in eval mode."""
+    import torch
+    from safetensors.torch import save_file
+
+    from mltc.modeling.build import build_model
+    from mltc.modeling.model_files import WEIGHTS_FILE
+
+    torch.manual_seed(0)
+    model = build_model(REGISTRY["tiny"], schema, None, encoding.label_positions(tokenizer))
+    model.save_config(folder)
+    save_file({name: value.contiguous() for name, value in model.state_dict().items()},
+              folder / WEIGHTS_FILE)  # fmt: skip
+    tokenizer.save_pretrained(folder)
+    encoding.save(folder)
+    return model.eval()
+
+
 def reads_the_project(item: pytest.Item) -> bool:
     """Whether the test needs `reproduced_project` (directly or through another fixture)."""
     return "reproduced_project" in item.fixturenames

@@ -10,20 +10,17 @@ import pytest
 import tokenizers
 import torch
 from datasets import DatasetDict
-from safetensors.torch import save_file
 from transformers.trainer_pt_utils import LengthGroupedSampler
 
 from benchmarks.long_texts import FILLER, LENGTH, fit, synthetic_splits
+from conftest import label_aware_member
 from mltc.core.errors import PipelineError
 from mltc.core.metrics import binarize, label_metrics
 from mltc.data.text import ENCODING_FILE, TextEncoding, Windows
 from mltc.data.tokenized import tokenize_splits
-from mltc.modeling import registry
-from mltc.modeling.build import build_model
 from mltc.modeling.chunking import in_chunks, pool_windows
 from mltc.modeling.config import PreprocessConfig
 from mltc.modeling.inference import predict_proba_chunks
-from mltc.modeling.model_files import WEIGHTS_FILE
 from mltc.modeling.scoring import TorchMember
 from mltc.modeling.windows import WindowPoolingTrainer, pool_window_logits
 
@@ -53,16 +50,10 @@ def test_the_python_api_reads_windows_as_evaluate_does_bit_for_bit(
     splits, tokenizer, schema, label_names, tmp_path, pooling
 ):
     encoding = TextEncoding(3 * LENGTH, tuple(label_names), Windows(4, pooling, 8))
-    torch.manual_seed(0)
-    model = build_model(registry.resolve("tiny"), schema, None, encoding.label_positions(tokenizer))
-    model.save_config(tmp_path)
-    save_file({name: value.contiguous() for name, value in model.state_dict().items()},
-              tmp_path / WEIGHTS_FILE)  # fmt: skip
-    tokenizer.save_pretrained(tmp_path)
-    encoding.save(tmp_path)
+    model = label_aware_member(tmp_path, schema, tokenizer, encoding)
     processed, cut = tokenize_splits(DatasetDict(test=splits["test"]), tokenizer, encoding)
     assert cut == {"test": 0}
-    evaluated = predict_proba_chunks(model.eval(), tokenizer, in_chunks(processed["test"]), 8,
+    evaluated = predict_proba_chunks(model, tokenizer, in_chunks(processed["test"]), 8,
                                      pooling=pooling)  # fmt: skip
     member = TorchMember(tmp_path)
     assert member.encoding == encoding

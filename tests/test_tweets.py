@@ -7,20 +7,16 @@ import json
 import numpy as np
 import pytest
 import tokenizers
-import torch
 from datasets import DatasetDict
-from safetensors.torch import save_file
 
+from conftest import label_aware_member
 from mltc.core.errors import PipelineError
 from mltc.data.text import ENCODING_FILE, TextEncoding, Windows
 from mltc.data.tokenized import tokenize_splits
 from mltc.data.tweets import normalise_tweet
-from mltc.modeling import registry
-from mltc.modeling.build import build_model
 from mltc.modeling.chunking import in_chunks
 from mltc.modeling.config import PreprocessConfig
 from mltc.modeling.inference import predict_proba_chunks
-from mltc.modeling.model_files import WEIGHTS_FILE
 from mltc.modeling.scoring import TorchMember
 
 TWEETS = TextEncoding(32, normalise="tweets")
@@ -83,15 +79,9 @@ def test_the_python_api_reads_tweets_as_evaluate_does_bit_for_bit(
     test = raw_slice["test"]
     assert any(normalise_tweet(text) != text for text in test["text"])  # it has work to do
     encoding = TextEncoding(64, tuple(label_names), None, "tweets")
-    torch.manual_seed(0)
-    model = build_model(registry.resolve("tiny"), schema, None, encoding.label_positions(tokenizer))
-    model.save_config(tmp_path)
-    save_file({name: value.contiguous() for name, value in model.state_dict().items()},
-              tmp_path / WEIGHTS_FILE)  # fmt: skip
-    tokenizer.save_pretrained(tmp_path)
-    encoding.save(tmp_path)
+    model = label_aware_member(tmp_path, schema, tokenizer, encoding)
     processed, _ = tokenize_splits(DatasetDict(test=test), tokenizer, encoding)
-    evaluated = predict_proba_chunks(model.eval(), tokenizer, in_chunks(processed["test"]), 8)
+    evaluated = predict_proba_chunks(model, tokenizer, in_chunks(processed["test"]), 8)
     member = TorchMember(tmp_path)
     assert member.encoding == encoding
     np.testing.assert_array_equal(member.predict_proba(test["text"], 8), evaluated)
