@@ -17,6 +17,7 @@ from mltc.data.labels import LabelSchema
 from mltc.data.tokenized import label_matrix
 from mltc.decision import rule as decision_rule
 from mltc.decision.config import TuningConfig
+from mltc.decision.report import headline, tune_and_report
 from mltc.distill.config import DistillConfig
 from mltc.distill.soft_targets import with_soft_targets
 from mltc.distill.teacher import BaselineFolds, Teacher, baseline_train_out_of_fold
@@ -31,7 +32,6 @@ from mltc.modeling.inference import score_split
 from mltc.modeling.input_choice import member_encoding
 from mltc.modeling.members import member_training
 from mltc.modeling.model_files import load_tokenizer
-from mltc.pipeline.tune_thresholds import headline, tune_and_report
 
 STUDENT = "student"  # the student's name in its shipped folder
 

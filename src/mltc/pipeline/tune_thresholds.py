@@ -14,7 +14,6 @@ from mltc.core import paths
 from mltc.core.errors import PipelineError
 from mltc.core.files import read_json, write_csv, write_json, write_npz
 from mltc.core.metrics import (
-    HEADLINE_METRICS,
     binarize,
     evaluation_report,
     interpolated_pr_curves,
@@ -26,7 +25,7 @@ from mltc.data.probabilities import load_probs
 from mltc.data.text import TextEncoding
 from mltc.decision import rule as decision_rule
 from mltc.decision.config import TuningConfig
-from mltc.decision.thresholds import TuningResult, tune
+from mltc.decision.report import headline, tune_and_report
 from mltc.ensemble.classifier_folder import write_classifier
 from mltc.ensemble.combine import choose_baseline_weight, combine
 from mltc.ensemble.config import EnsembleConfig
@@ -34,37 +33,6 @@ from mltc.ensemble.model_card import model_card
 from mltc.ingest.prediction_files import write_predictions
 from mltc.modeling.heads import member_head
 from mltc.modeling.members import member_params
-
-
-def tune_and_report(
-    saved: dict[str, dict], config: TuningConfig, label_names: list[str]
-) -> tuple[TuningResult, dict]:
-    """The rule tuned on validation (test is never seen), and every metric at it, for each
-    split with labels."""
-    validation = saved["validation"]
-    result = tune(validation["probs"], validation["labels"], config)
-    report = {
-        split: evaluation_report(
-            arrays["labels"], arrays["probs"], label_names, result.thresholds, result.min_labels
-        )
-        for split, arrays in saved.items()
-        if "labels" in arrays
-    }
-    tuning = {
-        **result.summary(),
-        "labels_at_global_threshold": result.unsupported_labels(label_names),
-    }
-    return result, {**report, "tuning": tuning}
-
-
-def headline(result: TuningResult, report: dict) -> dict:
-    """The rule and the headline scores of each labelled split (a member alone, for comparison)."""
-    scores = {
-        split: {key: report[split][key] for key in HEADLINE_METRICS}
-        for split in paths.EVALUATED_SPLITS
-        if split in report
-    }
-    return {"strategy": result.strategy, "min_labels": result.min_labels, **scores}
 
 
 def combined_probs(
