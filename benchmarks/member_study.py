@@ -11,8 +11,9 @@ Made for a GPU, where a MiniLM run takes about 40 s (on 2 CPU cores, 6 to 10 min
 
 A variant is a member's train keys (VARIANTS; preprocess keys under `preprocess`); a run is
 `variant:seed`. A variant named with the suffix `-cleaned` trains without the first
-`--exclude-top` train texts of the audit's ranked label issues (`--issues`, default metrics/audit/label_issues.csv; validation and test untouched),
-which measures what cleaning the training labels is worth (docs/audit.md).
+`--exclude-top` train texts of the audit's ranked label issues (`--issues`, default
+metrics/audit/label_issues.csv; validation and test untouched), which measures what cleaning the
+training labels is worth (docs/audit.md).
 
 Distillation, the ensemble's knowledge in one member (mltc.distill.soft_targets):
 
