@@ -22,8 +22,11 @@ from mltc.core.metrics import HEADLINE_METRICS
 from mltc.modeling.members import member_params
 
 # the params that tell the records apart (the rest is params.yaml's)
-SHOWN = (("data", "max_rows"), ("preprocess", "max_length"), ("train", "label_aware"),
-         ("train", "head_bias"), ("train", "epochs"), ("train", "seed"))  # fmt: skip
+SHOWN = (("data", "max_rows"), ("preprocess", "max_length"), ("preprocess", "long_texts"),
+         ("train", "label_aware"), ("train", "head_bias"), ("train", "epochs"),
+         ("train", "seed"))  # fmt: skip
+# what a record made before a param was shown ran with: every one of them truncated
+BEFORE_SHOWN = {"preprocess.long_texts": "truncate"}
 
 
 def record(project: Path, name: str, member: str, results: Path) -> Path:
@@ -61,6 +64,11 @@ def record(project: Path, name: str, member: str, results: Path) -> Path:
     return path
 
 
+def shown(entry: dict, key: str) -> str:
+    """A shown param of a record, as the table writes it."""
+    return str(entry["params"].get(key, BEFORE_SHOWN.get(key)))
+
+
 def head(entry: dict) -> str:
     """The head the member trained with, as its train.json names it (records from before
     train.json named it: label-aware or plain, as train.label_aware then chose)."""
@@ -85,7 +93,7 @@ def over_seeds(entries: list[dict]) -> list[str]:
     keys = [".".join(key) for key in SHOWN if key not in varied]
     groups: dict[tuple[str, ...], dict[int, list[dict]]] = {}
     for entry in entries:
-        setting = (*(str(entry["params"][key]) for key in keys), head(entry))
+        setting = (*(shown(entry, key) for key in keys), head(entry))
         groups.setdefault(setting, {}).setdefault(entry["params"]["train.seed"], []).append(entry)
     rows = []
     for setting, by_seed in groups.items():
@@ -173,7 +181,7 @@ def table(results: Path) -> str:
             test = entry["test_at_0_5"] if entry["test_at_0_5"] and epoch == kept else {}
             cells = [
                 entry["name"],
-                *(str(entry["params"][key]) for key in keys),
+                *(shown(entry, key) for key in keys),
                 head(entry),
                 str(epoch),
                 *(f"{values[key]:.4f}" for key in HEADLINE_METRICS),

@@ -46,13 +46,14 @@ def test_a_member_run_becomes_one_row_per_epoch_with_test_scores_only_when_evalu
     assert len(rows) == 8  # header, rule, two runs of two epochs, a blank line, the note
     cells = [row.split(" | ") for row in rows[2:6]]
     # the fake train.json names no head and is not label-aware: a record from before `head`
-    assert [(c[0], c[4], c[7], c[8]) for c in cells] == [
+    assert [(c[0], c[5], c[8], c[9]) for c in cells] == [
         ("| a-prior", "prior", "plain", "1"), ("| a-prior", "prior", "plain", "2"),
         ("| b-zero", "zero", "plain", "1"), ("| b-zero", "zero", "plain", "2"),
     ]  # fmt: skip
-    assert cells[0][9:15] == ["0.1000", "0.2000", "0.3000", "", "", ""]
-    assert cells[1][9:16] == ["0.4000", "0.5000", "0.6000", "0.7000", "0.8000", "0.2000", "61"]
-    assert cells[3][12:15] == ["", "", ""]
+    assert cells[0][3] == "truncate"  # preprocess.long_texts
+    assert cells[0][10:16] == ["0.1000", "0.2000", "0.3000", "", "", ""]
+    assert cells[1][10:17] == ["0.4000", "0.5000", "0.6000", "0.7000", "0.8000", "0.2000", "61"]
+    assert cells[3][13:16] == ["", "", ""]
 
 
 def seeded_run(tmp_path, seed: int, best: float, head: str, label_aware, evaluated: bool):
@@ -71,7 +72,7 @@ def seeded_run(tmp_path, seed: int, best: float, head: str, label_aware, evaluat
 
 def summary_rows(results) -> list[str]:
     rows = member_runs.table(results).splitlines()
-    rule = "| --- | --- | --- | --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+    rule = "| --- | --- | --- | --- | --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"
     return rows[rows.index(rule) + 1 :]
 
 
@@ -85,8 +86,8 @@ def test_a_setting_run_with_several_seeds_gets_its_mean_and_range(tmp_path):
     # kept epochs 2, 1, 2: jaccard 0.4, 0.1, 0.4; micro-F1 0.5, 0.2, 0.5; macro-F1 0.6, 0.3, 0.6;
     # no test figures: evaluate did not run after these trainings
     assert summary_rows(results) == [
-        f"| None | {PARAMS['preprocess']['max_length']} | prior | {PARAMS['train']['epochs']} "
-        "| attention | attention | 42, 43, 44 | 0.3000 (0.1000-0.4000) | 0.4000 (0.2000-0.5000) "
+        f"| None | {PARAMS['preprocess']['max_length']} | truncate | prior "
+        f"| {PARAMS['train']['epochs']} | attention | attention | 42, 43, 44 | 0.3000 (0.1000-0.4000) | 0.4000 (0.2000-0.5000) "
         "| 0.5000 (0.3000-0.6000) |  |  |  |"
     ]  # the zero-bias run has one seed: no row
 
@@ -109,7 +110,10 @@ def test_seeds_group_by_the_head_trained_whichever_label_aware_setting_chose_it(
         root = seeded_run(tmp_path, seed, 1.0, "attention", "attention", evaluated=evaluated)
         member_runs.record(root, f"attention-{seed}", "plain", results)
 
-    common = f"| None | {PARAMS['preprocess']['max_length']} | prior | {PARAMS['train']['epochs']}"
+    common = (
+        f"| None | {PARAMS['preprocess']['max_length']} | truncate | prior "
+        f"| {PARAMS['train']['epochs']}"
+    )
     # plain: kept epochs 1 and 2 (seed 43 once: 0.25, not 0.3 with it twice), both evaluated;
     # attention: one seed of two evaluated, so no test figures
     assert summary_rows(results) == [
@@ -119,6 +123,28 @@ def test_seeds_group_by_the_head_trained_whichever_label_aware_setting_chose_it(
         f"{common} | attention | attention | 42, 43 | 0.1000 (0.1000-0.1000) "
         "| 0.2000 (0.2000-0.2000) | 0.3000 (0.3000-0.3000) |  |  |  |",
     ]
+
+
+def test_windows_and_truncation_at_one_seed_are_two_settings_and_old_records_truncated(tmp_path):
+    """A record from before `preprocess.long_texts` was shown (its params lack it) ran truncated:
+    it groups with truncating records, and a windows run at the same seed is a setting apart."""
+    results = tmp_path / "results"
+    for seed in (42, 43):
+        root = seeded_run(tmp_path / f"truncate-{seed}", seed, 2.0, "plain", False, True)
+        path = member_runs.record(root, f"truncate-{seed}", "plain", results)
+        if seed == 42:  # as written before the key was shown
+            entry = json.loads(path.read_text())
+            del entry["params"]["preprocess.long_texts"]
+            path.write_text(json.dumps(entry))
+        root = seeded_run(tmp_path / f"windows-{seed}", seed, 1.0, "plain", False, True)
+        params = yaml.safe_load((root / "params.yaml").read_text())
+        params["preprocess"]["long_texts"] = "windows"
+        (root / "params.yaml").write_text(yaml.safe_dump(params))
+        member_runs.record(root, f"windows-{seed}", "plain", results)
+    rows = summary_rows(results)
+    assert [row.split(" | ")[2] for row in rows] == ["truncate", "windows"]
+    jaccard = [row.split(" | ")[8] for row in rows]  # at the kept epochs, 2 and 1
+    assert jaccard == ["0.4000 (0.4000-0.4000)", "0.1000 (0.1000-0.1000)"]
 
 
 @pytest.mark.parametrize("differing", ["validation", "test"])
