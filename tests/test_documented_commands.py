@@ -262,6 +262,18 @@ CHECKS = {
     "--out benchmarks/results/levers/objective-jaccard.md": Covered(
         "tests/test_member_study.py::test_the_table_tunes_the_rule_given_in_place_of_params_yamls"
     ),
+    # benchmarks/README.md: preprocess.normalise: tweets, one tiny member of one epoch
+    "python -m benchmarks.member_study train --runs label-aware-tweets:42 label-aware-tweets:44 "
+    "label-aware-tweets:45 label-aware-pos-weight-tweets:43 "
+    "--out benchmarks/results/levers/tweets.npz": Run(
+        "python -m benchmarks.member_study train --runs label-aware-tweets:42 --model tiny "
+        "--epochs 1 --out tweets.npz",
+        expect="label-aware-tweets:42 {'best_epoch': 1.0",
+    ),
+    "python -m benchmarks.member_study table teachers.npz alone.npz "
+    "benchmarks/results/levers/tweets.npz --out benchmarks/results/levers/tweets.md": Covered(
+        "tests/test_member_study.py::test_table_rows_alone_with_the_baseline_and_pairs_of_distinct_seeds"
+    ),
     "python -m benchmarks.long_texts": Covered(
         "tests/test_long_texts.py::"
         "test_windows_learn_what_lies_past_the_first_window_and_truncation_cannot"
