@@ -7,6 +7,7 @@ import shutil
 
 import numpy as np
 import pandas as pd
+import pytest
 import yaml
 
 from benchmarks import member_study
@@ -92,6 +93,28 @@ def test_the_table_tunes_the_rule_given_in_place_of_params_yamls(tmp_path, monke
     assert lines[-1].endswith(
         " Decision rule: params.yaml's `tune_thresholds` with `strategy: global`, "
         "`grid_step: 0.5`, `min_labels: 0`, `objective: macro_f1`."
+    )
+
+
+def test_the_rule_is_given_on_the_command_line_as_key_value_pairs(tmp_path, monkeypatch, capsys):
+    rng = np.random.default_rng(3)
+    gold = {split: rng.integers(0, 2, (40, 3)).astype(np.int8) for split in paths.EVALUATED_SPLITS}
+    noise = {s: rng.random((40, 3)).astype(np.float32) for s in gold}
+    study = write_study(tmp_path, {"noise:42": noise}, gold)
+    with_baseline(tmp_path, rng)
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "objective.md"
+    argv = ["member_study", "table", str(study), "--rule", "objective=macro_f1", "grid_step=0.5"]
+    monkeypatch.setattr("sys.argv", [*argv, "--out", str(out)])
+    member_study.main()
+    written = out.read_text()
+    assert "| validation macro-F1, CV of the rule |" in written.splitlines()[0]
+    assert written.rstrip().endswith("with `objective: macro_f1`, `grid_step: 0.5`.")
+    monkeypatch.setattr("sys.argv", [*argv[:4], "objective"])
+    with pytest.raises(SystemExit):
+        member_study.main()
+    assert "--rule objective: write KEY=VALUE, for example objective=macro_f1" in (
+        capsys.readouterr().err
     )
 
 
