@@ -2,6 +2,7 @@
 validation, and the shipped folder that `Predictor` loads as one model."""
 
 import copy
+import re
 import shutil
 
 import numpy as np
@@ -15,6 +16,7 @@ from mltc.decision.config import TuningConfig
 from mltc.ensemble.classifier_folder import BASELINE_DIR, Manifest
 from mltc.ensemble.combine import choose_baseline_weight, combine
 from mltc.ensemble.config import EnsembleConfig
+from mltc.modeling.config import PreprocessConfig
 from mltc.modeling.members import member_params
 from mltc.pipeline.stage import stage_member
 from mltc.serving.predictor import Predictor
@@ -35,18 +37,35 @@ def test_a_member_changes_the_model_and_train_keys_it_names_and_keeps_the_rest()
     assert params["train"]["seed"] == PARAMS["train"]["seed"]  # the shared section is untouched
 
 
+def test_a_member_reads_texts_its_own_way_and_the_others_as_preprocess_says():
+    params = with_members({"plain": {}, "tweets": {"preprocess": {"normalise": "tweets"}}})
+    plain, tweets = member_params(params, "plain"), member_params(params, "tweets")
+    assert plain["preprocess"] == params["preprocess"]
+    assert tweets["preprocess"] == {**params["preprocess"], "normalise": "tweets"}
+    assert tweets["train"] == params["train"]  # preprocess is not a train key
+    assert PreprocessConfig.from_params(tweets).normalise == "tweets"
+    assert PreprocessConfig.from_params(plain).normalise is None
+
+
 @pytest.mark.parametrize(
     ("members", "name", "message"),
     [
         ({"plain": {"sed": 1}}, "plain", "ensemble.members.plain.sed: unknown; a member changes "
-                                         "model or a train key (learning_rate, batch_size"),
+                                         "model, preprocess (normalise) or a train key "
+                                         "(learning_rate, batch_size"),
+        ({"plain": {"preprocess": {"max_length": 64}}}, "plain",
+         "ensemble.members.plain.preprocess={'max_length': 64}: a member changes only normalise of "
+         "the preprocess section, for example {normalise: tweets}; max_length and the windows are "
+         "shared by every member"),
+        ({"plain": {"preprocess": "tweets"}}, "plain",
+         "ensemble.members.plain.preprocess='tweets': a member changes only normalise"),
         ({"a/b": {}}, "a/b", "ensemble.members.a/b: a member name is letters, digits"),
         ({"plain": 3}, "plain", "ensemble.members.plain=3: expected the params the member changes"),
         ({"plain": {}}, "other", "ensemble.members has no member 'other': members are plain"),
     ],
 )  # fmt: skip
 def test_bad_members_are_refused_with_the_param_named(members, name, message):
-    with pytest.raises(PipelineError, match=message.replace("(", r"\(")):
+    with pytest.raises(PipelineError, match=re.escape(message)):
         member_params(with_members(members), name)
 
 

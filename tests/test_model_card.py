@@ -119,10 +119,29 @@ def test_card_says_a_tweet_is_normalised_before_it_is_read():
     schema = LabelSchema(("bug", "billing"), labelled_splits=("train",))
     summary = data_summary({"train": LabelTally.of(np.array([[1, 0]]))}, schema.label_names)
     rule = DecisionRule.fixed(schema.label_names)
-    card = model_card(schema, summary, {}, rule, {"plain": "minilm"}, 0.0, 96, normalise="tweets")
+    card = model_card(
+        schema, summary, {}, rule, {"plain": "minilm"}, 0.0, 96, normalise={"plain": "tweets"}
+    )
     assert (
         "Each text is first normalised as a tweet (user mentions as `@user`, links as `http`, "
         "emoji as their names, CamelCase hashtags split). Texts are truncated at 96 tokens."
     ) in card
     plain = model_card(schema, summary, {}, rule, {"plain": "minilm"}, 0.0, 96)
     assert "normalised" not in plain and "Texts are truncated at 96 tokens." in plain
+
+
+def test_card_names_the_members_that_normalise_a_tweet_when_the_others_do_not():
+    schema = LabelSchema(("bug", "billing"), labelled_splits=("train",))
+    summary = data_summary({"train": LabelTally.of(np.array([[1, 0]]))}, schema.label_names)
+    rule = DecisionRule.fixed(schema.label_names)
+    members = {"plain": "minilm", "tweets": "minilm", "more": "minilm"}
+    one = model_card(schema, summary, {}, rule, members, 0.0, 96,
+                     normalise={"plain": None, "tweets": "tweets"})  # fmt: skip
+    assert (
+        "Member `tweets` normalises each text as a tweet first (user mentions as `@user`, links "
+        "as `http`, emoji as their names, CamelCase hashtags split); the others read it as it "
+        "stands. Texts are truncated at 96 tokens."
+    ) in one
+    two = model_card(schema, summary, {}, rule, members, 0.0, 96,
+                     normalise={"tweets": "tweets", "more": "tweets"})  # fmt: skip
+    assert "Members `tweets`, `more` normalise each text as a tweet first (user" in two

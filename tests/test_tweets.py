@@ -119,3 +119,38 @@ def test_the_normalise_param_is_read_and_checked():
     with pytest.raises(PipelineError) as error:
         PreprocessConfig.from_params(params)
     assert str(error.value) == "preprocess.normalise='tweet': allowed values are none, tweets"
+
+
+def test_members_that_read_a_text_differently_ship_and_serve_as_evaluate_read_each(
+    raw_slice, tokenizer, schema, label_names, tmp_path
+):
+    """ensemble.members.<name>.preprocess.normalise: one member normalises, the other reads the
+    text as it stands; the shipped classifier averages what each reads, and says which does."""
+    from fastapi.testclient import TestClient
+
+    from mltc.decision.rule import DecisionRule
+    from mltc.ensemble.classifier_folder import write_classifier
+    from mltc.ensemble.combine import combine
+    from mltc.serving.predictor import Predictor
+    from mltc.serving.server import create_app
+
+    test = raw_slice["test"]
+    evaluated, folders = [], {}
+    for name, normalise in (("raw", None), ("tweets", "tweets")):
+        encoding = TextEncoding(64, tuple(label_names), None, normalise)
+        folders[name] = tmp_path / name
+        folders[name].mkdir()
+        model = label_aware_member(folders[name], schema, tokenizer, encoding)
+        processed, _ = tokenize_splits(DatasetDict(test=test), tokenizer, encoding)
+        evaluated.append(predict_proba_chunks(model, tokenizer, in_chunks(processed["test"]), 8))
+    assert not np.array_equal(*evaluated)  # the two read different texts
+    shipped = tmp_path / "classifier"
+    rule = DecisionRule.fixed(label_names)
+    write_classifier(shipped, folders, tmp_path / "none", 0.0, rule, {}, "# card\n")
+    predictor = Predictor(shipped, batch_size=8, precision="fp32")  # as evaluated above
+    np.testing.assert_array_equal(
+        predictor.predict_proba(test["text"]), combine(evaluated, None, 0)
+    )
+    with TestClient(create_app(predictor, shipped)) as client:
+        metadata = client.get("/metadata").json()
+    assert metadata["normalise"] == {"raw": None, "tweets": "tweets"}

@@ -30,15 +30,15 @@ def model_card(
     heads: Mapping[str, str] | None = None,
     audit: Mapping | None = None,
     windows: Windows | None = None,
-    normalise: str | None = None,
+    normalise: Mapping[str, str | None] | None = None,
 ) -> str:
     """Markdown with Hub metadata; `report` maps each labelled split to its metrics at the rule;
     `members` maps each ensemble member to the model it was fine-tuned from; `heads` maps a
     member to its head (mltc.modeling.heads; a member not in it is plain): transformers alone
     can run plain members, not label-aware or label-attention ones; `audit` is the audit's
     summary, whose per-label reliability joins the labels table; `windows`: how long texts are
-    read (None: truncated at `max_length`); `normalise`: how texts are rewritten first (None: as
-    they stand)."""
+    read (None: truncated at `max_length`); `normalise` maps a member to how it rewrites a text
+    first (a member not in it, or None: the text as it stands)."""
     splits = data_summary["splits"]
     made_of = ", ".join(f"`{name}` (from `{model}`)" for name, model in members.items())
     baseline = (
@@ -75,7 +75,7 @@ def model_card(
         )
     lines += [
         "",
-        reading(max_length, bool(label_aware), windows, normalise),
+        reading(max_length, bool(label_aware), windows, normalised(members, normalise or {})),
         "",
         "## Labels and decision rule",
         "",
@@ -173,17 +173,27 @@ def model_card(
     return "\n".join(lines)
 
 
-def reading(
-    max_length: int, label_aware: bool, windows: Windows | None, normalise: str | None = None
-) -> str:
-    """How the members read a text, for the card."""
-    names = ", the label names included" if label_aware else ""
-    first = (
-        ""
-        if normalise is None
-        else "Each text is first normalised as a tweet (user mentions as `@user`, links as "
-        "`http`, emoji as their names, CamelCase hashtags split). "
+def normalised(members: Mapping[str, str], normalise: Mapping[str, str | None]) -> str:
+    """The sentence on the members that rewrite a text as a tweet first ('' where none does)."""
+    which = [f"`{name}`" for name in members if normalise.get(name) is not None]
+    rules = (
+        "(user mentions as `@user`, links as `http`, emoji as their names, CamelCase hashtags "
+        "split)"
     )
+    if not which:
+        return ""
+    if len(which) == len(members):
+        return f"Each text is first normalised as a tweet {rules}. "
+    subject = f"Member {which[0]} normalises" if len(which) == 1 else (
+        f"Members {', '.join(which)} normalise"
+    )  # fmt: skip
+    return f"{subject} each text as a tweet first {rules}; the others read it as it stands. "
+
+
+def reading(max_length: int, label_aware: bool, windows: Windows | None, first: str = "") -> str:
+    """How the members read a text, for the card; `first`: what they do to it before (the
+    sentence of `normalised`)."""
+    names = ", the label names included" if label_aware else ""
     if windows is None:
         return f"{first}Texts are truncated at {max_length} tokens{names}."
     return (

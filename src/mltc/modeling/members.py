@@ -1,5 +1,5 @@
-"""What each ensemble member trains with: the top-level `model` and `train` section of
-params.yaml, changed by the member's own keys in `ensemble.members`. Read by the per-member
+"""What each ensemble member trains with: the top-level `model`, `train` and `preprocess` sections
+of params.yaml, changed by the member's own keys in `ensemble.members`. Read by the per-member
 stages (preprocess, train, evaluate) and by the ensemble's config."""
 
 import re
@@ -13,10 +13,14 @@ from mltc.modeling.config import TrainConfig
 from mltc.modeling.registry import ModelSpec
 
 MEMBER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+# preprocess keys a member may change: how it reads a text, one member differently from another;
+# max_length and the windows stay shared (the model card and the server state them once)
+MEMBER_PREPROCESS_KEYS = ("normalise",)
 
 
 def member_overrides(name: Any, overrides: Any) -> dict[str, Any]:
-    """The params one ensemble member changes: `model`, or any key of the train section."""
+    """The params one ensemble member changes: `model`, any key of the train section, or
+    `preprocess: {normalise: ...}`."""
     where = f"ensemble.members.{name}"
     if not isinstance(name, str) or not MEMBER_NAME.fullmatch(name):
         raise PipelineError(
@@ -27,19 +31,27 @@ def member_overrides(name: Any, overrides: Any) -> dict[str, Any]:
         raise PipelineError(
             f"{where}={overrides!r}: expected the params the member changes, e.g. {{seed: 43}}"
         )
-    allowed = ("model", *(field.name for field in fields(TrainConfig)))
+    train_keys = tuple(field.name for field in fields(TrainConfig))
     for key in overrides:
-        if key not in allowed:
+        if key not in ("model", "preprocess", *train_keys):
             raise PipelineError(
-                f"{where}.{key}: unknown; a member changes model or a train key "
-                f"({', '.join(allowed[1:])})"
+                f"{where}.{key}: unknown; a member changes model, preprocess "
+                f"({', '.join(MEMBER_PREPROCESS_KEYS)}) or a train key ({', '.join(train_keys)})"
             )
+    preprocess = overrides.get("preprocess", {})
+    if not isinstance(preprocess, dict) or not set(preprocess) <= set(MEMBER_PREPROCESS_KEYS):
+        raise PipelineError(
+            f"{where}.preprocess={preprocess!r}: a member changes only "
+            f"{', '.join(MEMBER_PREPROCESS_KEYS)} of the preprocess section, for example "
+            "{normalise: tweets}; max_length and the windows are shared by every member"
+        )
     return overrides
 
 
 def member_params(params: dict[str, Any], name: str) -> dict[str, Any]:
-    """What member `name` trains with: the top-level model and train section, changed by the
-    member's own keys (a stage reads only its member's entry of ensemble.members)."""
+    """What member `name` trains with: the top-level model, train and preprocess sections,
+    changed by the member's own keys (a stage reads only its member's entry of
+    ensemble.members)."""
     members = params_section(params, "ensemble").get("members") or {}
     if name not in members:
         raise PipelineError(
@@ -47,8 +59,12 @@ def member_params(params: dict[str, Any], name: str) -> dict[str, Any]:
         )
     overrides = member_overrides(name, members[name])
     # a stage that tracks no train params (preprocess) sees only the member's train keys
-    train = {**params.get("train", {}), **{k: v for k, v in overrides.items() if k != "model"}}
-    return {**params, "model": overrides.get("model", params["model"]), "train": train}
+    own = {k: v for k, v in overrides.items() if k not in ("model", "preprocess")}
+    train = {**params.get("train", {}), **own}
+    chosen = {**params, "model": overrides.get("model", params["model"]), "train": train}
+    if "preprocess" in overrides:
+        chosen["preprocess"] = {**params.get("preprocess", {}), **overrides["preprocess"]}
+    return chosen
 
 
 def member_training(

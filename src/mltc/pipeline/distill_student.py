@@ -167,7 +167,7 @@ def run(params: dict, config: DistillConfig) -> None:
         {STUDENT: member_head(paths.STUDENT_WEIGHTS)},
         audit_summary,
         encoding.windows,
-        encoding.normalise,
+        {STUDENT: encoding.normalise},
     )
 
     # everything is computed: now write, each output whole

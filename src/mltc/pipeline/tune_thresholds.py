@@ -111,8 +111,10 @@ def run(params: dict) -> None:
         result.thresholds_by_label(names), result.min_labels, result.strategy, result.objective
     )
     # max_length and the windows are preprocess params, the same for every member (what differs
-    # between members, label-aware input or not, is each one's head, below)
-    encoding = TextEncoding.load(paths.member_weights(next(iter(members))))
+    # between members, label-aware input or not, is each one's head, below, and whether it
+    # normalises a text first)
+    encodings = {name: TextEncoding.load(paths.member_weights(name)) for name in members}
+    encoding = encodings[next(iter(members))]
     card = model_card(
         schema,
         read_json(paths.DATA_METRICS),
@@ -124,7 +126,7 @@ def run(params: dict) -> None:
         {name: member_head(paths.member_weights(name)) for name in members},
         read_json(paths.AUDIT_SUMMARY) if paths.AUDIT_SUMMARY.is_file() else None,
         encoding.windows,
-        encoding.normalise,
+        {name: text_encoding.normalise for name, text_encoding in encodings.items()},
     )
     reported = "test" if "test" in report else "validation"
     shown = plotted_labels(saved[reported]["labels"])  # the plots' labels: the most frequent

@@ -245,16 +245,20 @@ def check_texts(texts: Sequence[str], limits: Limits) -> None:
 def create_app(predictor: Predictor, model_dir: Path, limits: Limits = Limits()) -> "RequestBody":
     """The HTTP app (FastAPI, inside the body-checking middleware) around a loaded Predictor."""
     names = list(predictor.label_names)
+    member_names = list(Manifest.load(model_dir).members)
     metadata = {
         "model": str(model_dir),
         "backend": predictor.backend,
         "labels": names,
         "rule": {**predictor.rule.to_dict(), **_tuning(model_dir)},
-        "members": list(Manifest.load(model_dir).members),
+        "members": member_names,
         "baseline_weight": predictor.baseline_weight,
         "max_length": predictor.members[0].encoding.max_length,
         "windows": _windows(predictor.members[0].encoding),
-        "normalise": predictor.members[0].encoding.normalise,
+        "normalise": {  # by member: each may read a text its own way (None: as it stands)
+            name: member.encoding.normalise
+            for name, member in zip(member_names, predictor.members, strict=True)
+        },
         "limits": asdict(limits),
         "model_card": _card(model_dir),
     }
