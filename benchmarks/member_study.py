@@ -10,7 +10,10 @@ Made for a GPU, where a MiniLM run takes about 40 s (on 2 CPU cores, 6 to 10 min
     python -m benchmarks.member_study table study.npz --rule objective=macro_f1   # another rule
 
 A variant is a member's train keys (VARIANTS; preprocess keys under `preprocess`); a run is
-`variant:seed`. A variant named with the suffix `-cleaned` trains without the first
+`variant:seed`. `--model` trains every run from another alias or a local model folder (one that
+benchmarks/adaptive_pretraining.py wrote, say), `--train-key KEY=VALUE` adds train keys to every
+variant's, and `--tag TAG` names the runs `variant-TAG:seed` so that they sit beside the untagged
+ones in one table. A variant named with the suffix `-cleaned` trains without the first
 `--exclude-top` train texts of the audit's ranked label issues (`--issues`, default
 metrics/audit/label_issues.csv; validation and test untouched), which measures what cleaning the
 training labels is worth (docs/audit.md).
@@ -123,10 +126,12 @@ def distilled(processed: DatasetDict, teacher: Path, saved: dict, weight: float)
 def train(
     runs: list[str], out: Path, model: str, epochs: int | None, issues: Path = ISSUES,
     exclude_top: int = 0, keep_train: bool = False, teacher: Path | None = None,
-    distill_weight: float = 0.5,
+    distill_weight: float = 0.5, train_keys: dict | None = None, tag: str = "",
 ) -> None:  # fmt: skip
     """Train each `variant:seed`; the npz is rewritten after each run (a killed study keeps what
-    finished). With `keep_train`, the training texts' probabilities are kept too (a teacher's)."""
+    finished). With `keep_train`, the training texts' probabilities are kept too (a teacher's).
+    `train_keys` go on top of every variant's; a `tag` is appended to each variant's name in the
+    npz (`label-aware-TAG:42`), to tell runs of another `model` or other keys apart."""
     params = yaml.safe_load(Path("params.yaml").read_text(encoding="utf-8"))
     schema = LabelSchema.load(paths.LABELS)
     spec = registry.resolve(model)
@@ -142,8 +147,10 @@ def train(
             variant, seed = run.split(":")
             variant_keys, suffixes = parse_variant(variant)
             keys = {k: v for k, v in variant_keys.items() if k != "preprocess"} | {
-                "seed": int(seed)
+                **(train_keys or {}),
+                "seed": int(seed),
             }
+            name = f"{variant}-{tag}:{seed}" if tag else run
             preprocess = {**params["preprocess"], **variant_keys.get("preprocess", {})}
             if epochs is not None:
                 keys["epochs"] = epochs
@@ -176,14 +183,16 @@ def train(
             scored = processed_by_encoding[encoding]  # every text, with its gold labels
             for split in (*(("train",) if keep_train else ()), *paths.EVALUATED_SPLITS):
                 data = scored[split].remove_columns(["id", "labels"])
-                results[f"{run}/{split}"] = predict_proba(
+                results[f"{name}/{split}"] = predict_proba(
                     trainer.model, tokenizer, data.to_dict(), 256, precision=config.precision,
                     pooling=encoding.pooling,
                 )  # fmt: skip
                 results[f"{split}_labels"] = label_matrix(scored[split]).astype(np.int8)
                 results[f"{split}_ids"] = np.asarray(scored[split]["id"], dtype=str)
-            results[f"{run}/info"] = np.asarray(json.dumps(info))
-            print(run, info, flush=True)
+            if model != "minilm" or train_keys:
+                info |= {"model": model, "train_keys": train_keys or {}}
+            results[f"{name}/info"] = np.asarray(json.dumps(info))
+            print(name, info, flush=True)
             out.parent.mkdir(parents=True, exist_ok=True)
             np.savez_compressed(out, **results)
 
@@ -359,6 +368,19 @@ def table(studies: list[Path], largest: int = 2, rule: dict | None = None) -> st
     return "\n".join(lines) + "\n"
 
 
+def key_values(
+    parser: argparse.ArgumentParser, option: str, pairs: list[str], example: str
+) -> dict:
+    """`KEY=VALUE` pairs as a dict, each value read as YAML (numbers, booleans, strings)."""
+    values = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            parser.error(f"{option} {pair}: write KEY=VALUE, for example {example}")
+        values[key] = yaml.safe_load(value)
+    return values
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -375,6 +397,10 @@ def main() -> None:
     run.add_argument("--teacher", type=Path, help="-distilled variants: what `teacher` wrote")
     run.add_argument("--distill-weight", type=float, default=0.5,
                      help="-distilled variants: the teacher's share of each target")  # fmt: skip
+    run.add_argument("--train-key", nargs="+", default=[], metavar="KEY=VALUE",
+                     help="train params on top of every variant's, for example "
+                     "learning_rate=1.5e-4 (a local --model folder defaults to 5e-5)")  # fmt: skip
+    run.add_argument("--tag", default="", help="appended to each variant's name in --out")
     mix = commands.add_parser("teacher")
     mix.add_argument("studies", type=Path, nargs="+")
     mix.add_argument("--runs", nargs="+", help="default: every run with --keep-train")
@@ -397,16 +423,12 @@ def main() -> None:
         train(
             args.runs, args.out, args.model, args.epochs, args.issues, args.exclude_top,
             args.keep_train, args.teacher, args.distill_weight,
+            key_values(parser, "--train-key", args.train_key, "learning_rate=1.5e-4"), args.tag,
         )  # fmt: skip
     elif args.command == "teacher":
         teacher(args.studies, args.runs, args.out)
     else:
-        rule = {}
-        for pair in args.rule:
-            key, sep, value = pair.partition("=")
-            if not sep:
-                parser.error(f"--rule {pair}: write KEY=VALUE, for example objective=macro_f1")
-            rule[key] = yaml.safe_load(value)
+        rule = key_values(parser, "--rule", args.rule, "objective=macro_f1")
         text = table(args.studies, args.largest, rule)
         if args.out:
             args.out.write_text(text, encoding="utf-8")

@@ -270,6 +270,22 @@ CHECKS = {
     "benchmarks/results/levers/tweets.npz --out benchmarks/results/levers/tweets.md": Covered(
         "tests/test_member_study.py::test_table_rows_alone_with_the_baseline_and_pairs_of_distinct_seeds"
     ),
+    # benchmarks/README.md: task-adaptive pretraining
+    "python -m benchmarks.adaptive_pretraining --epochs 10 --out minilm-tapt": Covered(
+        "tests/test_adaptive_pretraining.py::"
+        "test_the_pass_moves_the_encoder_keeps_its_pooler_and_writes_a_loadable_model"
+    ),
+    "python -m benchmarks.member_study train --model minilm-tapt --train-key learning_rate=1.5e-4 "
+    "--tag tapt --runs label-aware:42 label-aware:44 label-aware:45 "
+    "--out benchmarks/results/levers/tapt.npz": Run(
+        "python -m benchmarks.member_study train --model tiny --epochs 1 "
+        "--train-key learning_rate=3e-3 --tag tapt --runs label-aware:42 --out tapt.npz",
+        expect="label-aware-tapt:42 {'best_epoch': 1.0",
+    ),
+    "python -m benchmarks.member_study table teachers.npz alone.npz "
+    "benchmarks/results/levers/tapt.npz --out benchmarks/results/levers/tapt.md": Covered(
+        "tests/test_member_study.py::test_table_rows_alone_with_the_baseline_and_pairs_of_distinct_seeds"
+    ),
     "python -m benchmarks.long_texts": Covered(
         "tests/test_long_texts.py::"
         "test_windows_learn_what_lies_past_the_first_window_and_truncation_cannot"
