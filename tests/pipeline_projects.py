@@ -21,10 +21,11 @@ COMPARABLE = {
     "logging_steps": 1,
 }  # fmt: skip
 # the reproduced project's ensemble: `plain` reads the texts alone, `pos-weight` is label-aware
-# as params.yaml's members are
+# as params.yaml's members are; one member normalises tweets and the other does not, as in
+# params.yaml (there it is `plain`: here `plain` stays the reference of `COMPARABLE` runs)
 PIPELINE_MEMBERS = {
     "plain": {"label_aware": False, **COMPARABLE},
-    "pos-weight": {"seed": 43, "pos_weight_power": 0.5},
+    "pos-weight": {"seed": 43, "pos_weight_power": 0.5, "preprocess": {"normalise": "tweets"}},
 }
 TEXTS_PER_SPLIT = 64  # texts a split
 

@@ -91,9 +91,14 @@ def test_report_without_test_labels_says_why(tmp_path, monkeypatch):
         report.main()
 
 
-def test_a_members_head_is_named_beside_its_model_older_records_by_label_aware():
+def test_a_members_head_and_normalisation_are_named_beside_its_model_older_records_by_label_aware():
     from mltc.pipeline.results_table import _member_model
 
     assert _member_model({"model": "minilm", "head": "attention"}) == "minilm, attention"
     assert _member_model({"model": "minilm", "head": "plain", "label_aware": False}) == "minilm"
     assert _member_model({"model": "minilm", "label_aware": True}) == "minilm, label-aware"
+    assert (
+        _member_model({"model": "minilm", "head": "label-aware", "normalise": "tweets"})
+        == "minilm, label-aware, tweets normalised"
+    )
+    assert _member_model({"model": "minilm", "head": "plain", "normalise": None}) == "minilm"

@@ -34,10 +34,11 @@ def _rule(tuning: dict) -> str:
 
 
 def _member_model(train: dict) -> str:
-    """The model a member fine-tuned, and whether it read the label names (first in each input,
-    or once into its label-attention head)."""
+    """The model a member fine-tuned, whether it read the label names (first in each input, or
+    once into its label-attention head) and whether it normalised the texts first."""
     head = train.get("head", LABEL_AWARE if train.get("label_aware") else PLAIN)  # before `head`
-    return str(train["model"]) if head == PLAIN else f"{train['model']}, {head}"
+    normalised = f", {train['normalise']} normalised" if train.get("normalise") else ""
+    return str(train["model"]) + ("" if head == PLAIN else f", {head}") + normalised
 
 
 def _member_line(name: str, train: dict) -> str:

@@ -45,6 +45,7 @@ def run(params: dict, member: str) -> None:
         "label_aware_reason": choice.reason,
         "head": choice.head,  # plain, label-aware or attention
         "head_bias": None if choice.enabled else config.head_bias,  # label-aware: one shared bias
+        "normalise": encoding.normalise,  # how it rewrote each text first (None: as it stood)
         "device": best_device().type,
         "precision": resolve_precision(config.precision, best_device()),  # what auto became
     }
