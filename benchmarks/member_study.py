@@ -287,15 +287,13 @@ def groups_of(variants: dict[str, list[str]], size: int) -> list[tuple[tuple[str
     return found
 
 
-def table(studies: list[Path], largest: int = 2, rule: dict | None = None) -> str:
-    """Markdown: each variant alone and with the baseline, then groups of 2 to `largest` runs
-    (distinct seeds) with the baseline; the decision rule tuned as params.yaml's
-    `tune_thresholds` with `rule`'s keys in place of its own."""
-    saved = load_studies(studies)
+def group_scorer(saved: dict[str, np.ndarray], rule: dict | None = None):
+    """`score(runs, candidates)`: a group of runs averaged, the baseline's weight chosen among
+    `candidates` and the rule tuned on validation as `tune_thresholds` does (params.yaml's, with
+    `rule`'s keys in place of its own); the rule's cross-validated figure and the test metrics."""
     params = yaml.safe_load(Path("params.yaml").read_text(encoding="utf-8"))
     params["tune_thresholds"] = {**params["tune_thresholds"], **(rule or {})}
     config = TuningConfig.from_params(params)
-    weights = params["ensemble"]["baseline_weights"]
     baseline = baseline_probs()
     gold = {split: saved[f"{split}_labels"] for split in paths.EVALUATED_SPLITS}
     names = [str(i) for i in range(gold["test"].shape[1])]
@@ -312,6 +310,68 @@ def table(studies: list[Path], largest: int = 2, rule: dict | None = None) -> st
         test = combine(probs["test"], baseline["test"], w)
         report = evaluation_report(gold["test"], test, names, result.thresholds, result.min_labels)
         return {"cv": result.cross_validated, "weight": w, **{k: report[k] for k in KEYS}}
+
+    return score, config
+
+
+def paired(studies: list[Path], base: list[str], lever: list[str]) -> str:
+    """Markdown: for each group of distinct seeds that both the `base` variants and the `lever`
+    variants (position by position, the same seeds) have, the lever's figures minus the base's,
+    each group with the baseline as `tune_thresholds` mixes it in; then how many groups the lever
+    raises each figure in."""
+    saved = load_studies(studies)
+    variants = _runs(saved)
+    for variant in (*base, *lever):
+        if variant not in variants:
+            raise SystemExit(f"no runs of {variant!r} in {', '.join(map(str, studies))}")
+    if len(base) != len(lever):
+        raise SystemExit(f"--base names {len(base)} variants and --lever {len(lever)}")
+    score, config = group_scorer(saved)
+    weights = yaml.safe_load(Path("params.yaml").read_text(encoding="utf-8"))["ensemble"][
+        "baseline_weights"
+    ]
+    seeds = {v: {run.split(":")[1] for run in runs} for v, runs in variants.items()}
+    combos = [
+        combo
+        for combo in product(
+            *(sorted(seeds[b] & seeds[v]) for b, v in zip(base, lever, strict=True))
+        )
+        if len(set(combo)) == len(combo)
+    ]
+    columns = ("cv", *KEYS)
+    header = [f"validation {OBJECTIVE_NAMES[config.objective]}, CV of the rule",
+              *(f"test {OBJECTIVE_NAMES[key]}" for key in KEYS)]  # fmt: skip
+    lines = [
+        "| seeds | " + " | ".join(header) + " |",
+        "| --- |" + " ---: |" * len(header),
+    ]
+    raised = dict.fromkeys(columns, 0)
+    for combo in combos:
+        before = score(tuple(f"{v}:{seed}" for v, seed in zip(base, combo, strict=True)), weights)
+        after = score(tuple(f"{v}:{seed}" for v, seed in zip(lever, combo, strict=True)), weights)
+        change = {key: after[key] - before[key] for key in columns}
+        raised = {key: raised[key] + (change[key] > 0) for key in columns}
+        lines.append(
+            f"| {'+'.join(combo)} | " + " | ".join(f"{change[k]:+.4f}" for k in columns) + " |"
+        )
+    lines += [
+        "",
+        f"{' + '.join(f'`{v}`' for v in lever)} + baseline minus "
+        f"{' + '.join(f'`{v}`' for v in base)} + baseline, the same seeds in the same places. "
+        f"Higher in {', '.join(f'{raised[k]} of {len(combos)}' for k in columns)} groups "
+        "(the columns in order).",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def table(studies: list[Path], largest: int = 2, rule: dict | None = None) -> str:
+    """Markdown: each variant alone and with the baseline, then groups of 2 to `largest` runs
+    (distinct seeds) with the baseline; the decision rule tuned as params.yaml's
+    `tune_thresholds` with `rule`'s keys in place of its own."""
+    saved = load_studies(studies)
+    score, config = group_scorer(saved, rule)
+    params = yaml.safe_load(Path("params.yaml").read_text(encoding="utf-8"))
+    weights = params["ensemble"]["baseline_weights"]
 
     def row(label: str, groups: list[tuple[str, ...]], candidates: list[float]) -> str:
         scores = [score(group, candidates) for group in groups]
@@ -410,6 +470,12 @@ def main() -> None:
     report.add_argument("--out", type=Path)
     report.add_argument("--largest", type=int, default=2,
                         help="groups of members up to this size (2: pairs)")  # fmt: skip
+    pairs = commands.add_parser("paired")
+    pairs.add_argument("studies", type=Path, nargs="+")
+    pairs.add_argument("--base", nargs="+", required=True, help="variants of the groups without")
+    pairs.add_argument("--lever", nargs="+", required=True,
+                       help="variants of the groups with, in the --base variants' places")  # fmt: skip
+    pairs.add_argument("--out", type=Path)
     report.add_argument("--rule", nargs="+", default=[], metavar="KEY=VALUE",
                         help="tune_thresholds params in place of params.yaml's, "
                         "for example objective=macro_f1")  # fmt: skip
@@ -427,6 +493,11 @@ def main() -> None:
         )  # fmt: skip
     elif args.command == "teacher":
         teacher(args.studies, args.runs, args.out)
+    elif args.command == "paired":
+        text = paired(args.studies, args.base, args.lever)
+        if args.out:
+            args.out.write_text(text, encoding="utf-8")
+        print(text)
     else:
         rule = key_values(parser, "--rule", args.rule, "objective=macro_f1")
         text = table(args.studies, args.largest, rule)

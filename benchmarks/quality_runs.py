@@ -13,6 +13,7 @@ figures, the training and pipeline times and whether the variant is the default.
 
 import argparse
 import json
+import re
 import statistics
 from pathlib import Path
 
@@ -59,6 +60,10 @@ def record(
         "test_tuned": {key: tuned["test"][key] for key in KEYS},
     }  # fmt: skip
     path = results / variant / f"seed-{entry['seed']}.json"
+    if path.is_file() and json.loads(path.read_text(encoding="utf-8"))["cpu"] != entry["cpu"]:
+        # the same seeds on another machine: kept beside, named by this CPU
+        machine = re.sub(r"[^a-z0-9]+", "-", entry["cpu"].lower()).strip("-")
+        path = path.with_name(f"seed-{entry['seed']}-{machine}.json")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(entry, indent=2) + "\n", encoding="utf-8")
     return path
@@ -78,11 +83,12 @@ def _mean_if_all(values: list[float | None]) -> str:
 
 
 def table(results: Path = RESULTS) -> str:
-    """Markdown, one row per variant (default first, then by mean validation figure)."""
-    runs: dict[str, list[dict]] = {}
+    """Markdown, one row per variant and CPU (scores and times are compared within one machine
+    only), the default first, then by mean validation figure."""
+    runs: dict[tuple[str, str], list[dict]] = {}
     for path in sorted(results.glob("*/seed-*.json")):
         entry = json.loads(path.read_text(encoding="utf-8"))
-        runs.setdefault(entry["variant"], []).append(entry)
+        runs.setdefault((entry["variant"], entry["cpu"]), []).append(entry)
     order = sorted(
         runs,
         key=lambda v: (not runs[v][0]["default"], -statistics.fmean(
@@ -99,7 +105,7 @@ def table(results: Path = RESULTS) -> str:
         entries = runs[variant]
         test = [mean_and_spread([e["test_tuned"][key] for e in entries]) for key in KEYS]
         cells = [
-            variant,
+            variant[0],
             ", ".join(sorted({str(e["model"]) for e in entries})),
             ", ".join(str(e["seed"]) for e in entries),
             mean_and_spread([e["validation_micro_f1_cross_validated"] for e in entries]),
@@ -107,7 +113,7 @@ def table(results: Path = RESULTS) -> str:
             f"{statistics.fmean(e['train_runtime_s'] for e in entries):.0f}",
             _mean_if_all([e.get("repro_wall_s") for e in entries]),
             "yes" if entries[0]["default"] else "no",
-            "; ".join(sorted({e["cpu"] for e in entries})),
+            variant[1],
         ]
         lines.append("| " + " | ".join(cells) + " |")
     lines += [

@@ -266,9 +266,23 @@ CHECKS = {
         "--epochs 1 --out tweets.npz",
         expect="label-aware-tweets:42 {'best_epoch': 1.0",
     ),
+    "python -m benchmarks.member_study train --runs label-aware-pos-weight:44 "
+    "label-aware-pos-weight:45 --out benchmarks/results/levers/pos-weight-seeds.npz": Run(
+        "python -m benchmarks.member_study train --runs label-aware-pos-weight:44 --model tiny "
+        "--epochs 1 --out pos-weight-seeds.npz",
+        expect="label-aware-pos-weight:44 {'best_epoch': 1.0",
+    ),
     "python -m benchmarks.member_study table teachers.npz alone.npz "
-    "benchmarks/results/levers/tweets.npz --out benchmarks/results/levers/tweets.md": Covered(
+    "benchmarks/results/levers/tweets.npz benchmarks/results/levers/pos-weight-seeds.npz "
+    "--out benchmarks/results/levers/tweets.md": Covered(
         "tests/test_member_study.py::test_table_rows_alone_with_the_baseline_and_pairs_of_distinct_seeds"
+    ),
+    "python -m benchmarks.member_study paired teachers.npz alone.npz "
+    "benchmarks/results/levers/tweets.npz benchmarks/results/levers/pos-weight-seeds.npz "
+    "--base label-aware label-aware-pos-weight --lever label-aware-tweets label-aware-pos-weight "
+    "--out benchmarks/results/levers/tweets-paired.md": Covered(
+        "tests/test_member_study.py::"
+        "test_paired_subtracts_the_base_groups_figures_from_the_levers_at_the_same_seeds"
     ),
     # benchmarks/README.md: task-adaptive pretraining
     "python -m benchmarks.adaptive_pretraining --epochs 10 --out minilm-tapt": Covered(

@@ -184,3 +184,36 @@ def test_larger_groups_take_each_mix_of_variants_once_and_never_a_seed_twice():
     ]  # fmt: skip
     pairs = member_study.groups_of(variants, 2)
     assert [names for names, _ in pairs] == [("a", "b"), ("a", "a")]  # the pairs' order as before
+
+
+def test_paired_subtracts_the_base_groups_figures_from_the_levers_at_the_same_seeds(
+    tmp_path, monkeypatch
+):
+    rng = np.random.default_rng(5)
+    gold = {split: rng.integers(0, 2, (40, 3)).astype(np.int8) for split in paths.EVALUATED_SPLITS}
+    perfect = {split: labels.astype(np.float32) for split, labels in gold.items()}
+    noise = lambda: {s: rng.random((40, 3)).astype(np.float32) for s in gold}  # noqa: E731
+    runs = {"raw:42": noise(), "raw:44": noise(), "clean:42": perfect, "other:43": noise(),
+            "other:44": noise()}  # fmt: skip
+    study = write_study(tmp_path, runs, gold)
+    with_baseline(tmp_path, rng)
+    monkeypatch.chdir(tmp_path)
+    score, _ = member_study.group_scorer(member_study.load_studies([study]))
+    weights = PARAMS["ensemble"]["baseline_weights"]
+    text = member_study.paired([study], ["raw", "other"], ["clean", "other"])
+    lines = text.splitlines()
+    # clean has seed 42 only; other's 42 does not exist and 42+42 is never a group
+    assert [line.split(" | ")[0] for line in lines[2:-2]] == ["| 42+43", "| 42+44"]
+    for line, seeds in zip(lines[2:4], ("43", "44"), strict=True):
+        before = score(("raw:42", f"other:{seeds}"), weights)
+        after = score(("clean:42", f"other:{seeds}"), weights)
+        expected = [f"{after[k] - before[k]:+.4f}" for k in ("cv", *member_study.KEYS)]
+        assert line.split(" | ")[1:] == [*expected[:-1], expected[-1] + " |"]
+    raised = sum(
+        score(("clean:42", f"other:{s}"), weights)["jaccard"]
+        > score(("raw:42", f"other:{s}"), weights)["jaccard"]
+        for s in ("43", "44")
+    )
+    assert f"Higher in 2 of 2, {raised} of 2," in lines[-1]
+    with pytest.raises(SystemExit, match="no runs of 'missing' in"):
+        member_study.paired([study], ["raw"], ["missing"])

@@ -62,3 +62,21 @@ def test_records_become_one_row_per_variant_with_mean_and_spread(tmp_path):
     assert default[-4:-1] == ["600", "800", "yes"]
     assert mpnet[:5] == ["| mpnet", "minilm+minilm", "42+43", "0.7100", "0.6000"]
     assert mpnet[-4:-1] == ["600", "", "no"]
+
+
+def test_runs_on_another_cpu_make_their_own_row_and_never_overwrite_one(tmp_path, monkeypatch):
+    results = tmp_path / "results"
+    for cpu, seeds, jaccard in (("Xeon", (42, 43), 0.57), ("Xeon", (43, 44), 0.59),
+                                ("EPYC", (44, 42), 0.61)):  # fmt: skip
+        monkeypatch.setattr(quality_runs, "cpu_name", lambda cpu=cpu: cpu)
+        run = fake_run(tmp_path / f"{cpu}{seeds[0]}", seeds, (jaccard, 0.69, 0.52), 0.69)
+        quality_runs.record(run, "default", default=True, results=results)
+    rows = [row.split(" | ") for row in quality_runs.table(results).splitlines()[2:4]]
+    assert [(row[2], row[4], row[-1]) for row in rows] == [
+        ("42+43, 43+44", "0.5800 ± 0.0141", "Xeon |"),
+        ("44+42", "0.6100", "EPYC |"),
+    ]
+    monkeypatch.setattr(quality_runs, "cpu_name", lambda: "AMD EPYC (family 25, model 17)")
+    beside = quality_runs.record(tmp_path / "Xeon42", "default", default=True, results=results)
+    assert beside == results / "default" / "seed-42+43-amd-epyc-family-25-model-17.json"
+    assert json.loads((results / "default" / "seed-42+43.json").read_text())["cpu"] == "Xeon"
