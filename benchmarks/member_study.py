@@ -33,6 +33,7 @@ ensemble's rule chooses on validation; a `-distilled` variant trains on
 """
 
 import argparse
+import contextlib
 import json
 import tempfile
 import time
@@ -438,6 +439,9 @@ def key_values(
         if not sep or not key:
             parser.error(f"{option} {pair}: write KEY=VALUE, for example {example}")
         values[key] = yaml.safe_load(value)
+        if isinstance(values[key], str):  # YAML reads 3e-3 (no dot) as a string
+            with contextlib.suppress(ValueError):
+                values[key] = float(value)
     return values
 
 

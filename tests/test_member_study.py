@@ -1,6 +1,7 @@
 """benchmarks/member_study.py: the table made from saved probabilities scores each variant alone
 and each pair of runs with distinct seeds, as tune_thresholds would choose."""
 
+import argparse
 import copy
 import json
 import shutil
@@ -217,3 +218,11 @@ def test_paired_subtracts_the_base_groups_figures_from_the_levers_at_the_same_se
     assert f"Higher in 2 of 2, {raised} of 2," in lines[-1]
     with pytest.raises(SystemExit, match="no runs of 'missing' in"):
         member_study.paired([study], ["raw"], ["missing"])
+
+
+def test_key_values_read_numbers_yaml_would_leave_as_strings():
+    parser = argparse.ArgumentParser()
+    pairs = ["learning_rate=3e-3", "epochs=2", "loss=asymmetric", "label_aware=true"]
+    assert member_study.key_values(parser, "--train-key", pairs, "learning_rate=1.5e-4") == {
+        "learning_rate": 0.003, "epochs": 2, "loss": "asymmetric", "label_aware": True,
+    }  # fmt: skip
