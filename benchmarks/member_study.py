@@ -291,7 +291,8 @@ def groups_of(variants: dict[str, list[str]], size: int) -> list[tuple[tuple[str
 def group_scorer(saved: dict[str, np.ndarray], rule: dict | None = None):
     """`score(runs, candidates)`: a group of runs averaged, the baseline's weight chosen among
     `candidates` and the rule tuned on validation as `tune_thresholds` does (params.yaml's, with
-    `rule`'s keys in place of its own); the rule's cross-validated figure and the test metrics."""
+    `rule`'s keys in place of its own); the rule's cross-validated figure and the test metrics.
+    Returned with the tuning config and params.yaml's candidate baseline weights."""
     params = yaml.safe_load(Path("params.yaml").read_text(encoding="utf-8"))
     params["tune_thresholds"] = {**params["tune_thresholds"], **(rule or {})}
     config = TuningConfig.from_params(params)
@@ -312,7 +313,7 @@ def group_scorer(saved: dict[str, np.ndarray], rule: dict | None = None):
         report = evaluation_report(gold["test"], test, names, result.thresholds, result.min_labels)
         return {"cv": result.cross_validated, "weight": w, **{k: report[k] for k in KEYS}}
 
-    return score, config
+    return score, config, params["ensemble"]["baseline_weights"]
 
 
 def paired(studies: list[Path], base: list[str], lever: list[str]) -> str:
@@ -327,10 +328,7 @@ def paired(studies: list[Path], base: list[str], lever: list[str]) -> str:
             raise SystemExit(f"no runs of {variant!r} in {', '.join(map(str, studies))}")
     if len(base) != len(lever):
         raise SystemExit(f"--base names {len(base)} variants and --lever {len(lever)}")
-    score, config = group_scorer(saved)
-    weights = yaml.safe_load(Path("params.yaml").read_text(encoding="utf-8"))["ensemble"][
-        "baseline_weights"
-    ]
+    score, config, weights = group_scorer(saved)
     seeds = {v: {run.split(":")[1] for run in runs} for v, runs in variants.items()}
     combos = [
         combo
@@ -370,9 +368,7 @@ def table(studies: list[Path], largest: int = 2, rule: dict | None = None) -> st
     (distinct seeds) with the baseline; the decision rule tuned as params.yaml's
     `tune_thresholds` with `rule`'s keys in place of its own."""
     saved = load_studies(studies)
-    score, config = group_scorer(saved, rule)
-    params = yaml.safe_load(Path("params.yaml").read_text(encoding="utf-8"))
-    weights = params["ensemble"]["baseline_weights"]
+    score, config, weights = group_scorer(saved, rule)
 
     def row(label: str, groups: list[tuple[str, ...]], candidates: list[float]) -> str:
         scores = [score(group, candidates) for group in groups]
@@ -497,14 +493,12 @@ def main() -> None:
         )  # fmt: skip
     elif args.command == "teacher":
         teacher(args.studies, args.runs, args.out)
-    elif args.command == "paired":
-        text = paired(args.studies, args.base, args.lever)
-        if args.out:
-            args.out.write_text(text, encoding="utf-8")
-        print(text)
-    else:
-        rule = key_values(parser, "--rule", args.rule, "objective=macro_f1")
-        text = table(args.studies, args.largest, rule)
+    else:  # a markdown table: printed, and written to --out where given
+        if args.command == "paired":
+            text = paired(args.studies, args.base, args.lever)
+        else:
+            rule = key_values(parser, "--rule", args.rule, "objective=macro_f1")
+            text = table(args.studies, args.largest, rule)
         if args.out:
             args.out.write_text(text, encoding="utf-8")
         print(text)

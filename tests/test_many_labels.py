@@ -11,6 +11,7 @@ import yaml
 from mltc.core import paths
 from mltc.core.files import read_json
 from mltc.data.text import TextEncoding
+from mltc.modeling.config import PreprocessConfig
 from mltc.modeling.heads import member_head
 from mltc.modeling.members import member_params
 from mltc.pipeline import diagnose
@@ -51,9 +52,10 @@ def test_150_labels_run_to_a_shipped_classifier_with_the_default_params(tmp_path
             "train.label_aware=auto: the 150 label names take"
         )
         assert member_head(paths.member_weights(member)) == "attention"
-        normalise = member_params(params, member).get("preprocess", {}).get("normalise")
-        reads = TextEncoding(128, normalise=None if normalise == "none" else normalise)
-        assert TextEncoding.load(paths.member_weights(member)) == reads  # as its params say
+        normalise = PreprocessConfig.from_params(member_params(params, member)).normalise
+        assert TextEncoding.load(paths.member_weights(member)) == TextEncoding(
+            128, normalise=normalise
+        )  # as its params say
 
     # about 3 texts a label: every label is rare, none has a validation threshold of its own
     assert read_json(paths.DATA_METRICS)["rare_labels"]["train"] == LABELS

@@ -199,8 +199,7 @@ def test_paired_subtracts_the_base_groups_figures_from_the_levers_at_the_same_se
     study = write_study(tmp_path, runs, gold)
     with_baseline(tmp_path, rng)
     monkeypatch.chdir(tmp_path)
-    score, _ = member_study.group_scorer(member_study.load_studies([study]))
-    weights = PARAMS["ensemble"]["baseline_weights"]
+    score, _, weights = member_study.group_scorer(member_study.load_studies([study]))
     text = member_study.paired([study], ["raw", "other"], ["clean", "other"])
     lines = text.splitlines()
     # clean has seed 42 only; other's 42 does not exist and 42+42 is never a group
