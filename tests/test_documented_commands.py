@@ -272,8 +272,16 @@ CHECKS = {
         "--epochs 1 --out pos-weight-seeds.npz",
         expect="label-aware-pos-weight:44 {'best_epoch': 1.0",
     ),
+    "python -m benchmarks.member_study train --runs label-aware-pos-weight-tweets:44 "
+    "label-aware-pos-weight-tweets:45 "
+    "--out benchmarks/results/levers/pos-weight-tweets-seeds.npz": Run(
+        "python -m benchmarks.member_study train --runs label-aware-pos-weight-tweets:44 "
+        "--model tiny --epochs 1 --out pos-weight-tweets-seeds.npz",
+        expect="label-aware-pos-weight-tweets:44 {'best_epoch': 1.0",
+    ),
     "python -m benchmarks.member_study table teachers.npz alone.npz "
     "benchmarks/results/levers/tweets.npz benchmarks/results/levers/pos-weight-seeds.npz "
+    "benchmarks/results/levers/pos-weight-tweets-seeds.npz "
     "--out benchmarks/results/levers/tweets.md": Covered(
         "tests/test_member_study.py::test_table_rows_alone_with_the_baseline_and_pairs_of_distinct_seeds"
     ),
@@ -281,6 +289,24 @@ CHECKS = {
     "benchmarks/results/levers/tweets.npz benchmarks/results/levers/pos-weight-seeds.npz "
     "--base label-aware label-aware-pos-weight --lever label-aware-tweets label-aware-pos-weight "
     "--out benchmarks/results/levers/tweets-paired.md": Covered(
+        "tests/test_member_study.py::"
+        "test_paired_subtracts_the_base_groups_figures_from_the_levers_at_the_same_seeds"
+    ),
+    "python -m benchmarks.member_study paired teachers.npz alone.npz "
+    "benchmarks/results/levers/tweets.npz benchmarks/results/levers/pos-weight-seeds.npz "
+    "benchmarks/results/levers/pos-weight-tweets-seeds.npz "
+    "--base label-aware-tweets label-aware-pos-weight "
+    "--lever label-aware label-aware-pos-weight-tweets "
+    "--out benchmarks/results/levers/tweets-pos-weight-paired.md": Covered(
+        "tests/test_member_study.py::"
+        "test_paired_subtracts_the_base_groups_figures_from_the_levers_at_the_same_seeds"
+    ),
+    "python -m benchmarks.member_study paired teachers.npz alone.npz "
+    "benchmarks/results/levers/tweets.npz benchmarks/results/levers/pos-weight-seeds.npz "
+    "benchmarks/results/levers/pos-weight-tweets-seeds.npz "
+    "--base label-aware-tweets label-aware-pos-weight "
+    "--lever label-aware-tweets label-aware-pos-weight-tweets "
+    "--out benchmarks/results/levers/tweets-both-paired.md": Covered(
         "tests/test_member_study.py::"
         "test_paired_subtracts_the_base_groups_figures_from_the_levers_at_the_same_seeds"
     ),
