@@ -310,6 +310,34 @@ CHECKS = {
         "tests/test_member_study.py::"
         "test_paired_subtracts_the_base_groups_figures_from_the_levers_at_the_same_seeds"
     ),
+    # benchmarks/README.md: train.epochs 4 against 5, one tiny member of one epoch
+    "python -m benchmarks.member_study train --runs label-aware-tweets:42 label-aware-tweets:44 "
+    "label-aware-tweets:45 --train-key epochs=4 --tag e4 "
+    "--out benchmarks/results/levers/epochs-4-tweets.npz": Run(
+        "python -m benchmarks.member_study train --runs label-aware-tweets:42 --model tiny "
+        "--train-key epochs=1 --tag e4 --out epochs-4-tweets.npz",
+        expect="label-aware-tweets-e4:42 {'best_epoch': 1.0, 'epochs': 1",
+    ),
+    "python -m benchmarks.member_study train --runs label-aware-pos-weight:43 "
+    "label-aware-pos-weight:44 label-aware-pos-weight:45 --train-key epochs=4 --tag e4 "
+    "--out benchmarks/results/levers/epochs-4-pos-weight.npz": Covered(
+        "tests/test_documented_commands.py::test_a_documented_command_runs"
+    ),
+    "python -m benchmarks.member_study table teachers.npz alone.npz "
+    "benchmarks/results/levers/tweets.npz benchmarks/results/levers/pos-weight-seeds.npz "
+    "benchmarks/results/levers/epochs-4-tweets.npz benchmarks/results/levers/epochs-4-pos-weight.npz "
+    "--out benchmarks/results/levers/epochs-4.md": Covered(
+        "tests/test_member_study.py::test_table_rows_alone_with_the_baseline_and_pairs_of_distinct_seeds"
+    ),
+    "python -m benchmarks.member_study paired teachers.npz alone.npz "
+    "benchmarks/results/levers/tweets.npz benchmarks/results/levers/pos-weight-seeds.npz "
+    "benchmarks/results/levers/epochs-4-tweets.npz benchmarks/results/levers/epochs-4-pos-weight.npz "
+    "--base label-aware-tweets label-aware-pos-weight "
+    "--lever label-aware-tweets-e4 label-aware-pos-weight-e4 "
+    "--out benchmarks/results/levers/epochs-4-paired.md": Covered(
+        "tests/test_member_study.py::"
+        "test_paired_subtracts_the_base_groups_figures_from_the_levers_at_the_same_seeds"
+    ),
     # benchmarks/README.md: task-adaptive pretraining
     "python -m benchmarks.adaptive_pretraining --epochs 10 --out minilm-tapt": Covered(
         "tests/test_adaptive_pretraining.py::"
