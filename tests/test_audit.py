@@ -16,7 +16,7 @@ from mltc.core.errors import PipelineError
 from mltc.core.files import read_json
 from mltc.data import split_files
 from mltc.data.labels import LabelSchema
-from mltc.pipeline import audit, download
+from mltc.pipeline import audit, baseline, download
 
 KEYWORDS = {
     "billing": ["invoice", "refund", "charge"],
@@ -159,6 +159,7 @@ def assert_raw_unchanged(before: dict[str, pd.DataFrame]) -> None:
 
 def test_the_audit_stage_writes_the_ranked_table_summary_and_page(params):
     download.run(params)
+    baseline.run(params)
     audit.run(params)
     table = pd.read_csv(paths.AUDIT_METRICS / "label_issues.csv", keep_default_na=False)
     summary = read_json(paths.AUDIT_SUMMARY)
@@ -169,6 +170,8 @@ def test_the_audit_stage_writes_the_ranked_table_summary_and_page(params):
     assert set(table["split"]) <= {"train", "validation"}
     assert summary["flagged"] == len(table)
     assert summary["texts"] == 135  # train 120 + validation 15; test is never audited
+    assert summary["c"] == read_json(paths.BASELINE_METRICS)["c"]  # the baseline stage's C
+    assert set(summary) >= {"c", "oof_average_precision_micro"}
     assert sum(entry["flagged"] for entry in summary["by_split"].values()) == len(table)
     saved = np.load(paths.AUDIT / "out_of_fold.npz")
     assert saved["probs"].shape == (135, 5)
@@ -185,6 +188,7 @@ def test_the_audit_stage_writes_the_ranked_table_summary_and_page(params):
 
 def test_the_audits_table_works_as_exclude_and_relabel_files(params):
     download.run(params)
+    baseline.run(params)
     audit.run(params)
     table = pd.read_csv(paths.AUDIT_METRICS / "label_issues.csv", keep_default_na=False)
     assert len(table) == 5  # as the stage test above shows
@@ -328,10 +332,37 @@ def test_a_pickle_planted_as_a_corrections_file_runs_nothing(params, tmp_path):
     assert not (tmp_path / "ran").exists() and not paths.RAW.exists()
 
 
+def test_the_audit_fits_each_fold_at_the_c_the_baseline_stage_chose(params, monkeypatch):
+    params["baseline"]["c_grid"] = [0.5, 2.0]
+    download.run(params)
+    baseline.run(params)
+    chosen = read_json(paths.BASELINE_METRICS)["c"]
+    grids = []
+
+    def fitted(texts, gold, fold, c_grid, *args):
+        grids.append(tuple(c_grid))
+        return baseline_out_of_fold(texts, gold, fold, c_grid, *args)
+
+    monkeypatch.setattr(audit, "baseline_out_of_fold", fitted)
+    audit.run({"audit": params["audit"]})  # the only section dvc.yaml declares for it
+    assert grids == [(chosen,)]
+    assert read_json(paths.AUDIT_SUMMARY)["c"] == chosen
+
+
+def test_an_audit_before_the_baseline_stage_is_one_line_and_writes_nothing(params):
+    download.run(params)
+    with pytest.raises(PipelineError) as error:
+        audit.run(params)
+    assert str(error.value) == (
+        "metrics/baseline.json is missing: run `dvc repro baseline` first (dvc repro audit does)"
+    )
+    assert not paths.AUDIT.exists() and not paths.AUDIT_METRICS.exists()
+
+
 def test_the_members_audit_reads_every_param_the_default_only_its_declared_ones(params):
-    """dvc.yaml declares audit and baseline for the stage; the members' params are read only
-    where audit.model is members (`dvc repro audit` with them: tests/test_pipeline.py)."""
-    declared = {"audit": params["audit"], "baseline": params["baseline"]}
+    """dvc.yaml declares audit for the stage; the members' params are read only where
+    audit.model is members (`dvc repro audit` with them: tests/test_pipeline.py)."""
+    declared = {"audit": params["audit"]}
     assert audit.stage_params(declared, lambda: pytest.fail("every param read")) is declared
     declared["audit"] = {**params["audit"], "model": "members"}
     assert audit.stage_params(declared, lambda: params) is params

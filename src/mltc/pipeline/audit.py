@@ -9,15 +9,28 @@ from mltc.audit import report
 from mltc.audit.config import AuditConfig
 from mltc.audit.label_issues import auditable_labels, find_label_issues
 from mltc.audit.out_of_fold import assign_folds, baseline_out_of_fold
-from mltc.baseline.config import BaselineConfig
-from mltc.baseline.tfidf import GRID_REMEDY
 from mltc.core import paths
-from mltc.core.files import atomic_path, write_csv, write_json, write_npz
+from mltc.core.errors import PipelineError
+from mltc.core.files import atomic_path, read_json, write_csv, write_json, write_npz
 from mltc.data import split_files
 from mltc.data.labels import LabelSchema
 from mltc.ensemble.config import EnsembleConfig
 
 AUDITED_SPLITS = ("train", "validation")  # test stays as published: it is never audited
+# each fold fits every label once, at the baseline stage's C
+FOLDS_REMEDY = "fewer audit.folds cost less; audit.model: none skips the audit"
+
+
+def baseline_c() -> float:
+    """The C the baseline stage chose on validation (metrics/baseline.json): the audit fits the
+    baseline as it ships, once a fold, instead of searching baseline.c_grid in every fold."""
+    remedy = "run `dvc repro baseline` first (dvc repro audit does)"
+    if not paths.BASELINE_METRICS.is_file():
+        raise PipelineError(f"{paths.BASELINE_METRICS} is missing: {remedy}")
+    c = read_json(paths.BASELINE_METRICS).get("c")
+    if isinstance(c, bool) or not isinstance(c, int | float) or c <= 0:
+        raise PipelineError(f"{paths.BASELINE_METRICS} has no C > 0 (c={c!r}): {remedy}")
+    return float(c)
 
 
 def write_skipped() -> None:
@@ -32,7 +45,7 @@ def write_skipped() -> None:
 
 
 def stage_params(declared: dict, every_param: Callable[[], dict]) -> dict:
-    """The params the audit reads: the sections dvc.yaml declares for it (audit, baseline); with
+    """The params the audit reads: the section dvc.yaml declares for it (audit); with
     audit.model: members, every section (`every_param()`): the members' params are read but not
     declared, so that a train param change does not re-run the default TF-IDF audit."""
     if AuditConfig.from_params(declared).model == "members":
@@ -41,13 +54,13 @@ def stage_params(declared: dict, every_param: Callable[[], dict]) -> dict:
 
 
 def run(params: dict) -> None:
-    """Fit the baseline K times, score each fold with the model that did not see it, rank the
+    """Fit the baseline K times at the baseline stage's C, score each fold with the model that did not see it, rank the
     label issues, and write the table, the summary and the page to read."""
     config = AuditConfig.from_params(params)
     if config.model == "none":
         write_skipped()
         return
-    c_grid = BaselineConfig.from_params(params).c_grid
+    c = baseline_c() if config.model == "baseline" else None
     schema = LabelSchema.load(paths.LABELS)
     names = list(schema.label_names)
     frames = {split: split_files.read_split(split) for split in AUDITED_SPLITS}
@@ -68,15 +81,12 @@ def run(params: dict) -> None:
     fold = assign_folds(gold, config.folds, config.seed)
     if config.model == "baseline":
         out_of_fold = baseline_out_of_fold(
-            texts, gold, fold, c_grid, config.seed, "audit",
-            f"{GRID_REMEDY}; audit.model: none skips the audit",
-        )  # fmt: skip
+            texts, gold, fold, (c,), config.seed, "audit", FOLDS_REMEDY
+        )
         probs = out_of_fold.probs
         how = {
-            "c": out_of_fold.c,
-            "oof_average_precision_micro_by_c": {
-                str(c): round(score, 6) for c, score in out_of_fold.average_precision_by_c.items()
-            },
+            "c": c,  # the baseline stage's
+            "oof_average_precision_micro": round(out_of_fold.average_precision_by_c[c], 6),
         }
     else:
         # imported only for this choice: the fine-tuning libraries (torch, transformers) take
