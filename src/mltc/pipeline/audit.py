@@ -54,8 +54,8 @@ def stage_params(declared: dict, every_param: Callable[[], dict]) -> dict:
 
 
 def run(params: dict) -> None:
-    """Fit the baseline K times at the baseline stage's C, score each fold with the model that did not see it, rank the
-    label issues, and write the table, the summary and the page to read."""
+    """Fit the baseline K times at the baseline stage's C, score each fold with the model that
+    did not see it, rank the label issues, and write the table, the summary and the page."""
     config = AuditConfig.from_params(params)
     if config.model == "none":
         write_skipped()
