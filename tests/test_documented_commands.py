@@ -75,6 +75,19 @@ class NotRunHere:
 
 
 TWEETS = "What a wonderful surprise!\nI can't stand this anymore\n"
+# member_study's table and paired commands, documented once per study, tested once each
+TABLE = Covered(
+    "tests/test_member_study.py::test_table_rows_alone_with_the_baseline_and_pairs_of_distinct_seeds"
+)
+PAIRED = Covered(
+    "tests/test_member_study.py::"
+    "test_paired_subtracts_the_base_groups_figures_from_the_levers_at_the_same_seeds"
+)
+TWEETS_PAIRED = (
+    "python -m benchmarks.member_study paired teachers.npz alone.npz "
+    "benchmarks/results/levers/tweets.npz benchmarks/results/levers/pos-weight-seeds.npz "
+)
+
 CHECKS = {
     # README: quick start
     "make repro": Run(f"{MAKE} repro", expect="Data and pipelines are up to date"),
@@ -282,34 +295,18 @@ CHECKS = {
     "python -m benchmarks.member_study table teachers.npz alone.npz "
     "benchmarks/results/levers/tweets.npz benchmarks/results/levers/pos-weight-seeds.npz "
     "benchmarks/results/levers/pos-weight-tweets-seeds.npz "
-    "--out benchmarks/results/levers/tweets.md": Covered(
-        "tests/test_member_study.py::test_table_rows_alone_with_the_baseline_and_pairs_of_distinct_seeds"
-    ),
-    "python -m benchmarks.member_study paired teachers.npz alone.npz "
-    "benchmarks/results/levers/tweets.npz benchmarks/results/levers/pos-weight-seeds.npz "
-    "--base label-aware label-aware-pos-weight --lever label-aware-tweets label-aware-pos-weight "
-    "--out benchmarks/results/levers/tweets-paired.md": Covered(
-        "tests/test_member_study.py::"
-        "test_paired_subtracts_the_base_groups_figures_from_the_levers_at_the_same_seeds"
-    ),
-    "python -m benchmarks.member_study paired teachers.npz alone.npz "
-    "benchmarks/results/levers/tweets.npz benchmarks/results/levers/pos-weight-seeds.npz "
-    "benchmarks/results/levers/pos-weight-tweets-seeds.npz "
+    "--out benchmarks/results/levers/tweets.md": TABLE,
+    TWEETS_PAIRED
+    + "--base label-aware label-aware-pos-weight --lever label-aware-tweets label-aware-pos-weight "
+    "--out benchmarks/results/levers/tweets-paired.md": PAIRED,
+    TWEETS_PAIRED + "benchmarks/results/levers/pos-weight-tweets-seeds.npz "
     "--base label-aware-tweets label-aware-pos-weight "
     "--lever label-aware label-aware-pos-weight-tweets "
-    "--out benchmarks/results/levers/tweets-pos-weight-paired.md": Covered(
-        "tests/test_member_study.py::"
-        "test_paired_subtracts_the_base_groups_figures_from_the_levers_at_the_same_seeds"
-    ),
-    "python -m benchmarks.member_study paired teachers.npz alone.npz "
-    "benchmarks/results/levers/tweets.npz benchmarks/results/levers/pos-weight-seeds.npz "
-    "benchmarks/results/levers/pos-weight-tweets-seeds.npz "
+    "--out benchmarks/results/levers/tweets-pos-weight-paired.md": PAIRED,
+    TWEETS_PAIRED + "benchmarks/results/levers/pos-weight-tweets-seeds.npz "
     "--base label-aware-tweets label-aware-pos-weight "
     "--lever label-aware-tweets label-aware-pos-weight-tweets "
-    "--out benchmarks/results/levers/tweets-both-paired.md": Covered(
-        "tests/test_member_study.py::"
-        "test_paired_subtracts_the_base_groups_figures_from_the_levers_at_the_same_seeds"
-    ),
+    "--out benchmarks/results/levers/tweets-both-paired.md": PAIRED,
     # benchmarks/README.md: train.epochs 4 against 5, one tiny member of one epoch
     "python -m benchmarks.member_study train --runs label-aware-tweets:42 label-aware-tweets:44 "
     "label-aware-tweets:45 --train-key epochs=4 --tag e4 "
@@ -326,18 +323,12 @@ CHECKS = {
     "python -m benchmarks.member_study table teachers.npz alone.npz "
     "benchmarks/results/levers/tweets.npz benchmarks/results/levers/pos-weight-seeds.npz "
     "benchmarks/results/levers/epochs-4-tweets.npz benchmarks/results/levers/epochs-4-pos-weight.npz "
-    "--out benchmarks/results/levers/epochs-4.md": Covered(
-        "tests/test_member_study.py::test_table_rows_alone_with_the_baseline_and_pairs_of_distinct_seeds"
-    ),
-    "python -m benchmarks.member_study paired teachers.npz alone.npz "
-    "benchmarks/results/levers/tweets.npz benchmarks/results/levers/pos-weight-seeds.npz "
-    "benchmarks/results/levers/epochs-4-tweets.npz benchmarks/results/levers/epochs-4-pos-weight.npz "
+    "--out benchmarks/results/levers/epochs-4.md": TABLE,
+    TWEETS_PAIRED
+    + "benchmarks/results/levers/epochs-4-tweets.npz benchmarks/results/levers/epochs-4-pos-weight.npz "
     "--base label-aware-tweets label-aware-pos-weight "
     "--lever label-aware-tweets-e4 label-aware-pos-weight-e4 "
-    "--out benchmarks/results/levers/epochs-4-paired.md": Covered(
-        "tests/test_member_study.py::"
-        "test_paired_subtracts_the_base_groups_figures_from_the_levers_at_the_same_seeds"
-    ),
+    "--out benchmarks/results/levers/epochs-4-paired.md": PAIRED,
     # benchmarks/README.md: task-adaptive pretraining
     "python -m benchmarks.adaptive_pretraining --epochs 10 --out minilm-tapt": Covered(
         "tests/test_adaptive_pretraining.py::"
@@ -351,9 +342,7 @@ CHECKS = {
         expect="label-aware-tapt:42 {'best_epoch': 1.0",
     ),
     "python -m benchmarks.member_study table teachers.npz alone.npz "
-    "benchmarks/results/levers/tapt.npz --out benchmarks/results/levers/tapt.md": Covered(
-        "tests/test_member_study.py::test_table_rows_alone_with_the_baseline_and_pairs_of_distinct_seeds"
-    ),
+    "benchmarks/results/levers/tapt.npz --out benchmarks/results/levers/tapt.md": TABLE,
     "python -m benchmarks.long_texts": Covered(
         "tests/test_long_texts.py::"
         "test_windows_learn_what_lies_past_the_first_window_and_truncation_cannot"
