@@ -317,8 +317,10 @@ CHECKS = {
     ),
     "python -m benchmarks.member_study train --runs label-aware-pos-weight:43 "
     "label-aware-pos-weight:44 label-aware-pos-weight:45 --train-key epochs=4 --tag e4 "
-    "--out benchmarks/results/levers/epochs-4-pos-weight.npz": Covered(
-        "tests/test_documented_commands.py::test_a_documented_command_runs"
+    "--out benchmarks/results/levers/epochs-4-pos-weight.npz": Run(
+        "python -m benchmarks.member_study train --runs label-aware-pos-weight:43 --model tiny "
+        "--train-key epochs=1 --tag e4 --out epochs-4-pos-weight.npz",
+        expect="label-aware-pos-weight-e4:43 {'best_epoch': 1.0, 'epochs': 1",
     ),
     "python -m benchmarks.member_study table teachers.npz alone.npz "
     "benchmarks/results/levers/tweets.npz benchmarks/results/levers/pos-weight-seeds.npz "
