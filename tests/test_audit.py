@@ -359,6 +359,19 @@ def test_an_audit_before_the_baseline_stage_is_one_line_and_writes_nothing(param
     assert not paths.AUDIT.exists() and not paths.AUDIT_METRICS.exists()
 
 
+def test_a_baseline_metrics_file_without_a_c_is_one_line_and_writes_nothing(params):
+    download.run(params)
+    baseline.run(params)
+    paths.BASELINE_METRICS.write_text('{"c": "4.0"}', encoding="utf-8")
+    with pytest.raises(PipelineError) as error:
+        audit.run(params)
+    assert str(error.value) == (
+        "metrics/baseline.json has no C > 0 (c='4.0'): run `dvc repro baseline` first "
+        "(dvc repro audit does)"
+    )
+    assert not paths.AUDIT.exists() and not paths.AUDIT_METRICS.exists()
+
+
 def test_the_members_audit_reads_every_param_the_default_only_its_declared_ones(params):
     """dvc.yaml declares audit for the stage; the members' params are read only where
     audit.model is members (`dvc repro audit` with them: tests/test_pipeline.py)."""
