@@ -187,14 +187,6 @@ def unrun(root: Path, stage: str) -> Path:
     return root
 
 
-def cheap_unvaried_stages(params: dict) -> None:
-    """The stages a test runs but does not vary made cheap: no audit, one C for the baseline, no
-    int8 graphs."""
-    params["audit"]["model"] = "none"
-    params["baseline"]["c_grid"] = [1.0]
-    params["export"]["int8"] = False
-
-
 def pipeline_project(
     root: Path, processes: int = 1, target: str | None = f"train@{MEMBER}"
 ) -> Path:

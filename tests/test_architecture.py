@@ -178,7 +178,7 @@ NOT_IMPORTED_AT_START = [
         "stages/train.py", TRAINING_LIBRARIES, id="train --check-params"
     ),
     pytest.param(  # the baseline audit (the default) fine-tunes nothing
-        "stages/audit.py", ("transformers", "mltc.modeling.training"), id="audit",
+        "stages/audit.py", ("transformers", "mltc.modeling.training", "skops"), id="audit",
         marks=pytest.mark.slow,
     ),
     pytest.param(  # tokenizes only

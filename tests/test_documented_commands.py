@@ -136,12 +136,8 @@ CHECKS = {
         "tests/test_server.py::test_the_onnx_backend_serves_what_its_predictor_gives"
     ),
     # docs/serving.md
-    "MLTC_BACKEND=onnx uvicorn --factory mltc.serving.server:app_from_environment --workers 4": Run(
-        "MLTC_BACKEND=onnx uvicorn --factory mltc.serving.server:app_from_environment --port 8766 "
-        "--workers 2 & pid=$!; for i in $(seq 120); do curl -sf localhost:8766/health && break; "
-        "sleep 1; done; curl -s localhost:8766/predict -H 'content-type: application/json' "
-        '-d \'{"texts": ["What a great day!"]}\'; kill $pid',
-        expect='"predictions":[{"labels":',
+    "MLTC_BACKEND=onnx uvicorn --factory mltc.serving.server:app_from_environment --workers 4": (
+        Covered("tests/test_server.py::test_several_workers_serve_the_export_through_the_factory")
     ),
     "python -m benchmarks.deploy": Run(
         "python -m benchmarks.deploy --quick --output deploy", expect="| onnx int8 |"
@@ -161,7 +157,8 @@ CHECKS = {
     ),
     "MLTC_MODEL=models/classifier uvicorn --factory mltc.serving.server:app_from_environment "
     "--host 127.0.0.1 --port 8000 --workers 4": Covered(
-        "tests/test_server.py::test_several_workers_serve_through_the_factory"
+        "tests/test_server.py::"
+        "test_the_factory_serves_the_folder_mltc_model_names_with_torch_by_default"
     ),
     "python -m benchmarks.serve_load": Run(
         "python -m benchmarks.serve_load --quick --output serve_load", expect="| 0 | 0 |"

@@ -23,7 +23,15 @@ import pytest
 
 from mltc.core.errors import PipelineError
 from mltc.serving.predictor import Predictor
-from mltc.serving.server import Batcher, Busy, Limits, http_server, main, parse_args
+from mltc.serving.server import (
+    Batcher,
+    Busy,
+    Limits,
+    app_from_environment,
+    http_server,
+    main,
+    parse_args,
+)
 
 LIMITS = {"max_texts": 4, "max_chars": 200, "max_body_bytes": 4000}
 GOOD = {"texts": ["What a wonderful surprise!", "I can't stand this anymore"]}
@@ -194,13 +202,18 @@ def test_a_port_in_use_stops_serve_with_uvicorns_line(shipped_classifier, capsys
 
 
 @pytest.mark.slow  # three interpreters start: uvicorn's and its two workers'
-def test_several_workers_serve_through_the_factory(shipped_classifier):
-    """docs/serving.md: uvicorn's workers, each loading the folder MLTC_MODEL names."""
+def test_several_workers_serve_the_export_through_the_factory(exported_classifier, tmp_path):
+    """docs/serving.md: uvicorn's workers, each loading the classifier with the backend
+    MLTC_BACKEND names, from that backend's folder in a project (models/export) when MLTC_MODEL
+    names none (MLTC_MODEL and the torch default: the test after this one, in this process)."""
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "export").symlink_to(exported_classifier)
+    environment = {key: value for key, value in os.environ.items() if key != "MLTC_MODEL"}
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "--factory",
          "mltc.serving.server:app_from_environment", "--port", str(port), "--workers", "2"],
-        env={**os.environ, "MLTC_MODEL": str(shipped_classifier)},
+        env={**environment, "MLTC_BACKEND": "onnx"}, cwd=tmp_path,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
@@ -214,10 +227,32 @@ def test_several_workers_serve_through_the_factory(shipped_classifier):
                 assert time.monotonic() < deadline and process.poll() is None
                 time.sleep(0.5)
         assert response.status_code == 200
-        assert len(response.json()["predictions"]) == 2
+        expected = Predictor(exported_classifier, backend="onnx").predict(GOOD["texts"])
+        assert [p["labels"] for p in response.json()["predictions"]] == expected
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def test_the_factory_serves_the_folder_mltc_model_names_with_torch_by_default(
+    shipped_classifier, predictor, monkeypatch
+):
+    from fastapi.testclient import TestClient
+
+    monkeypatch.setenv("MLTC_MODEL", str(shipped_classifier))
+    monkeypatch.delenv("MLTC_BACKEND", raising=False)
+    with TestClient(app_from_environment()) as client:
+        response = client.post("/predict", json=GOOD)
+    assert response.status_code == 200
+    assert [p["labels"] for p in response.json()["predictions"]] == predictor.predict(GOOD["texts"])
+
+
+def test_the_factory_names_a_backend_it_does_not_know(monkeypatch):
+    monkeypatch.setenv("MLTC_BACKEND", "tensorrt")
+    with pytest.raises(
+        PipelineError, match=r"^MLTC_BACKEND='tensorrt': expected one of torch, onnx$"
+    ):
+        app_from_environment()
 
 
 def test_the_onnx_backend_serves_what_its_predictor_gives(exported_classifier):

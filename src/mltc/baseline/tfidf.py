@@ -5,7 +5,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import skops.io
 from scipy.special import expit
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
@@ -119,6 +118,8 @@ class BaselineScorer:
 
 def save_baseline(folder: Path, model: Pipeline, label_names: Sequence[str]) -> None:
     """The fitted pipeline (skops) and its label order, for the ensemble's predictor."""
+    import skops.io  # here: its import lists every scikit-learn estimator, seconds a process
+
     skops.io.dump(model, Path(folder) / MODEL_FILE)
     write_json(Path(folder) / LABELS_FILE, {"label_names": list(label_names)})
 
@@ -127,6 +128,8 @@ def load_baseline(folder: Path) -> tuple[Pipeline, list[str]]:
     """The fitted pipeline and its label order, loaded without running code from the folder:
     only skops' default trusted types (scikit-learn, numpy) and ALSO_TRUSTED are built, anything else, a pickle
     or a damaged file is refused with one line naming the file."""
+    import skops.io  # as in save_baseline: only where a baseline is saved or loaded
+
     folder = Path(folder)
     remedy = "re-run dvc repro baseline, or restore the folder with dvc checkout"
     path = folder / MODEL_FILE
