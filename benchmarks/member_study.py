@@ -39,11 +39,10 @@ import tempfile
 import time
 from itertools import combinations, combinations_with_replacement, product
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 import yaml
-from datasets import DatasetDict
 
 from benchmarks.large_data import cpu_name
 from benchmarks.quality_runs import mean_and_spread
@@ -53,19 +52,14 @@ from mltc.core import paths
 from mltc.core.metrics import HEADLINE_METRICS, evaluation_report
 from mltc.data import split_files
 from mltc.data.labels import LabelSchema
-from mltc.data.tokenized import label_matrix, tokenize_splits
 from mltc.decision.config import TuningConfig
 from mltc.decision.thresholds import tune
-from mltc.distill.soft_targets import teacher_rows, with_soft_targets
-from mltc.distill.teacher import BaselineFolds
-from mltc.distill.teacher import baseline_train_out_of_fold as train_out_of_fold
 from mltc.ensemble.combine import choose_baseline_weight, combine
-from mltc.modeling import registry, training
-from mltc.modeling.config import PreprocessConfig, TrainConfig
-from mltc.modeling.hardware import best_device
-from mltc.modeling.inference import predict_proba
-from mltc.modeling.input_choice import member_encoding
-from mltc.modeling.model_files import load_tokenizer
+
+# `train` and `teacher` import the training libraries (datasets, torch, transformers) where they
+# run: `table` and `paired`, which read saved probabilities, start without them
+if TYPE_CHECKING:
+    from datasets import DatasetDict
 
 VARIANTS = {  # each on top of params.yaml's train section
     # the plain heads as results/members was measured: their bias started at zero
@@ -107,17 +101,24 @@ def parse_variant(variant: str) -> tuple[dict, set[str]]:
     return VARIANTS[variant], suffixes
 
 
-def without_flagged(processed: DatasetDict, issues: Path, top: int) -> DatasetDict:
+def without_flagged(processed: "DatasetDict", issues: Path, top: int) -> "DatasetDict":
     """The splits with the audit's first `top` flagged train texts left out of train."""
+    import pandas as pd
+    from datasets import DatasetDict
+
     table = pd.read_csv(issues, dtype=str, keep_default_na=False)
     flagged = set(table.loc[table["split"] == "train", "id"].head(top))
     train = processed["train"].filter(lambda row: row["id"] not in flagged)
     return DatasetDict({**processed, "train": train})
 
 
-def distilled(processed: DatasetDict, teacher: Path, saved: dict, weight: float) -> DatasetDict:
+def distilled(processed: "DatasetDict", teacher: Path, saved: dict, weight: float) -> "DatasetDict":
     """The splits with train's labels replaced by soft targets from `saved`, what `teacher` holds
     (ids, probs)."""
+    from datasets import DatasetDict
+
+    from mltc.distill.soft_targets import with_soft_targets
+
     train = with_soft_targets(
         processed["train"], saved["ids"], saved["probs"], weight, str(teacher)
     )
@@ -133,6 +134,16 @@ def train(
     finished). With `keep_train`, the training texts' probabilities are kept too (a teacher's).
     `train_keys` go on top of every variant's; a `tag` is appended to each variant's name in the
     npz (`label-aware-TAG:42`), to tell runs of another `model` or other keys apart."""
+    from datasets import DatasetDict
+
+    from mltc.data.tokenized import label_matrix, tokenize_splits
+    from mltc.modeling import registry, training
+    from mltc.modeling.config import PreprocessConfig, TrainConfig
+    from mltc.modeling.hardware import best_device
+    from mltc.modeling.inference import predict_proba
+    from mltc.modeling.input_choice import member_encoding
+    from mltc.modeling.model_files import load_tokenizer
+
     params = yaml.safe_load(Path("params.yaml").read_text(encoding="utf-8"))
     schema = LabelSchema.load(paths.LABELS)
     spec = registry.resolve(model)
@@ -233,6 +244,10 @@ def baseline_probs() -> dict[str, np.ndarray]:
 def baseline_train_out_of_fold(params: dict, ids: np.ndarray) -> np.ndarray:
     """The TF-IDF baseline's probabilities of the training texts (rows in `ids` order), out of
     fold on train alone, as the distill stage makes them (mltc.distill.teacher)."""
+    from mltc.distill.soft_targets import teacher_rows
+    from mltc.distill.teacher import BaselineFolds
+    from mltc.distill.teacher import baseline_train_out_of_fold as train_out_of_fold
+
     schema = LabelSchema.load(paths.LABELS)
     frame = split_files.read_split("train")
     audit, baseline = AuditConfig.from_params(params), BaselineConfig.from_params(params)

@@ -188,10 +188,11 @@ def reads_the_project(item: pytest.Item) -> bool:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The tests that read the reproduced project run after the others (each part in its order),
-    so that the project's build, started with the session (`reproducing`), runs beside tests that
-    do not wait for it."""
-    items.sort(key=reads_the_project)
+    """The tests that read the reproduced project run after the others, so that the project's
+    build, started with the session (`reproducing`), runs beside tests that do not wait for it;
+    within each part the slow tests go first (else in their order), so that the workers do not
+    end on one long test while the others wait."""
+    items.sort(key=lambda item: (reads_the_project(item), item.get_closest_marker("slow") is None))
 
 
 def shared_project_folder(tmp_path_factory) -> Path:

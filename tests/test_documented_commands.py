@@ -104,7 +104,7 @@ CHECKS = {
     # run as far as its own stages (the stages after them, on any number of members: the
     # reproduced project and tests/test_pipeline.py)
     "make fetch-mpnet && dvc exp run -S '+ensemble.members.mpnet={model: mpnet, epochs: 5}'": Run(
-        "dvc exp run -S '+ensemble.members.extra={model: tiny, epochs: 1}' evaluate@extra",
+        "dvc exp run -S '+ensemble.members.extra={model: tiny, epochs: 1}' train@extra",
         expect="Running stage 'train@extra'",
     ),
     # README: using the model
