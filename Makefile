@@ -35,15 +35,14 @@ repro: install
 	dvc repro
 
 # a pytest-xdist worker a core (the tests are mostly processes that import torch on one core);
-# TEST_WORKERS=0 runs them in this process; a worker that runs out takes tests queued for another
+# TEST_WORKERS=0 runs them in this process
 TEST_WORKERS ?= auto
-TEST_DIST := -n $(TEST_WORKERS) --dist worksteal
 test: install
-	pytest $(TEST_DIST)
+	pytest -n $(TEST_WORKERS)
 
 # the unit tier: seconds a module, no `dvc repro` (the end-to-end tests are marked slow)
 test-fast: install
-	pytest $(TEST_DIST) -m 'not slow and not gpu'
+	pytest -n $(TEST_WORKERS) -m 'not slow and not gpu'
 
 # The CUDA path (tests/test_gpu.py): bf16, fused AdamW, torch's dropout, the train stage on every
 # GPU. Without a GPU each test is skipped with the reason "no GPU: ...".

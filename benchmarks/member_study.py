@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 import yaml
 
 from benchmarks.large_data import cpu_name
@@ -50,14 +51,14 @@ from mltc.audit.config import AuditConfig
 from mltc.baseline.config import BaselineConfig
 from mltc.core import paths
 from mltc.core.metrics import HEADLINE_METRICS, evaluation_report
-from mltc.data import split_files
 from mltc.data.labels import LabelSchema
 from mltc.decision.config import TuningConfig
 from mltc.decision.thresholds import tune
 from mltc.ensemble.combine import choose_baseline_weight, combine
 
-# `train` and `teacher` import the training libraries (datasets, torch, transformers) where they
-# run: `table` and `paired`, which read saved probabilities, start without them
+# `train` and the teacher's baseline folds import the training libraries (datasets, torch,
+# transformers) where they run: `table` and `paired`, which read saved probabilities, start in
+# a second or two without them
 if TYPE_CHECKING:
     from datasets import DatasetDict
 
@@ -103,7 +104,6 @@ def parse_variant(variant: str) -> tuple[dict, set[str]]:
 
 def without_flagged(processed: "DatasetDict", issues: Path, top: int) -> "DatasetDict":
     """The splits with the audit's first `top` flagged train texts left out of train."""
-    import pandas as pd
     from datasets import DatasetDict
 
     table = pd.read_csv(issues, dtype=str, keep_default_na=False)
@@ -136,6 +136,7 @@ def train(
     npz (`label-aware-TAG:42`), to tell runs of another `model` or other keys apart."""
     from datasets import DatasetDict
 
+    from mltc.data import split_files
     from mltc.data.tokenized import label_matrix, tokenize_splits
     from mltc.modeling import registry, training
     from mltc.modeling.config import PreprocessConfig, TrainConfig
@@ -244,6 +245,7 @@ def baseline_probs() -> dict[str, np.ndarray]:
 def baseline_train_out_of_fold(params: dict, ids: np.ndarray) -> np.ndarray:
     """The TF-IDF baseline's probabilities of the training texts (rows in `ids` order), out of
     fold on train alone, as the distill stage makes them (mltc.distill.teacher)."""
+    from mltc.data import split_files
     from mltc.distill.soft_targets import teacher_rows
     from mltc.distill.teacher import BaselineFolds
     from mltc.distill.teacher import baseline_train_out_of_fold as train_out_of_fold

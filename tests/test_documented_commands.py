@@ -101,8 +101,8 @@ CHECKS = {
     "dvc metrics diff": Run(),
     'predict "What a wonderful surprise!"': Run(expect='"text": "What a wonderful surprise!"'),
     # README: the quality preset, its member added with a tiny model (mpnet: 400 MB, 25 min) and
-    # run as far as its own stages (the stages after them, on any number of members: the
-    # reproduced project and tests/test_pipeline.py)
+    # trained (its evaluate and the stages after it, on any number of members: the reproduced
+    # project and tests/test_pipeline.py)
     "make fetch-mpnet && dvc exp run -S '+ensemble.members.mpnet={model: mpnet, epochs: 5}'": Run(
         "dvc exp run -S '+ensemble.members.extra={model: tiny, epochs: 1}' train@extra",
         expect="Running stage 'train@extra'",
@@ -156,6 +156,8 @@ CHECKS = {
         )
     ),
     "MLTC_MODEL=models/classifier uvicorn --factory mltc.serving.server:app_from_environment "
+    # the factory with MLTC_MODEL and torch in process; uvicorn's workers through the factory:
+    # tests/test_server.py::test_several_workers_serve_the_export_through_the_factory
     "--host 127.0.0.1 --port 8000 --workers 4": Covered(
         "tests/test_server.py::"
         "test_the_factory_serves_the_folder_mltc_model_names_with_torch_by_default"

@@ -373,7 +373,7 @@ def wait_for_queue(project: Path, timeout_s: float) -> str:
         status = dvc("queue", "status", cwd=project)
         if ("Queued" not in status and "Running" not in status) or time.monotonic() > deadline:
             return status
-        time.sleep(1)
+        time.sleep(3)
 
 
 @pytest.fixture(scope="module")

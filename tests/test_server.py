@@ -2,7 +2,7 @@
 second interpreter to start) with the shipped tiny classifier, a real HTTP client. Good requests
 get what `Predictor` gives; each bad request gets a 4xx naming the problem, and the server goes
 on serving. Separate processes: uvicorn's workers here, `serve` itself in the documented
-commands' test."""
+commands' test; the factory uvicorn's workers call is also checked in process (TestClient)."""
 
 import asyncio
 import json
@@ -205,7 +205,8 @@ def test_a_port_in_use_stops_serve_with_uvicorns_line(shipped_classifier, capsys
 def test_several_workers_serve_the_export_through_the_factory(exported_classifier, tmp_path):
     """docs/serving.md: uvicorn's workers, each loading the classifier with the backend
     MLTC_BACKEND names, from that backend's folder in a project (models/export) when MLTC_MODEL
-    names none (MLTC_MODEL and the torch default: the test after this one, in this process)."""
+    names none (MLTC_MODEL and the torch default, in this process:
+    test_the_factory_serves_the_folder_mltc_model_names_with_torch_by_default)."""
     (tmp_path / "models").mkdir()
     (tmp_path / "models" / "export").symlink_to(exported_classifier)
     environment = {key: value for key, value in os.environ.items() if key != "MLTC_MODEL"}
