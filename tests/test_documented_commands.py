@@ -330,6 +330,25 @@ CHECKS = {
     "--base label-aware-tweets label-aware-pos-weight "
     "--lever label-aware-tweets-e4 label-aware-pos-weight-e4 "
     "--out benchmarks/results/levers/epochs-4-paired.md": PAIRED,
+    # benchmarks/README.md: early stopping (member_study train as run above; what it adds:)
+    "python -m benchmarks.member_study train --runs label-aware-pos-weight:42 "
+    "label-aware-pos-weight:44 --train-key early_stopping_patience=1 --tag es1 "
+    "--out benchmarks/results/levers/early-stopping.npz": Covered(
+        "tests/test_training.py::test_early_stopping_ends_training_once_validation_stops_improving"
+    ),
+    "python -m benchmarks.member_study train --runs label-aware-tweets:43 "
+    "--out benchmarks/results/levers/tweets-seed-43.npz": Covered(
+        "tests/test_documented_commands.py::test_a_documented_command_runs"
+    ),
+    "python -m benchmarks.member_study train --runs label-aware-pos-weight:42 "
+    "--out benchmarks/results/levers/pos-weight-seed-42.npz": Covered(
+        "tests/test_documented_commands.py::test_a_documented_command_runs"
+    ),
+    TWEETS_PAIRED + "benchmarks/results/levers/tweets-seed-43.npz "
+    "benchmarks/results/levers/pos-weight-seed-42.npz benchmarks/results/levers/early-stopping.npz "
+    "--base label-aware-tweets label-aware-pos-weight "
+    "--lever label-aware-tweets label-aware-pos-weight-es1 "
+    "--out benchmarks/results/levers/early-stopping-paired.md": PAIRED,
     # benchmarks/README.md: task-adaptive pretraining
     "python -m benchmarks.adaptive_pretraining --epochs 10 --out minilm-tapt": Covered(
         "tests/test_adaptive_pretraining.py::"

@@ -442,3 +442,19 @@ def test_layer_decay_counts_the_layers_of_the_encoder_it_is_given():
     groups = parameter_groups(named, 1.0, 0.0, 0.5, decayed=set())
     by_parameter = {id(p): g["lr"] for g in groups for p in g["params"]}
     assert [by_parameter[id(p)] for _, p in named] == [1.0, 0.5**5, 0.5**4, 0.5**3, 0.5**2, 0.5]
+
+
+def test_early_stopping_ends_training_once_validation_stops_improving(
+    processed_slice, tokenizer, schema, tmp_path
+):
+    """train.early_stopping_patience=1: with a learning rate too small to change a prediction,
+    validation cannot improve on the first epoch, so 2 of the 5 epochs run and the first is kept."""
+    spec = registry.resolve("tiny")
+    params = {"train": {**TRAIN_PARAMS["train"], "epochs": 5, "early_stopping_patience": 1,
+                        "learning_rate": 1e-12}}  # fmt: skip
+    trainer = training.build_trainer(
+        spec, schema, processed_slice, tokenizer, TrainConfig.from_params(params, spec), tmp_path
+    )
+    trainer.train()
+    assert trainer.state.epoch == 2.0
+    assert training.best_epoch(trainer) == 1.0
