@@ -83,6 +83,8 @@ PAIRED = Covered(
     "tests/test_member_study.py::"
     "test_paired_subtracts_the_base_groups_figures_from_the_levers_at_the_same_seeds"
 )
+# a command whose form a Run entry of this table runs (with other arguments)
+RUN_ABOVE = Covered("tests/test_documented_commands.py::test_a_documented_command_runs")
 TWEETS_PAIRED = (
     "python -m benchmarks.member_study paired teachers.npz alone.npz "
     "benchmarks/results/levers/tweets.npz benchmarks/results/levers/pos-weight-seeds.npz "
@@ -120,9 +122,7 @@ CHECKS = {
         expect='"text": "some text"',
     ),
     # README: over HTTP (the server started in the background, asked, stopped)
-    "serve --port 8000 &": Covered(
-        "tests/test_documented_commands.py::test_a_documented_command_runs"
-    ),
+    "serve --port 8000 &": RUN_ABOVE,
     "curl -s localhost:8000/predict -H 'content-type: application/json' -d "
     '\'{"texts": ["What a great day!"]}\'': Run(
         "serve --port 8765 & pid=$!; for i in $(seq 120); do curl -sf localhost:8765/health && "
@@ -147,9 +147,7 @@ CHECKS = {
         "python -m benchmarks.serve_load --backend onnx --quick --output serve_onnx",
         expect="| 0 | 0 |",
     ),
-    "serve --port 8000": Covered(
-        "tests/test_documented_commands.py::test_a_documented_command_runs"
-    ),
+    "serve --port 8000": RUN_ABOVE,
     "serve --model path/to/classifier --host 0.0.0.0 --port 8000 --max-batch 64 --max-wait-ms 5": (
         Covered(
             "tests/test_server.py::test_predict_gives_what_the_predictor_gives_in_the_order_sent"
@@ -196,12 +194,8 @@ CHECKS = {
     ),
     "make benchmark": Run(f"{MAKE} benchmark BENCHMARK_ARGS='--quick --output bench'"),
     # make benchmark's recipe, run above with --quick
-    "python -m benchmarks.throughput": Covered(
-        "tests/test_documented_commands.py::test_a_documented_command_runs"
-    ),
-    "python -m benchmarks.throughput --quick [--output DIR]": Covered(
-        "tests/test_documented_commands.py::test_a_documented_command_runs"
-    ),
+    "python -m benchmarks.throughput": RUN_ABOVE,
+    "python -m benchmarks.throughput --quick [--output DIR]": RUN_ABOVE,
     "python -m benchmarks.threshold_tuning": Run(
         "python -m benchmarks.threshold_tuning --labels 11 --texts 200"
     ),
@@ -229,9 +223,7 @@ CHECKS = {
     "dvc repro audit": Run(expect="Stage 'audit' didn't change"),
     "dvc metrics show metrics/audit/summary.json": Run(expect="flagged_rate"),
     "awk -F, 'NR == 1 || $3 == \"train\"' metrics/audit/label_issues.csv | head -301 > "
-    "data/corrections/top300.csv": Covered(
-        "tests/test_documented_commands.py::test_a_documented_command_runs"
-    ),
+    "data/corrections/top300.csv": RUN_ABOVE,
     "python -c \"import pandas as pd; t = pd.read_csv('metrics/audit/label_issues.csv'); "
     "t[t['split'] == 'train'].head(300).to_csv('data/corrections/top300.csv', index=False)\"": Run(
         "python -c \"import pandas as pd; t = pd.read_csv('metrics/audit/label_issues.csv'); "
@@ -337,13 +329,9 @@ CHECKS = {
         "tests/test_training.py::test_early_stopping_ends_training_once_validation_stops_improving"
     ),
     "python -m benchmarks.member_study train --runs label-aware-tweets:43 "
-    "--out benchmarks/results/levers/tweets-seed-43.npz": Covered(
-        "tests/test_documented_commands.py::test_a_documented_command_runs"
-    ),
+    "--out benchmarks/results/levers/tweets-seed-43.npz": RUN_ABOVE,
     "python -m benchmarks.member_study train --runs label-aware-pos-weight:42 "
-    "--out benchmarks/results/levers/pos-weight-seed-42.npz": Covered(
-        "tests/test_documented_commands.py::test_a_documented_command_runs"
-    ),
+    "--out benchmarks/results/levers/pos-weight-seed-42.npz": RUN_ABOVE,
     TWEETS_PAIRED + "benchmarks/results/levers/tweets-seed-43.npz "
     "benchmarks/results/levers/pos-weight-seed-42.npz benchmarks/results/levers/early-stopping.npz "
     "--base label-aware-tweets label-aware-pos-weight "
@@ -402,9 +390,7 @@ CHECKS = {
     "make gpu-check": Run(f"{MAKE} gpu-check"),  # without a GPU: every test skipped, the reason
     # docs/ensembles.md
     # as the README's preset line, run above with a tiny member
-    "dvc exp run -S '+ensemble.members.mpnet={model: mpnet, epochs: 5}'": Covered(
-        "tests/test_documented_commands.py::test_a_documented_command_runs"
-    ),
+    "dvc exp run -S '+ensemble.members.mpnet={model: mpnet, epochs: 5}'": RUN_ABOVE,
     # docs/sharing.md
     'git add .dvc/config dvc.lock metrics && git commit -m "run" && git push': Covered(
         "tests/test_pipeline.py::test_artifacts_travel_through_a_dvc_remote"
