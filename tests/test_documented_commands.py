@@ -90,6 +90,18 @@ TWEETS_PAIRED = (
     "benchmarks/results/levers/tweets.npz benchmarks/results/levers/pos-weight-seeds.npz "
 )
 
+# the layer-decay study's probabilities, after the default's members at the same seeds
+LAYER_DECAY_STUDIES = (
+    "teachers.npz alone.npz benchmarks/results/levers/tweets.npz "
+    "benchmarks/results/levers/pos-weight-seeds.npz benchmarks/results/levers/tweets-seed-43.npz "
+    "benchmarks/results/levers/pos-weight-seed-42.npz benchmarks/results/levers/layer-decay.npz "
+    "benchmarks/results/levers/layer-decay-seeds.npz benchmarks/results/levers/layer-decay-tweets.npz "
+)
+# a member trained at train.layer_decay 0.9, as the test of the rates it gives each layer does
+LAYER_DECAY = Covered(
+    "tests/test_training.py::test_layer_decay_scales_each_layers_rate_down_from_the_head"
+)
+
 CHECKS = {
     # README: quick start
     "make repro": Run(f"{MAKE} repro", expect="Data and pipelines are up to date"),
@@ -337,6 +349,26 @@ CHECKS = {
     "--base label-aware-tweets label-aware-pos-weight "
     "--lever label-aware-tweets label-aware-pos-weight-es1 "
     "--out benchmarks/results/levers/early-stopping-paired.md": PAIRED,
+    # benchmarks/README.md: layer-wise learning-rate decay in both of the default's members
+    "python -m benchmarks.member_study train --runs label-aware-pos-weight-layer-decay:42 "
+    "label-aware-pos-weight-layer-decay:44 "
+    "--out benchmarks/results/levers/layer-decay-seeds.npz": LAYER_DECAY,
+    "python -m benchmarks.member_study train --runs label-aware-tweets:42 label-aware-tweets:43 "
+    "label-aware-tweets:44 --train-key layer_decay=0.9 --tag ld "
+    "--out benchmarks/results/levers/layer-decay-tweets.npz": LAYER_DECAY,
+    "python -m benchmarks.member_study table "
+    + LAYER_DECAY_STUDIES
+    + "--out benchmarks/results/levers/layer-decay.md": TABLE,
+    "python -m benchmarks.member_study paired "
+    + LAYER_DECAY_STUDIES
+    + "--base label-aware-tweets label-aware-pos-weight "
+    "--lever label-aware-tweets-ld label-aware-pos-weight-layer-decay "
+    "--out benchmarks/results/levers/layer-decay-both-paired.md": PAIRED,
+    "python -m benchmarks.member_study paired "
+    + LAYER_DECAY_STUDIES
+    + "--base label-aware-tweets label-aware-pos-weight "
+    "--lever label-aware-tweets label-aware-pos-weight-layer-decay "
+    "--out benchmarks/results/levers/layer-decay-second-paired.md": PAIRED,
     # benchmarks/README.md: task-adaptive pretraining
     "python -m benchmarks.adaptive_pretraining --epochs 10 --out minilm-tapt": Covered(
         "tests/test_adaptive_pretraining.py::"
