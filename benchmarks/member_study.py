@@ -62,17 +62,17 @@ from mltc.ensemble.combine import choose_baseline_weight, combine
 if TYPE_CHECKING:
     from datasets import DatasetDict
 
-# the variants measured before `train.layer_decay: 0.9` became the default train every layer at
-# the full rate, as they did then
+# every variant was measured before `train.layer_decay: 0.9` became the default: one that names no
+# rate of its own trains every layer at the full rate, as it did then (parse_variant)
 FULL_RATE = {"layer_decay": 1.0}
 VARIANTS = {  # each on top of params.yaml's train section
     # the plain heads as results/members was measured: their bias started at zero
-    "plain": {"label_aware": False, "head_bias": "zero", **FULL_RATE},
-    "pos-weight": {"label_aware": False, "pos_weight_power": 0.5, "head_bias": "zero", **FULL_RATE},
-    "label-aware": {"label_aware": True, **FULL_RATE},
-    "label-aware-pos-weight": {"label_aware": True, "pos_weight_power": 0.5, **FULL_RATE},
-    "label-aware-asymmetric": {"label_aware": True, "loss": "asymmetric", **FULL_RATE},
-    "label-aware-correlation": {"label_aware": True, "loss": "correlation", **FULL_RATE},
+    "plain": {"label_aware": False, "head_bias": "zero"},
+    "pos-weight": {"label_aware": False, "pos_weight_power": 0.5, "head_bias": "zero"},
+    "label-aware": {"label_aware": True},
+    "label-aware-pos-weight": {"label_aware": True, "pos_weight_power": 0.5},
+    "label-aware-asymmetric": {"label_aware": True, "loss": "asymmetric"},
+    "label-aware-correlation": {"label_aware": True, "loss": "correlation"},
     "label-aware-layer-decay": {"label_aware": True, "layer_decay": 0.9},
     "label-aware-pos-weight-layer-decay": {
         "label_aware": True,
@@ -80,12 +80,11 @@ VARIANTS = {  # each on top of params.yaml's train section
         "layer_decay": 0.9,
     },
     # preprocess keys under "preprocess", on top of params.yaml's preprocess section
-    "label-aware-tweets": {"label_aware": True, "preprocess": {"normalise": "tweets"}, **FULL_RATE},
+    "label-aware-tweets": {"label_aware": True, "preprocess": {"normalise": "tweets"}},
     "label-aware-pos-weight-tweets": {
         "label_aware": True,
         "pos_weight_power": 0.5,
         "preprocess": {"normalise": "tweets"},
-        **FULL_RATE,
     },
 }
 KEYS = HEADLINE_METRICS
@@ -96,14 +95,15 @@ ISSUES = paths.AUDIT_METRICS / "label_issues.csv"
 
 
 def parse_variant(variant: str) -> tuple[dict, set[str]]:
-    """A variant's train keys and its suffixes (-cleaned, -distilled, in any order)."""
+    """A variant's train keys (at the full rate unless it names a `layer_decay`) and its suffixes
+    (-cleaned, -distilled, in any order)."""
     suffixes = set()
     while suffix := next((s for s in (CLEANED, DISTILLED) if variant.endswith(s)), None):
         suffixes.add(suffix)
         variant = variant.removesuffix(suffix)
     if variant not in VARIANTS:
         raise SystemExit(f"unknown variant {variant!r}: one of {', '.join(VARIANTS)}")
-    return VARIANTS[variant], suffixes
+    return {**FULL_RATE, **VARIANTS[variant]}, suffixes
 
 
 def without_flagged(processed: "DatasetDict", issues: Path, top: int) -> "DatasetDict":

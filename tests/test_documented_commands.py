@@ -85,15 +85,16 @@ PAIRED = Covered(
 )
 # a command whose form a Run entry of this table runs (with other arguments)
 RUN_ABOVE = Covered("tests/test_documented_commands.py::test_a_documented_command_runs")
-TWEETS_PAIRED = (
-    "python -m benchmarks.member_study paired teachers.npz alone.npz "
+# the studies that hold the default's members at the seeds the lever studies pair them with
+DEFAULT_MEMBER_STUDIES = (
+    "teachers.npz alone.npz "
     "benchmarks/results/levers/tweets.npz benchmarks/results/levers/pos-weight-seeds.npz "
 )
+TWEETS_PAIRED = "python -m benchmarks.member_study paired " + DEFAULT_MEMBER_STUDIES
 
 # the layer-decay study's probabilities, after the default's members at the same seeds
 LAYER_DECAY_STUDIES = (
-    "teachers.npz alone.npz benchmarks/results/levers/tweets.npz "
-    "benchmarks/results/levers/pos-weight-seeds.npz benchmarks/results/levers/tweets-seed-43.npz "
+    DEFAULT_MEMBER_STUDIES + "benchmarks/results/levers/tweets-seed-43.npz "
     "benchmarks/results/levers/pos-weight-seed-42.npz benchmarks/results/levers/layer-decay.npz "
     "benchmarks/results/levers/layer-decay-seeds.npz benchmarks/results/levers/layer-decay-tweets.npz "
 )
@@ -295,9 +296,9 @@ CHECKS = {
         "--model tiny --epochs 1 --out pos-weight-tweets-seeds.npz",
         expect="label-aware-pos-weight-tweets:44 {'best_epoch': 1.0",
     ),
-    "python -m benchmarks.member_study table teachers.npz alone.npz "
-    "benchmarks/results/levers/tweets.npz benchmarks/results/levers/pos-weight-seeds.npz "
-    "benchmarks/results/levers/pos-weight-tweets-seeds.npz "
+    "python -m benchmarks.member_study table "
+    + DEFAULT_MEMBER_STUDIES
+    + "benchmarks/results/levers/pos-weight-tweets-seeds.npz "
     "--out benchmarks/results/levers/tweets.md": TABLE,
     TWEETS_PAIRED
     + "--base label-aware label-aware-pos-weight --lever label-aware-tweets label-aware-pos-weight "
@@ -325,9 +326,9 @@ CHECKS = {
         "--train-key epochs=1 --tag e4 --out epochs-4-pos-weight.npz",
         expect="label-aware-pos-weight-e4:43 {'best_epoch': 1.0, 'epochs': 1",
     ),
-    "python -m benchmarks.member_study table teachers.npz alone.npz "
-    "benchmarks/results/levers/tweets.npz benchmarks/results/levers/pos-weight-seeds.npz "
-    "benchmarks/results/levers/epochs-4-tweets.npz benchmarks/results/levers/epochs-4-pos-weight.npz "
+    "python -m benchmarks.member_study table "
+    + DEFAULT_MEMBER_STUDIES
+    + "benchmarks/results/levers/epochs-4-tweets.npz benchmarks/results/levers/epochs-4-pos-weight.npz "
     "--out benchmarks/results/levers/epochs-4.md": TABLE,
     TWEETS_PAIRED
     + "benchmarks/results/levers/epochs-4-tweets.npz benchmarks/results/levers/epochs-4-pos-weight.npz "
