@@ -28,7 +28,7 @@ from transformers import (
 )
 
 from benchmarks.large_data import cpu_name
-from mltc.data import split_files
+from mltc.core import split_files
 from mltc.modeling import registry
 from mltc.modeling.cpu_dropout import use_cpu_dropout
 from mltc.modeling.hardware import best_device

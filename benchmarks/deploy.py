@@ -28,11 +28,10 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.large_data import cpu_name
-from mltc.core import paths
+from mltc.core import paths, split_files
+from mltc.core.labels import LabelSchema
 from mltc.core.markdown import update_section
 from mltc.core.metrics import HEADLINE_METRICS, binarize, label_metrics
-from mltc.data import split_files
-from mltc.data.labels import LabelSchema
 from mltc.ensemble.classifier_folder import Manifest
 from mltc.serving.predictor import Predictor
 

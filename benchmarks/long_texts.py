@@ -20,10 +20,10 @@ import numpy as np
 from datasets import Dataset, DatasetDict
 
 from benchmarks.large_data import cpu_name
+from mltc.core.labels import LabelSchema
 from mltc.core.metrics import binarize, label_metrics
-from mltc.data.labels import LabelSchema
-from mltc.data.text import TextEncoding, Windows
-from mltc.data.tokenized import tokenize_splits
+from mltc.core.text import TextEncoding, Windows
+from mltc.core.tokenized import tokenize_splits
 from mltc.modeling import registry, training
 from mltc.modeling.config import TrainConfig
 from mltc.modeling.inference import score_split

@@ -48,13 +48,13 @@ import yaml
 from benchmarks.large_data import cpu_name
 from benchmarks.quality_runs import mean_and_spread
 from mltc.audit.config import AuditConfig
-from mltc.baseline.config import BaselineConfig
 from mltc.core import paths
+from mltc.core.labels import LabelSchema
 from mltc.core.metrics import HEADLINE_METRICS, evaluation_report
-from mltc.data.labels import LabelSchema
 from mltc.decision.config import TuningConfig
 from mltc.decision.thresholds import tune
 from mltc.ensemble.combine import choose_baseline_weight, combine
+from mltc.modeling.baseline.config import BaselineConfig
 
 # `train` and the teacher's baseline folds import the training libraries (datasets, torch,
 # transformers) where they run: `table` and `paired`, which read saved probabilities, start in
@@ -140,8 +140,8 @@ def train(
     npz (`label-aware-TAG:42`), to tell runs of another `model` or other keys apart."""
     from datasets import DatasetDict
 
-    from mltc.data import split_files
-    from mltc.data.tokenized import label_matrix, tokenize_splits
+    from mltc.core import split_files
+    from mltc.core.tokenized import label_matrix, tokenize_splits
     from mltc.modeling import registry, training
     from mltc.modeling.config import PreprocessConfig, TrainConfig
     from mltc.modeling.hardware import best_device
@@ -249,7 +249,7 @@ def baseline_probs() -> dict[str, np.ndarray]:
 def baseline_train_out_of_fold(params: dict, ids: np.ndarray) -> np.ndarray:
     """The TF-IDF baseline's probabilities of the training texts (rows in `ids` order), out of
     fold on train alone, as the distill stage makes them (mltc.distill.teacher)."""
-    from mltc.data import split_files
+    from mltc.core import split_files
     from mltc.distill.soft_targets import teacher_rows
     from mltc.distill.teacher import BaselineFolds
     from mltc.distill.teacher import baseline_train_out_of_fold as train_out_of_fold

@@ -55,12 +55,12 @@ from transformers import (
 
 from benchmarks.large_data import cpu_name
 from mltc.core import paths
+from mltc.core.labels import LabelSchema
 from mltc.core.markdown import update_section
 from mltc.core.metrics import binarize, label_metrics, ranking_metrics
-from mltc.data.labels import LabelSchema
-from mltc.data.split_files import Split, read_chunks
-from mltc.data.text import TextEncoding
-from mltc.data.tokenized import tokenize_splits
+from mltc.core.split_files import Split, read_chunks
+from mltc.core.text import TextEncoding
+from mltc.core.tokenized import tokenize_splits
 from mltc.decision.rule import DecisionRule
 from mltc.ensemble.classifier_folder import MANIFEST_FILE, Manifest, write_classifier
 from mltc.ingest.config import DataConfig

@@ -6,8 +6,8 @@ import sys
 import dvc.api
 
 from mltc.core.errors import run_stage
+from mltc.core.stage_args import stage_member
 from mltc.pipeline import evaluate
-from mltc.pipeline.stage import stage_member
 
 
 def main() -> None:

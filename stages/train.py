@@ -7,15 +7,15 @@ import sys
 import dvc.api
 
 from mltc.core.errors import run_stage
-from mltc.pipeline import train_check
-from mltc.pipeline.stage import stage_member
+from mltc.core.stage_args import stage_member
+from mltc.modeling.members import checked_train_params
 
 
 def main() -> None:
     member = stage_member(sys.argv[1:])
     params = dvc.api.params_show(stages=f"train@{member}")
     if "--check-params" in sys.argv[1:]:
-        train_check.check_params(params, member)
+        checked_train_params(params, member)
     else:  # imported only to train: torch and transformers take seconds in each new process
         from mltc.pipeline import train
 

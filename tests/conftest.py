@@ -22,6 +22,7 @@ if "PYTEST_XDIST_WORKER_COUNT" in os.environ:
     share = (cores or 1) // int(os.environ["PYTEST_XDIST_WORKER_COUNT"])
     os.environ.setdefault("OMP_NUM_THREADS", str(max(1, share)))
 
+import pandas as pd
 import pytest
 import yaml
 from datasets import Dataset, DatasetDict
@@ -29,10 +30,11 @@ from filelock import FileLock
 
 import pipeline_projects
 from mltc.core import paths
-from mltc.data.labels import LabelSchema
-from mltc.data.split_files import Split, read_chunks
-from mltc.data.text import TextEncoding
-from mltc.data.tokenized import tokenize_splits
+from mltc.core.labels import LabelSchema
+from mltc.core.split_files import Split, read_chunks
+from mltc.core.tables import read_table_chunks
+from mltc.core.text import TextEncoding
+from mltc.core.tokenized import tokenize_splits
 from mltc.ingest.config import DataConfig
 from mltc.ingest.scan import scan
 from mltc.ingest.sources import CHUNK_ROWS
@@ -68,6 +70,12 @@ class LoadedData:
     splits: dict[str, Split]
     schema: LabelSchema
     notes: list[str]  # what was dropped or split off, as the download stage logs it
+
+
+def read_table(path: Path, header: bool = True) -> pd.DataFrame:
+    """A whole table file (one a stage wrote in the input's layout) as the download stage parses
+    it."""
+    return pd.concat(read_table_chunks(path, CHUNK_ROWS, header=header), ignore_index=True)
 
 
 def read_data(config: DataConfig) -> LoadedData:
@@ -273,9 +281,9 @@ def shipped_classifier(tiny_model_dir, label_names, tmp_path_factory) -> Path:
     baseline fitted on made-up texts at weight 0.3, and a 0.5 rule. Tests only read it."""
     import numpy as np
 
-    from mltc.baseline.tfidf import fit_baseline, save_baseline
     from mltc.decision.rule import DecisionRule
     from mltc.ensemble.classifier_folder import write_classifier
+    from mltc.modeling.baseline.tfidf import fit_baseline, save_baseline
 
     root = tmp_path_factory.mktemp("shipped")
     texts = [f"text {i} {'happy' if i % 2 else 'sad'}" for i in range(40)]

@@ -18,17 +18,15 @@ STAGES = yaml.safe_load((REPO_ROOT / "dvc.yaml").read_text())["stages"]
 # a layer imports only layers of a lower rank (peers of one rank do not import each other)
 LAYER_RANKS = {
     "core": 0,
-    "data": 1,
-    "ingest": 2,
-    "modeling": 2,
-    "baseline": 2,
-    "audit": 3,
-    "decision": 3,
-    "ensemble": 4,
-    "export": 5,
-    "distill": 5,
-    "pipeline": 6,
-    "serving": 6,
+    "ingest": 1,
+    "modeling": 1,
+    "audit": 2,
+    "decision": 2,
+    "ensemble": 3,
+    "export": 4,
+    "distill": 4,
+    "pipeline": 5,
+    "serving": 5,
 }
 
 

@@ -11,11 +11,10 @@ from conftest import EXAMPLES, PARAMS
 from mltc.audit import report
 from mltc.audit.label_issues import auditable_labels, find_label_issues
 from mltc.audit.out_of_fold import assign_folds, baseline_out_of_fold
-from mltc.core import paths
+from mltc.core import paths, split_files
 from mltc.core.errors import PipelineError
 from mltc.core.files import read_json
-from mltc.data import split_files
-from mltc.data.labels import LabelSchema
+from mltc.core.labels import LabelSchema
 from mltc.pipeline import audit, baseline, download
 
 KEYWORDS = {

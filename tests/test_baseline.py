@@ -1,6 +1,6 @@
 import numpy as np
 
-from mltc.baseline.tfidf import BaselineScorer, fit_baseline, load_baseline, save_baseline
+from mltc.modeling.baseline.tfidf import BaselineScorer, fit_baseline, load_baseline, save_baseline
 
 
 def test_baseline_picks_c_on_validation_and_returns_probabilities(semeval_slice, label_names):

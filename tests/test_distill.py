@@ -76,7 +76,7 @@ def test_the_teacher_is_the_shipped_classifier_with_its_baseline_swapped(
 
 
 def test_the_teacher_refuses_a_classifier_of_other_labels(shipped_classifier, schema):
-    from mltc.data.labels import LabelSchema
+    from mltc.core.labels import LabelSchema
 
     other = LabelSchema([*schema.label_names[:-1], "calm"])
     with pytest.raises(PipelineError) as error:

@@ -7,11 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from mltc.core import paths
+from mltc.core import paths, split_files
 from mltc.core.files import read_json
+from mltc.core.labels import LabelSchema
 from mltc.core.metrics import HEADLINE_METRICS, evaluation_report
-from mltc.data import split_files
-from mltc.data.labels import LabelSchema
 from mltc.pipeline.distill import OFF_NOTE
 from mltc.serving.predictor import Predictor
 from pipeline_projects import PIPELINE_MEMBERS, dvc, run

@@ -9,16 +9,16 @@ import numpy as np
 import pytest
 
 from conftest import PARAMS
-from mltc.baseline.tfidf import fit_baseline, save_baseline
 from mltc.core.errors import PipelineError
+from mltc.core.stage_args import stage_member
 from mltc.decision import rule as decision_rule
 from mltc.decision.config import TuningConfig
 from mltc.ensemble.classifier_folder import BASELINE_DIR, Manifest
 from mltc.ensemble.combine import choose_baseline_weight, combine
 from mltc.ensemble.config import EnsembleConfig
+from mltc.modeling.baseline.tfidf import fit_baseline, save_baseline
 from mltc.modeling.config import PreprocessConfig
 from mltc.modeling.members import member_params
-from mltc.pipeline.stage import stage_member
 from mltc.serving.predictor import Predictor
 
 

@@ -18,7 +18,7 @@ from safetensors.torch import save_file
 
 from conftest import MAX_LENGTH
 from mltc.core.errors import PipelineError
-from mltc.data.text import TextEncoding, Windows
+from mltc.core.text import TextEncoding, Windows
 from mltc.decision.rule import DecisionRule
 from mltc.ensemble.classifier_folder import write_classifier
 from mltc.export.graph_folder import INT8_GRAPH_FILE

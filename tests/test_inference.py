@@ -1,7 +1,7 @@
 import numpy as np
 import torch
 
-from mltc.data.tokenized import label_matrix
+from mltc.core.tokenized import label_matrix
 from mltc.modeling import registry
 from mltc.modeling.build import build_model
 from mltc.modeling.inference import predict_proba, predict_proba_chunks

@@ -10,8 +10,8 @@ from safetensors.torch import save_file
 from conftest import PARAMS
 from mltc.audit.member_folds import member_setup
 from mltc.core.errors import PipelineError
-from mltc.data.text import TextEncoding
-from mltc.data.tokenized import label_matrix
+from mltc.core.text import TextEncoding
+from mltc.core.tokenized import label_matrix
 from mltc.export.onnx_graphs import export_member
 from mltc.export.onnx_member import OnnxMember
 from mltc.modeling.build import build_model, load_classifier

@@ -9,7 +9,7 @@ from transformers import BertForSequenceClassification
 
 from conftest import PARAMS
 from mltc.core.errors import PipelineError
-from mltc.data.text import TextEncoding
+from mltc.core.text import TextEncoding
 from mltc.modeling.build import build_model, load_classifier
 from mltc.modeling.config import TrainConfig
 from mltc.modeling.input_choice import LabelAwareChoice, choose_label_aware, prompt_tokens

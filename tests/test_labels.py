@@ -1,7 +1,7 @@
 import pytest
 
 from mltc.core.errors import PipelineError
-from mltc.data.labels import LabelSchema, Layout, model_label_names
+from mltc.core.labels import LabelSchema, Layout, model_label_names
 
 
 def test_schema_round_trips_through_json(tmp_path):

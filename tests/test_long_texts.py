@@ -16,8 +16,8 @@ from benchmarks.long_texts import FILLER, LENGTH, fit, synthetic_splits
 from conftest import label_aware_member
 from mltc.core.errors import PipelineError
 from mltc.core.metrics import binarize, label_metrics
-from mltc.data.text import ENCODING_FILE, TextEncoding, Windows
-from mltc.data.tokenized import tokenize_splits
+from mltc.core.text import ENCODING_FILE, TextEncoding, Windows
+from mltc.core.tokenized import tokenize_splits
 from mltc.modeling.chunking import in_chunks, pool_windows
 from mltc.modeling.config import PreprocessConfig
 from mltc.modeling.inference import predict_proba_chunks

@@ -10,7 +10,7 @@ import yaml
 
 from mltc.core import paths
 from mltc.core.files import read_json
-from mltc.data.text import TextEncoding
+from mltc.core.text import TextEncoding
 from mltc.modeling.config import PreprocessConfig
 from mltc.modeling.heads import member_head
 from mltc.modeling.members import member_params

@@ -1,8 +1,8 @@
 import numpy as np
 
-from mltc.data.labels import LabelSchema
-from mltc.data.stats import LabelTally, data_summary
-from mltc.data.text import Windows
+from mltc.core.labels import LabelSchema
+from mltc.core.stats import LabelTally, data_summary
+from mltc.core.text import Windows
 from mltc.decision.rule import DecisionRule
 from mltc.ensemble.model_card import model_card
 from mltc.modeling.heads import ATTENTION, LABEL_AWARE

@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from conftest import read_table
 from mltc.core.files import read_json
-from mltc.data.tables import read_table
 from mltc.export.parity import PROBABILITY_TOLERANCE
 from mltc.serving.predictor import Predictor
 from pipeline_projects import OWN_DATA_PARAMS as EXAMPLES

@@ -14,9 +14,9 @@ import torch
 from conftest import EXAMPLES, PARAMS
 from mltc.core import paths
 from mltc.core.files import read_json
+from mltc.core.labels import LabelSchema
 from mltc.core.metrics import binarize
-from mltc.data.labels import LabelSchema
-from mltc.data.text import TextEncoding
+from mltc.core.text import TextEncoding
 from mltc.modeling.build import build_model
 from mltc.modeling.model_files import load_tokenizer
 from mltc.modeling.registry import REGISTRY

@@ -12,8 +12,8 @@ import skops.io
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer
 
-from mltc.baseline.tfidf import MODEL_FILE, PICKLE_FILE
 from mltc.core.errors import PipelineError
+from mltc.modeling.baseline.tfidf import MODEL_FILE, PICKLE_FILE
 from mltc.serving.cli import main as predict_main
 from mltc.serving.predictor import Predictor
 

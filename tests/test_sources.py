@@ -9,7 +9,7 @@ import pytest
 
 from conftest import EXAMPLES, data_config, read_data
 from mltc.core.errors import PipelineError
-from mltc.data.tables import write_table
+from mltc.core.tables import write_table
 from mltc.ingest import sources
 from pipeline_projects import OWN_DATA_PARAMS
 

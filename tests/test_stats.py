@@ -1,6 +1,6 @@
 import numpy as np
 
-from mltc.data.stats import LabelTally, data_summary, label_count_rows
+from mltc.core.stats import LabelTally, data_summary, label_count_rows
 
 
 def test_summary_counts_labels_cardinality_and_empty_texts_per_split():

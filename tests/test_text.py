@@ -3,8 +3,8 @@ import pytest
 from datasets import Dataset, DatasetDict
 
 from mltc.core.errors import PipelineError
-from mltc.data.text import TextEncoding
-from mltc.data.tokenized import tokenize_splits
+from mltc.core.text import TextEncoding
+from mltc.core.tokenized import tokenize_splits
 
 
 def test_tokens_are_truncated_but_not_padded(raw_slice, tokenizer):

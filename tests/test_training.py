@@ -8,7 +8,7 @@ import yaml
 from transformers import AutoConfig, AutoModelForSequenceClassification, EvalPrediction, pipeline
 
 from mltc.core.errors import PipelineError
-from mltc.data.tokenized import label_matrix
+from mltc.core.tokenized import label_matrix
 from mltc.modeling import cpu_dropout, hardware, registry, training
 from mltc.modeling.build import build_model, output_layer
 from mltc.modeling.config import TrainConfig

@@ -11,9 +11,9 @@ from datasets import DatasetDict
 
 from conftest import label_aware_member
 from mltc.core.errors import PipelineError
-from mltc.data.text import ENCODING_FILE, TextEncoding, Windows
-from mltc.data.tokenized import tokenize_splits
-from mltc.data.tweets import normalise_tweet
+from mltc.core.text import ENCODING_FILE, TextEncoding, Windows
+from mltc.core.tokenized import tokenize_splits
+from mltc.core.tweets import normalise_tweet
 from mltc.modeling.chunking import in_chunks
 from mltc.modeling.config import PreprocessConfig
 from mltc.modeling.inference import predict_proba_chunks

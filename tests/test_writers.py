@@ -1,9 +1,8 @@
 import numpy as np
 import pytest
 
-from conftest import EXAMPLES, data_config, read_data
-from mltc.data.labels import LabelSchema, Layout
-from mltc.data.tables import read_table
+from conftest import EXAMPLES, data_config, read_data, read_table
+from mltc.core.labels import LabelSchema, Layout
 from mltc.ingest.prediction_files import predictions_frame, write_predictions
 
 IDS = ["a1", "a2", "a3"]

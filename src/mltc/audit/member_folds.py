@@ -12,9 +12,9 @@ import numpy as np
 from datasets import Dataset, DatasetDict
 from transformers import PreTrainedTokenizerBase
 
-from mltc.data.labels import LabelSchema
-from mltc.data.text import TextEncoding
-from mltc.data.tokenized import tokenize_split
+from mltc.core.labels import LabelSchema
+from mltc.core.text import TextEncoding
+from mltc.core.tokenized import tokenize_split
 from mltc.modeling import training
 from mltc.modeling.config import PreprocessConfig, TrainConfig
 from mltc.modeling.inference import predict_proba

@@ -9,9 +9,9 @@ import numpy as np
 from iterstrat.ml_stratifiers import MultilabelStratifiedKFold
 from sklearn.metrics import average_precision_score
 
-from mltc.baseline.tfidf import GRID_REMEDY, one_vs_rest, tfidf_features
 from mltc.core.errors import PipelineError
 from mltc.core.progress import FitsLeft
+from mltc.modeling.baseline.tfidf import GRID_REMEDY, one_vs_rest, tfidf_features
 
 
 @dataclass(frozen=True)

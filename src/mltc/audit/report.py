@@ -8,9 +8,9 @@ import pandas as pd
 from sklearn.metrics import average_precision_score
 
 from mltc.audit.label_issues import LabelIssues
+from mltc.core.labels import join_labels, split_labels
 from mltc.core.markdown import markdown_table
 from mltc.core.metrics import DEFAULT_THRESHOLD, binarize, per_label_metrics
-from mltc.data.labels import join_labels, split_labels
 
 
 def _names(row: np.ndarray, label_names: Sequence[str]) -> str:

@@ -1,1 +1,1 @@
-"""Core: the error users see, atomic file writes, every path, the metrics, param checks and generated Markdown. Imports no other layer."""
+"""Core: what every stage stands on. The error users see, atomic file writes, every path, the metrics, param checks, generated Markdown; the label contract (labels.json), the validated split files, texts as the model sees them, data statistics, table file formats and saved probabilities. Imports no other layer."""

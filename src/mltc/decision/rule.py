@@ -10,8 +10,8 @@ import numpy as np
 
 from mltc.core.errors import PipelineError
 from mltc.core.files import read_json, write_json
+from mltc.core.labels import check_same_labels
 from mltc.core.metrics import DEFAULT_THRESHOLD
-from mltc.data.labels import check_same_labels
 from mltc.decision.threshold_range import THRESHOLD_RANGE, valid_threshold
 
 THRESHOLDS_FILE = "thresholds.json"

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from mltc.audit.out_of_fold import assign_folds, baseline_out_of_fold
-from mltc.data.labels import LabelSchema
+from mltc.core.labels import LabelSchema
 from mltc.ensemble.classifier_folder import Manifest
 from mltc.ensemble.combine import combine
 from mltc.modeling.scoring import TorchMember

@@ -3,9 +3,9 @@
 
 from collections.abc import Mapping
 
+from mltc.core.labels import LabelSchema
 from mltc.core.metrics import HEADLINE_METRICS
-from mltc.data.labels import LabelSchema
-from mltc.data.text import Windows
+from mltc.core.text import Windows
 from mltc.decision.rule import DecisionRule
 from mltc.modeling.heads import ATTENTION, LABEL_AWARE, PLAIN
 

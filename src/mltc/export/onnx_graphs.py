@@ -12,8 +12,8 @@ import torch
 from transformers import DataCollatorWithPadding
 
 from mltc.core.errors import PipelineError
-from mltc.data.labels import model_label_names
-from mltc.data.text import ENCODING_FILE, TextEncoding
+from mltc.core.labels import model_label_names
+from mltc.core.text import ENCODING_FILE, TextEncoding
 from mltc.export.graph_folder import (
     GRAPH_FILE,
     INPUT_NAMES,

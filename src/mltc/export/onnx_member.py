@@ -11,7 +11,7 @@ import tokenizers
 from tqdm.auto import tqdm
 
 from mltc.core.errors import PipelineError, first_line
-from mltc.data.text import TextEncoding
+from mltc.core.text import TextEncoding
 from mltc.export.graph_folder import REMEDY, TOKENIZER_FILE, GraphSpec, graph_file
 from mltc.modeling.chunking import in_chunks, longest_first_batches, pool_windows
 

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from mltc.core.errors import PipelineError
-from mltc.data.stats import LabelTally
+from mltc.core.stats import LabelTally
 from mltc.ingest import label_formats
 from mltc.ingest.config import DataConfig
 from mltc.ingest.label_formats import LabelSpec, ResolvedLabels

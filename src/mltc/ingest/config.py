@@ -5,6 +5,7 @@ from pathlib import Path
 from typing import Any
 
 from mltc.core.errors import PipelineError
+from mltc.core.tables import FILE_FORMATS
 from mltc.core.validation import (
     flag,
     integer,
@@ -14,7 +15,6 @@ from mltc.core.validation import (
     optional_name,
     params_section,
 )
-from mltc.data.tables import FILE_FORMATS
 from mltc.ingest.corrections import correction_file
 from mltc.ingest.label_formats import LABEL_FORMATS, LabelSpec
 from mltc.ingest.semeval import LANGUAGE_CODES

@@ -21,8 +21,8 @@ import pandas as pd
 
 from mltc.core import paths
 from mltc.core.errors import PipelineError
-from mltc.data.labels import LABEL_LIST_SEPARATOR, split_labels
-from mltc.data.split_files import Split
+from mltc.core.labels import LABEL_LIST_SEPARATOR, split_labels
+from mltc.core.split_files import Split
 from mltc.ingest.label_formats import matrix_from_lists
 
 CORRECTED_SPLITS = ("train", "validation")

@@ -4,7 +4,7 @@ layout, which is how the tests run it offline)."""
 import pandas as pd
 
 from mltc.core.errors import PipelineError, first_line
-from mltc.data.split_files import split_name
+from mltc.core.split_files import split_name
 
 
 def read_hub(

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 
 from mltc.core.files import atomic_path
-from mltc.data.labels import LabelSchema
-from mltc.data.tables import SUFFIX_BY_FORMAT, write_table
+from mltc.core.labels import LabelSchema
+from mltc.core.tables import SUFFIX_BY_FORMAT, write_table
 from mltc.ingest import semeval
 
 

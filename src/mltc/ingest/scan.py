@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 from mltc.core import paths
 from mltc.core.errors import PipelineError
-from mltc.data.labels import LabelSchema, Layout
-from mltc.data.split_files import Split
+from mltc.core.labels import LabelSchema, Layout
+from mltc.core.split_files import Split
 from mltc.ingest import label_formats
 from mltc.ingest.checks import (
     IdRegister,

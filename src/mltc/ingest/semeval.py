@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 
 from mltc.core.errors import PipelineError
-from mltc.data.labels import Layout
-from mltc.data.tables import field_count_message, not_utf8
+from mltc.core.labels import Layout
+from mltc.core.tables import field_count_message, not_utf8
 from mltc.ingest.label_formats import LabelSpec
 
 ID_COLUMN = "ID"

@@ -10,9 +10,9 @@ import pandas as pd
 
 from mltc.core import paths
 from mltc.core.errors import PipelineError
-from mltc.data.labels import Layout
-from mltc.data.split_files import split_name
-from mltc.data.tables import file_format, read_table_chunks
+from mltc.core.labels import Layout
+from mltc.core.split_files import split_name
+from mltc.core.tables import file_format, read_table_chunks
 from mltc.ingest import hub, semeval
 from mltc.ingest.config import DataConfig
 from mltc.ingest.label_formats import LabelSpec

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
-from mltc.data import split_files
-from mltc.data.stats import LabelTally
+from mltc.core import split_files
+from mltc.core.stats import LabelTally
 from mltc.ingest import sources
 from mltc.ingest.checks import warn_unseen_labels
 from mltc.ingest.corrections import Corrections, Corrector

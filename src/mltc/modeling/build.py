@@ -17,7 +17,7 @@ from transformers import (
 )
 
 from mltc.core.errors import PipelineError, first_line
-from mltc.data.labels import LabelSchema
+from mltc.core.labels import LabelSchema
 from mltc.modeling.heads import ATTENTION, LABEL_AWARE, config_head
 from mltc.modeling.label_attention import LabelAttentionClassifier, name_states
 from mltc.modeling.label_aware import DROPOUT_KEYS, LabelAwareClassifier

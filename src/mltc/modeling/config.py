@@ -5,8 +5,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from mltc.core.errors import PipelineError
+from mltc.core.text import NORMALISED, POOLINGS, TextEncoding, Windows
 from mltc.core.validation import flag, integer, number, one_of, params_section
-from mltc.data.text import NORMALISED, POOLINGS, TextEncoding, Windows
 from mltc.modeling.hardware import PRECISIONS
 from mltc.modeling.registry import ModelSpec
 

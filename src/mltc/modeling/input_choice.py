@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from mltc.data.text import TextEncoding
+from mltc.core.text import TextEncoding
 from mltc.modeling.config import check_setting
 from mltc.modeling.heads import ATTENTION, LABEL_AWARE, PLAIN
 

@@ -19,7 +19,7 @@ from torch import nn
 from transformers import PretrainedConfig, PreTrainedModel, PreTrainedTokenizerBase
 
 from mltc.core.errors import PipelineError
-from mltc.data.text import TextEncoding
+from mltc.core.text import TextEncoding
 from mltc.modeling.heads import ATTENTION_KEY
 from mltc.modeling.label_aware import EncoderWithHead
 

@@ -3,7 +3,7 @@ segment of every input and the text the second, and each label's score is read f
 output over that label's own name, by one small head shared by all labels. Attention lets the
 text and every label name see each other, so labels that go together can share evidence.
 
-`train.label_aware: true` turns it on for a member (mltc.data.text.TextEncoding writes the
+`train.label_aware: true` turns it on for a member (mltc.core.text.TextEncoding writes the
 inputs). The fine-tuned folder is the encoder's config.json, with the label positions under
 `POSITIONS_KEY`, and one model.safetensors for the encoder and the head.
 """

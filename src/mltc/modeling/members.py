@@ -9,7 +9,7 @@ from typing import Any
 from mltc.core.errors import PipelineError
 from mltc.core.validation import params_section
 from mltc.modeling import registry
-from mltc.modeling.config import TrainConfig
+from mltc.modeling.config import DistributedConfig, TrainConfig
 from mltc.modeling.registry import ModelSpec
 
 MEMBER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
@@ -75,3 +75,16 @@ def member_training(
     chosen = member_params(params, name)
     spec = registry.resolve(chosen["model"], chosen.get("trust_remote_code", False))
     return chosen, spec, TrainConfig.from_params(chosen, spec)
+
+
+def checked_train_params(
+    params: dict[str, Any], name: str
+) -> tuple[dict[str, Any], ModelSpec, TrainConfig, DistributedConfig, int]:
+    """The train stage's params check, which dvc.yaml runs before torchrun starts (`stages/train.py
+    MEMBER --check-params`): member `name`'s params, model and train config (`member_training`),
+    the distributed settings and the batch of each process. It imports no training library, so a
+    bad param stops the stage with one line in about the time the interpreter takes to start
+    (torchrun itself fails on some of them with a bare traceback)."""
+    params, spec, config = member_training(params, name)
+    distributed = DistributedConfig.from_params(params)
+    return params, spec, config, distributed, distributed.per_process_batch(config.batch_size)

@@ -10,8 +10,8 @@ import torch
 from transformers import PreTrainedModel
 
 from mltc.core.errors import PipelineError
-from mltc.data.labels import model_label_names
-from mltc.data.text import TextEncoding
+from mltc.core.labels import model_label_names
+from mltc.core.text import TextEncoding
 from mltc.modeling.build import load_classifier
 from mltc.modeling.chunking import in_chunks
 from mltc.modeling.hardware import best_device

@@ -20,10 +20,10 @@ from transformers import (
 from transformers.trainer_utils import TrainOutput
 
 from mltc.core.files import publish
+from mltc.core.labels import LabelSchema
 from mltc.core.metrics import binarize, label_metrics
-from mltc.data.labels import LabelSchema
-from mltc.data.text import TextEncoding
-from mltc.data.tokenized import label_matrix
+from mltc.core.text import TextEncoding
+from mltc.core.tokenized import label_matrix
 from mltc.modeling import checkpoints, layer_decay
 from mltc.modeling.build import build_model, output_layer
 from mltc.modeling.callbacks import CostEstimateCallback, EpochSummaryCallback

@@ -9,11 +9,10 @@ from mltc.audit import report
 from mltc.audit.config import AuditConfig
 from mltc.audit.label_issues import auditable_labels, find_label_issues
 from mltc.audit.out_of_fold import assign_folds, baseline_out_of_fold
-from mltc.core import paths
+from mltc.core import paths, split_files
 from mltc.core.errors import PipelineError
 from mltc.core.files import atomic_path, read_json, write_csv, write_json, write_npz
-from mltc.data import split_files
-from mltc.data.labels import LabelSchema
+from mltc.core.labels import LabelSchema
 from mltc.ensemble.config import EnsembleConfig
 
 AUDITED_SPLITS = ("train", "validation")  # test stays as published: it is never audited

@@ -7,13 +7,12 @@ pipeline is saved for that.
 
 import numpy as np
 
-from mltc.baseline.config import BaselineConfig
-from mltc.baseline.tfidf import fit_baseline, save_baseline
-from mltc.core import paths
+from mltc.core import paths, split_files
 from mltc.core.files import atomic_path, write_json, write_npz
+from mltc.core.labels import LabelSchema
 from mltc.core.metrics import evaluation_report, headline_line
-from mltc.data import split_files
-from mltc.data.labels import LabelSchema
+from mltc.modeling.baseline.config import BaselineConfig
+from mltc.modeling.baseline.tfidf import fit_baseline, save_baseline
 
 
 def run(params: dict) -> None:

@@ -3,13 +3,12 @@ reporting) on test: label co-occurrence, calibration, a per-label table and the 
 
 import numpy as np
 
-from mltc.core import paths
+from mltc.core import paths, split_files
 from mltc.core.files import atomic_path
+from mltc.core.labels import LabelSchema
 from mltc.core.markdown import markdown_table
 from mltc.core.metrics import binarize
-from mltc.data import split_files
-from mltc.data.labels import LabelSchema
-from mltc.data.probabilities import load_probs
+from mltc.core.probabilities import load_probs
 from mltc.decision import diagnostics
 from mltc.decision import rule as decision_rule
 

@@ -43,14 +43,14 @@ def write_disabled() -> None:
 
 def run(params: dict) -> None:
     """Off (the default): the outputs that say so. On: the student trained, tuned, shipped and
-    compared with the ensemble (mltc.pipeline.distill_student)."""
+    compared with the ensemble (mltc.distill.student)."""
     config = DistillConfig.from_params(params)
     if not config.enabled:
         write_disabled()
         return
     # imported only when on: the student's libraries (torch, transformers, scikit-learn) take
     # seconds to import, which the default, disabled stage does not pay at every `dvc repro`
-    from mltc.pipeline import distill_student
+    from mltc.distill import student
 
-    distill_student.run(params, config)
+    student.run(params, config)
     remove_leftovers()  # the student's weights, now inside models/student

@@ -5,7 +5,7 @@ import pandas as pd
 
 from mltc.core import paths
 from mltc.core.files import atomic_path, write_csv, write_json
-from mltc.data.stats import data_summary, label_count_rows
+from mltc.core.stats import data_summary, label_count_rows
 from mltc.ingest.config import DataConfig
 from mltc.ingest.corrections import Corrector, read_corrections
 from mltc.ingest.scan import scan

@@ -6,10 +6,10 @@ from datasets import load_from_disk
 
 from mltc.core import paths
 from mltc.core.files import write_json, write_npz
+from mltc.core.labels import LabelSchema
 from mltc.core.metrics import evaluation_report, headline_line
-from mltc.data.labels import LabelSchema
-from mltc.data.text import TextEncoding
-from mltc.data.tokenized import arrow_column, label_matrix
+from mltc.core.text import TextEncoding
+from mltc.core.tokenized import arrow_column, label_matrix
 from mltc.modeling.build import load_classifier
 from mltc.modeling.config import EvaluateConfig
 from mltc.modeling.hardware import best_device

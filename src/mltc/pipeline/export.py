@@ -8,12 +8,10 @@ from collections.abc import Callable
 
 import numpy as np
 
-from mltc.baseline.tfidf import BaselineScorer, load_baseline
-from mltc.core import paths
+from mltc.core import paths, split_files
 from mltc.core.files import atomic_path, write_json
+from mltc.core.labels import LabelSchema
 from mltc.core.metrics import headline_line
-from mltc.data import split_files
-from mltc.data.labels import LabelSchema
 from mltc.decision import rule as decision_rule
 from mltc.ensemble.classifier_folder import BASELINE_DIR
 from mltc.ensemble.combine import combine
@@ -21,6 +19,7 @@ from mltc.export.config import ExportConfig
 from mltc.export.onnx_member import OnnxMember
 from mltc.export.package import write_export
 from mltc.export.parity import CHECKED, REFERENCE, check_parity, parity_report
+from mltc.modeling.baseline.tfidf import BaselineScorer, load_baseline
 from mltc.modeling.scoring import TorchMember
 
 

@@ -5,12 +5,11 @@ import tempfile
 
 from datasets import DatasetDict
 
-from mltc.core import paths
+from mltc.core import paths, split_files
 from mltc.core.files import atomic_path
-from mltc.data import split_files
-from mltc.data.labels import LabelSchema
-from mltc.data.text import TextEncoding
-from mltc.data.tokenized import tokenize_splits
+from mltc.core.labels import LabelSchema
+from mltc.core.text import TextEncoding
+from mltc.core.tokenized import tokenize_splits
 from mltc.modeling import registry
 from mltc.modeling.config import PreprocessConfig, label_aware
 from mltc.modeling.input_choice import member_encoding

@@ -16,12 +16,12 @@ from dvc.repo import Repo
 from dvc.utils.serialize import load_yaml, modify_yaml
 
 from mltc.audit.config import AuditConfig
-from mltc.baseline.config import BaselineConfig
 from mltc.core.errors import PipelineError, run_stage
 from mltc.decision.config import TuningConfig
 from mltc.ensemble.config import EnsembleConfig
 from mltc.export.config import ExportConfig
 from mltc.ingest.config import DataConfig
+from mltc.modeling.baseline.config import BaselineConfig
 from mltc.modeling.config import DistributedConfig, EvaluateConfig, PreprocessConfig
 from mltc.modeling.members import member_training
 

@@ -8,19 +8,19 @@ from datasets import load_from_disk
 
 from mltc.core import paths
 from mltc.core.files import write_csv, write_json
-from mltc.data.labels import LabelSchema
+from mltc.core.labels import LabelSchema
 from mltc.modeling import checkpoints, training
 from mltc.modeling.config import PreprocessConfig
 from mltc.modeling.curves import training_curves
 from mltc.modeling.hardware import best_device, resolve_precision
 from mltc.modeling.input_choice import member_encoding
+from mltc.modeling.members import checked_train_params
 from mltc.modeling.model_files import load_tokenizer
-from mltc.pipeline.train_check import check_params
 
 
 def run(params: dict, member: str) -> None:
     """Fine-tune member `member` in each process torchrun started; rank 0 writes the outputs."""
-    params, spec, config, distributed, per_process_batch = check_params(params, member)
+    params, spec, config, distributed, per_process_batch = checked_train_params(params, member)
     distributed.check_launched(int(os.environ.get("WORLD_SIZE", "1")))  # set by torchrun
     schema = LabelSchema.load(paths.LABELS)
     tokenizer = load_tokenizer(spec)

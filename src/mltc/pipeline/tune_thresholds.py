@@ -10,19 +10,18 @@ Everything is computed and formatted before the first file is written.
 import numpy as np
 import pandas as pd
 
-from mltc.core import paths
+from mltc.core import paths, split_files
 from mltc.core.errors import PipelineError
 from mltc.core.files import read_json, write_csv, write_json, write_npz
+from mltc.core.labels import LabelSchema
 from mltc.core.metrics import (
     binarize,
     evaluation_report,
     interpolated_pr_curves,
     plotted_labels,
 )
-from mltc.data import split_files
-from mltc.data.labels import LabelSchema
-from mltc.data.probabilities import load_probs
-from mltc.data.text import TextEncoding
+from mltc.core.probabilities import load_probs
+from mltc.core.text import TextEncoding
 from mltc.decision import rule as decision_rule
 from mltc.decision.config import TuningConfig
 from mltc.decision.report import headline, tune_and_report

@@ -12,8 +12,8 @@ import numpy as np
 
 from mltc.core.errors import PipelineError, run_stage
 from mltc.core.files import atomic_path
-from mltc.data.labels import join_labels
-from mltc.data.tables import not_utf8, read_table_chunks
+from mltc.core.labels import join_labels
+from mltc.core.tables import not_utf8, read_table_chunks
 from mltc.decision.threshold_range import THRESHOLD_RANGE, valid_threshold
 from mltc.modeling.chunking import CHUNK_TEXTS
 from mltc.modeling.hardware import PRECISIONS

@@ -5,13 +5,13 @@ from pathlib import Path
 
 import numpy as np
 
-from mltc.baseline.tfidf import BaselineScorer, load_baseline
 from mltc.core.errors import PipelineError
+from mltc.core.labels import check_same_labels
 from mltc.core.metrics import binarize
-from mltc.data.labels import check_same_labels
 from mltc.decision import rule as decision_rule
 from mltc.ensemble.classifier_folder import BASELINE_DIR, Manifest
 from mltc.ensemble.combine import combine
+from mltc.modeling.baseline.tfidf import BaselineScorer, load_baseline
 from mltc.serving.backends import BACKENDS
 
 

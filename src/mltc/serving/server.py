@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
 from mltc.core.errors import PipelineError, run_stage
 from mltc.core.files import read_json
-from mltc.data.text import TextEncoding
+from mltc.core.text import TextEncoding
 from mltc.decision import rule as decision_rule
 from mltc.decision.threshold_range import THRESHOLD_RANGE
 from mltc.ensemble.classifier_folder import CARD_FILE, Manifest

@@ -44,17 +44,11 @@ def file_format(path: Path, declared: str = "auto") -> str:
     return found
 
 
-def read_table(path: Path, fmt: str = "auto", header: bool = True) -> pd.DataFrame:
-    """One file as a DataFrame with string column names (`read_table_chunks`, joined)."""
-    frames = list(read_table_chunks(path, 1 << 20, fmt, header))
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-
-
 def read_table_chunks(
     path: Path, rows: int, fmt: str = "auto", header: bool = True
 ) -> Iterator[pd.DataFrame]:
-    """`read_table` in consecutive pieces of `rows` rows: a file of any size in bounded memory,
-    with the same parsing and the same errors."""
+    """One file as DataFrames with string column names, in consecutive pieces of `rows` rows: a
+    file of any size in bounded memory."""
     path = Path(path)
     if not path.is_file():
         raise PipelineError(f"{path}: no such file")
@@ -170,7 +164,7 @@ def not_utf8(path: Path, error: UnicodeDecodeError) -> PipelineError:
 
 
 def write_table(frame: pd.DataFrame, path: Path, fmt: str, header: bool = True) -> None:
-    """Write a table in one of FILE_FORMATS so that `read_table` gives it back as it was."""
+    """Write a table in one of FILE_FORMATS so that `read_table_chunks` gives it back as it was."""
     if fmt in DELIMITERS:
         frame.to_csv(path, sep=DELIMITERS[fmt], index=False, header=header, lineterminator="\n")
     elif fmt == "jsonl":

@@ -6,7 +6,7 @@ import numpy as np
 
 from mltc.core import paths
 from mltc.core.errors import PipelineError
-from mltc.data.labels import LabelSchema
+from mltc.core.labels import LabelSchema
 
 
 def load_probs(folder: Path, schema: LabelSchema, test_ids: list[str] | None) -> dict[str, dict]:

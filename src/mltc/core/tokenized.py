@@ -6,8 +6,8 @@ import pyarrow.compute
 from datasets import Dataset, DatasetDict, Features, List, Value
 from transformers import PreTrainedTokenizerBase
 
-from mltc.data.split_files import label_rows
-from mltc.data.text import TextEncoding
+from mltc.core.split_files import label_rows
+from mltc.core.text import TextEncoding
 
 TRUNCATED = "truncated"  # a column while tokenizing: the text was longer than max_length
 

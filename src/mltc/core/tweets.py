@@ -1,6 +1,6 @@
 """`preprocess.normalise: tweets`: what a tweet carries that a general-purpose encoder cannot read,
 rewritten into what it can (as BERTweet's and cardiffnlp's models prepare tweets). Part of the
-text encoding (mltc.data.text), so every reader of the texts applies it: training, `evaluate`,
+text encoding (mltc.core.text), so every reader of the texts applies it: training, `evaluate`,
 `predict`, the server and the ONNX export's runtime.
 
 - a user mention (`@name`) becomes `@user`: the handle is noise to the model;

@@ -16,8 +16,8 @@ from datasets import Dataset
 
 from mltc.core import paths
 from mltc.core.errors import PipelineError
-from mltc.data.labels import LabelSchema
-from mltc.data.stats import LabelTally
+from mltc.core.labels import LabelSchema
+from mltc.core.stats import LabelTally
 
 SPLIT_ALIASES = {"dev": "validation", "valid": "validation", "val": "validation"}
 

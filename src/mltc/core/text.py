@@ -18,7 +18,7 @@ if TYPE_CHECKING:  # this module imports neither: the ONNX runtime encodes witho
     from transformers import BatchEncoding, PreTrainedTokenizerBase
 
 ENCODING_FILE = "text_encoding.json"
-NORMALISED = ("tweets",)  # preprocess.normalise, besides none (mltc.data.tweets)
+NORMALISED = ("tweets",)  # preprocess.normalise, besides none (mltc.core.tweets)
 POOLINGS = ("max", "mean")  # how a text's window probabilities become one (mltc.modeling.chunking)
 
 
@@ -42,7 +42,7 @@ class TextEncoding:
     first as a segment of their own and the text second; only the text is truncated. With
     `windows`, a long text is read as several windows instead (`Windows`); each text's token
     lists are then lists of windows. With `normalise` "tweets", each text is first rewritten as
-    mltc.data.tweets says (None: read as it stands)."""
+    mltc.core.tweets says (None: read as it stands)."""
 
     max_length: int
     label_names: tuple[str, ...] | None = None
@@ -67,7 +67,7 @@ class TextEncoding:
         """The texts as the tokenizer is given them: normalised where `normalise` says so."""
         if self.normalise is None:
             return list(texts)
-        from mltc.data.tweets import normalise_tweet  # the emoji library, only where used
+        from mltc.core.tweets import normalise_tweet  # the emoji library, only where used
 
         return [normalise_tweet(text) for text in texts]
 

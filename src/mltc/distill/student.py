@@ -7,14 +7,12 @@ from dataclasses import replace
 from datasets import load_from_disk
 
 from mltc.audit.config import AuditConfig
-from mltc.baseline.config import BaselineConfig
-from mltc.core import paths
+from mltc.core import paths, split_files
 from mltc.core.errors import PipelineError
 from mltc.core.files import read_json, write_json
+from mltc.core.labels import LabelSchema
 from mltc.core.metrics import HEADLINE_METRICS
-from mltc.data import split_files
-from mltc.data.labels import LabelSchema
-from mltc.data.tokenized import label_matrix
+from mltc.core.tokenized import label_matrix
 from mltc.decision import rule as decision_rule
 from mltc.decision.config import TuningConfig
 from mltc.decision.report import headline, tune_and_report
@@ -24,6 +22,7 @@ from mltc.distill.teacher import BaselineFolds, Teacher, baseline_train_out_of_f
 from mltc.ensemble.classifier_folder import write_classifier
 from mltc.ensemble.model_card import model_card
 from mltc.modeling import checkpoints, training
+from mltc.modeling.baseline.config import BaselineConfig
 from mltc.modeling.build import load_classifier
 from mltc.modeling.config import EvaluateConfig, PreprocessConfig
 from mltc.modeling.hardware import best_device
