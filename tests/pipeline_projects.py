@@ -5,6 +5,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import yaml
@@ -66,23 +67,30 @@ def dvc(*args: str, cwd: Path) -> str:
     return run([sys.executable, "-m", "dvc", *args], cwd).stdout
 
 
-def predict(args: list[str], cwd: Path) -> str:
-    """What the `predict` command prints, given `args` in `cwd`: its console script's `main`
-    called in this process, where torch and transformers are already imported (a new process
-    spends about 10 s importing them on 2 cores); the console script itself is run by
-    tests/test_pipeline.py::test_predict_command_uses_the_shipped_model."""
+def call_main(main: Callable[[], object], argv: list[str], cwd: Path) -> str:
+    """What a command prints on stdout, run as `argv` in `cwd` by calling its `main` in this
+    process, where torch and transformers are already imported (a new process spends about 10 s
+    importing them on 2 cores). Only for commands that change nothing process-wide."""
     import contextlib
     import io
 
     import pytest
 
-    from mltc.serving import cli
-
     printed = io.StringIO()
     with pytest.MonkeyPatch.context() as patch, contextlib.redirect_stdout(printed):
         patch.chdir(cwd)
-        cli.main(args)
+        patch.setattr(sys, "argv", argv)
+        main()
     return printed.getvalue()
+
+
+def predict(args: list[str], cwd: Path) -> str:
+    """What the `predict` command prints, given `args` in `cwd`, its console script's `main`
+    called in this process (`call_main`); the console script itself is run by
+    tests/test_pipeline.py::test_predict_command_uses_the_shipped_model."""
+    from mltc.serving import cli
+
+    return call_main(cli.main, ["predict", *args], cwd)
 
 
 def copy_project(root: Path, members: dict | None = None, **data_changes) -> Path:

@@ -10,6 +10,7 @@ command added to the docs without a check, or a check whose command left the doc
 through its console script's `main` in this process (`pipeline_projects.predict`).
 """
 
+import importlib
 import re
 import shlex
 import sys
@@ -19,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO_ROOT
-from pipeline_projects import predict, run
+from pipeline_projects import call_main, predict, run
 
 DOCUMENTS = ["README.md", *sorted(f"docs/{p.name}" for p in (REPO_ROOT / "docs").glob("*.md")),
              "benchmarks/README.md"]  # fmt: skip
@@ -466,6 +467,28 @@ def test_a_covering_test_exists(command):
 
 
 RUNS = [command for command, check in CHECKS.items() if isinstance(check, Run)]
+# `python -m` modules whose checks call their `main` in the test's process (with `predict`): the
+# study's runs are a third of the checks, and each new process would spend seconds importing torch
+# and transformers; neither changes anything process-wide (no environment, no thread settings)
+IN_PROCESS_MODULES = ("benchmarks.member_study", "benchmarks.deploy")
+
+
+def run_in_process(line: str, cwd: Path) -> str | None:
+    """What `line` prints, each of its `&&`-joined commands called in this process in turn, or
+    None where one of them needs a shell or a process of its own."""
+    commands = [shlex.split(part) for part in line.split(" && ")]
+    if any(SHELL.search(part) for part in line.split(" && ")) or not all(
+        words[0] == "predict" or (words[:2] == ["python", "-m"] and words[2] in IN_PROCESS_MODULES)
+        for words in commands
+    ):
+        return None
+    printed = ""
+    for words in commands:
+        if words[0] == "predict":
+            printed += predict(words[1:], cwd)
+        else:
+            printed += call_main(importlib.import_module(words[2]).main, words[2:], cwd)
+    return printed
 
 
 @pytest.mark.slow
@@ -476,10 +499,8 @@ def test_a_documented_command_runs(command, project_copy):
         (project_copy / name).write_text(content, encoding="utf-8")
     before = {name: (project_copy / name).read_bytes() for name in check.unchanged}
     line = check.command or command
-    words = shlex.split(line)
-    if words[0] == "predict" and not SHELL.search(line):
-        printed = predict(words[1:], project_copy)
-    else:
+    printed = run_in_process(line, project_copy)
+    if printed is None:
         result = run(["bash", "-c", line], project_copy)
         printed = result.stdout + result.stderr
     for name, content in before.items():
