@@ -11,6 +11,7 @@ through its console script's `main` in this process (`pipeline_projects.predict`
 """
 
 import importlib
+import itertools
 import re
 import shlex
 import sys
@@ -476,8 +477,14 @@ IN_PROCESS_MODULES = ("benchmarks.member_study", "benchmarks.deploy")
 def run_in_process(line: str, cwd: Path) -> str | None:
     """What `line` prints, each of its `&&`-joined commands called in this process in turn, or
     None where one of them needs a shell or a process of its own."""
-    commands = [shlex.split(part) for part in line.split(" && ")]
-    if any(SHELL.search(part) for part in line.split(" && ")) or not all(
+    if SHELL.search(line.replace(" && ", " ")):
+        return None
+    commands = [
+        list(words)
+        for separator, words in itertools.groupby(shlex.split(line), lambda word: word == "&&")
+        if not separator
+    ]
+    if not all(
         words[0] == "predict" or (words[:2] == ["python", "-m"] and words[2] in IN_PROCESS_MODULES)
         for words in commands
     ):
