@@ -6,8 +6,9 @@ registered in CHECKS with how it is checked: run here in a copy of the session's
 project (the documented command, or a quick variant of it where the real one takes long), covered
 by a named test that runs the same thing, or not runnable on this machine, with the reason. A
 command added to the docs without a check, or a check whose command left the docs, fails
-`test_every_documented_command_has_a_check`. A lone `predict` command (no shell around it) runs
-through its console script's `main` in this process (`pipeline_projects.predict`).
+`test_every_documented_command_has_a_check`. A `predict` command or one of IN_PROCESS_MODULES (no
+shell around it but `&&` between such commands) runs through its `main` in this process
+(`run_in_process`).
 """
 
 import importlib
