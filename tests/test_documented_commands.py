@@ -471,14 +471,16 @@ def test_a_covering_test_exists(command):
 RUNS = [command for command, check in CHECKS.items() if isinstance(check, Run)]
 # `python -m` modules whose checks call their `main` in the test's process (with `predict`): the
 # study's runs are a third of the checks, and each new process would spend seconds importing torch
-# and transformers; neither changes anything process-wide (no environment, no thread settings)
+# and transformers; neither changes the environment or thread settings (training seeds the global
+# random generators, as the in-process stages of pipeline_projects do)
 IN_PROCESS_MODULES = ("benchmarks.member_study", "benchmarks.deploy")
+GLOB = re.compile(r"[*?~\[]")  # what bash would expand: such a line runs in bash
 
 
 def run_in_process(line: str, cwd: Path) -> str | None:
     """What `line` prints, each of its `&&`-joined commands called in this process in turn, or
     None where one of them needs a shell or a process of its own."""
-    if SHELL.search(line.replace(" && ", " ")):
+    if SHELL.search(line.replace(" && ", " ")) or GLOB.search(line):
         return None
     commands = [
         list(words)
@@ -486,7 +488,8 @@ def run_in_process(line: str, cwd: Path) -> str | None:
         if not separator
     ]
     if not all(
-        words[0] == "predict" or (words[:2] == ["python", "-m"] and words[2] in IN_PROCESS_MODULES)
+        words[0] == "predict"
+        or (words[:2] == ["python", "-m"] and len(words) > 2 and words[2] in IN_PROCESS_MODULES)
         for words in commands
     ):
         return None

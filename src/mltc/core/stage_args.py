@@ -1,4 +1,4 @@
-"""What every stage script shares: the member a per-member stage runs for."""
+"""The member a per-member stage script (preprocess, train, evaluate) runs for, from its command line."""
 
 from mltc.core.errors import PipelineError
 

@@ -1,1 +1,1 @@
-"""Modeling: the preprocess/train/distributed/evaluate params, the model registry, building and fine-tuning classifiers (resumably), ensemble members' params, batched inference."""
+"""Modeling: the preprocess/train/distributed/evaluate params, the model registry, building and fine-tuning classifiers (resumably), ensemble members' params and the train stage's params check, batched inference; `baseline/`: the TF-IDF baseline and its params."""

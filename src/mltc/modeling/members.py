@@ -1,6 +1,7 @@
 """What each ensemble member trains with: the top-level `model`, `train` and `preprocess` sections
 of params.yaml, changed by the member's own keys in `ensemble.members`. Read by the per-member
-stages (preprocess, train, evaluate) and by the ensemble's config."""
+stages (preprocess, train, evaluate; train's params check, `checked_train_params`, before torchrun
+starts) and by the ensemble's config."""
 
 import re
 from dataclasses import fields
